@@ -1,0 +1,88 @@
+"""One measured step of the benchmark, run in its own process so its peak memory is its own.
+
+    python -m bench.worker build  --db URL --index PATH [--backend embedded|opensearch --url URL]
+    python -m bench.worker search --db URL --index PATH [--backend ...] --runs N
+
+Prints one JSON object on stdout.
+"""
+
+import argparse
+import json
+import resource
+import statistics
+import sys
+import time
+
+from app import create_app
+from bench.mix import FAMILIES, params_for, to_query
+
+
+def _peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def _app(args):
+    overrides = {"SQLALCHEMY_DATABASE_URI": args.db, "SEARCH_INDEX_PATH": args.index,
+                 "SEARCH_BACKEND": args.backend, "ELASTICSEARCH_URL": args.url, "SEARCH_INDEX_ALIAS": "bench-homes",
+                 "SEARCH_TIMEOUT_S": 30}
+    return create_app("development", **overrides)
+
+
+def build(args):
+    """Rebuild the index from SQL; report seconds and peak memory."""
+    from search.backend import current_backend
+    from search.documents import iter_all_documents
+
+    with _app(args).app_context():
+        started = time.perf_counter()
+        count = current_backend().reindex(iter_all_documents(batch_size=2000))
+        seconds = time.perf_counter() - started
+    return {"documents": count, "seconds": round(seconds, 2), "peak_rss_mb": round(_peak_rss_mb(), 1)}
+
+
+def _percentiles(samples_ms):
+    ordered = sorted(samples_ms)
+    pick = lambda p: ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]  # noqa: E731
+    return {"p50": round(pick(50), 2), "p95": round(pick(95), 2), "p99": round(pick(99), 2),
+            "mean": round(statistics.fmean(ordered), 2), "n": len(ordered)}
+
+
+def search(args):
+    """Run the query mix in process; report latency percentiles per family and the raw engine time."""
+    from search.backend import current_backend
+
+    with _app(args).app_context():
+        backend = current_backend()
+        backend.search(to_query({"q": "养老"}))  # load the index once, as a warm worker would have it
+        loaded_rss = _peak_rss_mb()
+        families = {}
+        for family in FAMILIES:
+            queries = [to_query(p) for p in params_for(family, args.runs)]
+            total, engine = [], []
+            for query in queries:
+                t0 = time.perf_counter()
+                result = backend.search(query)
+                total.append((time.perf_counter() - t0) * 1000)
+                engine.append(result.engine_ms or 0.0)
+            stats = _percentiles(total)
+            raw_ms = statistics.fmean(engine)
+            stats["raw_engine_mean_ms"] = round(raw_ms, 3)
+            stats["overhead_ratio"] = round(stats["mean"] / raw_ms, 2) if raw_ms else None
+            families[family] = stats
+    return {"families": families, "rss_after_load_mb": round(loaded_rss, 1), "peak_rss_mb": round(_peak_rss_mb(), 1)}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("step", choices=("build", "search"))
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--index", required=True)
+    parser.add_argument("--backend", default="embedded")
+    parser.add_argument("--url")
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args(argv)
+    print(json.dumps({"build": build, "search": search}[args.step](args)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Settings: base defaults, development, testing, production; every value overridable by env vars."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _env(name, default=None):
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def _env_bool(name, default):
+    value = _env(name)
+    return default if value is None else value.lower() in ("1", "true", "yes", "on")
+
+
+class BaseConfig:
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'yrd.sqlite3'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # search: "embedded" (default, in process), "elasticsearch" or "opensearch"
+    SEARCH_BACKEND = _env("SEARCH_BACKEND", "embedded")
+    SEARCH_INDEX_PATH = _env("SEARCH_INDEX_PATH", str(INSTANCE / "search-index.sqlite3"))
+    ELASTICSEARCH_URL = _env("ELASTICSEARCH_URL")
+    SEARCH_INDEX_ALIAS = _env("SEARCH_INDEX_ALIAS", "yrd-homes")
+    # "inline": drain the outbox right after each request that wrote; "worker": leave it to `flask search worker`
+    SEARCH_SYNC = _env("SEARCH_SYNC", "inline")
+    SEARCH_TIMEOUT_S = float(_env("SEARCH_TIMEOUT_S", "5"))
+    # map tiles: none by default (markers on a blank base layer); AMap/Tencent tiles want GCJ-02
+    MAP_TILE_URL = _env("MAP_TILE_URL")
+    MAP_TILE_ATTRIBUTION = _env("MAP_TILE_ATTRIBUTION", "")
+    MAP_TILE_CRS = _env("MAP_TILE_CRS", "wgs84")  # wgs84 | gcj02
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    VACANCY_STALE_DAYS = 14
+    COMPARE_MAX = 4
+    API_TITLE = "YRD Care Compare API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "api/docs"
+    OPENAPI_SWAGGER_UI_URL = "/static/vendor/swagger-ui/"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    JSON_SORT_KEYS = False
+    # provider photos: re-encoded JPEGs with random names, outside the static folder, served by a view
+    PHOTO_DIR = _env("PHOTO_DIR", str(INSTANCE / "photos"))
+    # accounts: login throttling and lockout, password reset delivery, optional OpenID Connect single sign-on
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "10/minute")  # per IP and per identifier, on the login POST
+    SIGNUP_RATE_LIMIT = _env("SIGNUP_RATE_LIMIT", "20/hour")  # per IP
+    PASSWORD_RESET_RATE_LIMIT = _env("PASSWORD_RESET_RATE_LIMIT", "5/minute")  # per IP and per identifier
+    LOGIN_LOCKOUT_THRESHOLD = int(_env("LOGIN_LOCKOUT_THRESHOLD", "5"))  # consecutive failures
+    LOGIN_LOCKOUT_MINUTES = int(_env("LOGIN_LOCKOUT_MINUTES", "15"))
+    # dotted path of the class that delivers reset links; the default writes them to the log (development only)
+    PASSWORD_RESET_SENDER = _env("PASSWORD_RESET_SENDER", "accounts.senders.LogSender")
+    # the public address reset links start with (e.g. https://care.example.cn); unset: the request's own host
+    PASSWORD_RESET_BASE_URL = _env("PASSWORD_RESET_BASE_URL")
+    OIDC_ISSUER = _env("OIDC_ISSUER")  # e.g. https://sso.example.cn/realms/yrd; unset: no "Sign in with SSO"
+    OIDC_CLIENT_ID = _env("OIDC_CLIENT_ID")
+    OIDC_CLIENT_SECRET = _env("OIDC_CLIENT_SECRET")
+
+
+class DevelopmentConfig(BaseConfig):
+    DEBUG = False
+
+
+class TestingConfig(BaseConfig):
+    TESTING = True
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    SEARCH_INDEX_PATH = None  # tests give each app its own file
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    ARGON2_FAST = True  # argon2id with minimal cost: the suite creates many users; production keeps the default
+    OIDC_ISSUER = None  # single sign-on only where a test starts its own provider
+    PASSWORD_RESET_BASE_URL = None
+
+
+class ProductionConfig(BaseConfig):
+    SESSION_COOKIE_SECURE = True
+    SEARCH_SYNC = _env("SEARCH_SYNC", "worker")
+    # how many proxies (nginx, a load balancer) stand in front: their X-Forwarded-* headers are trusted, so rate
+    # limits and logs see the client's address, not the proxy's
+    PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "1"))
+    REQUIRED = ("SECRET_KEY", "PASSWORD_RESET_SENDER", "PASSWORD_RESET_BASE_URL")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name=None):
+    """Return the settings class for NAME (default: $APP_CONFIG, else development)."""
+    return CONFIGS[name or _env("APP_CONFIG", "development")]

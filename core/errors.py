@@ -1,0 +1,118 @@
+"""One error shape for the whole API: {"error": {"code", "message", "fields"}} with the right 4xx status."""
+
+import logging
+
+import marshmallow as ma
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+class ErrorBody(ma.Schema):
+    code = ma.fields.String(metadata={"description": "machine-readable code, e.g. invalid_parameters"})
+    message = ma.fields.String(metadata={"description": "human-readable message, in the request's locale"})
+    fields = ma.fields.Dict(metadata={"description": "field name -> list of messages"})
+
+
+class ErrorSchema(ma.Schema):
+    """The error payload (documentation only: error_payload builds it)."""
+
+    error = ma.fields.Nested(ErrorBody)
+
+
+class ServiceError(Exception):
+    """A client-caused failure raised by a service; becomes a 4xx in the one error shape."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message, fields=None, *, status=None, code=None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.status = status or self.status
+        self.code = code or self.code
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class SearchUnavailable(ServiceError):
+    status = 503
+    code = "search_unavailable"
+
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
+          422: "invalid_parameters", 429: "rate_limited", 503: "unavailable"}
+
+
+def _flatten_fields(messages):
+    """Turn webargs' {location: {field: [msg]}} into {field: [msg]}."""
+    fields = {}
+    for key, value in (messages or {}).items():
+        if key in ("query", "json", "form", "files", "headers", "path", "view_args") and isinstance(value, dict):
+            fields.update(value)
+        else:
+            fields[key] = value
+    return fields
+
+
+def error_payload(code, message, fields=None):
+    """Build the one error shape."""
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _wants_json():
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _respond(status, code, message, fields=None):
+    if _wants_json():
+        return jsonify(error_payload(code, message, fields)), status
+    return render_template("error.html", status=status, message=message, fields=fields or {}), status
+
+
+def handle_http_exception(error):
+    """Render any HTTPException in the one shape; webargs' 422 becomes a 400 naming the fields."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    fields = _flatten_fields(data.get("messages") or data.get("errors"))
+    if status in (400, 422) and fields:
+        status = 400
+        code, message = "invalid_parameters", _("Some parameters are invalid.")
+    else:
+        code = _CODES.get(status, "error")
+        message = data.get("message") or error.description or error.name
+    if status >= 500:
+        log.exception("server error", exc_info=error)
+    headers = data.get("headers") or {}
+    response, status = _respond(status, code, message, fields)
+    if hasattr(response, "headers"):
+        response.headers.extend(headers)
+    return response, status
+
+
+def handle_service_error(error):
+    """Render a ServiceError raised by a service, discarding whatever the request had not committed."""
+    from core.extensions import db
+
+    db.session.rollback()
+    return _respond(error.status, error.code, error.message, error.fields)
+
+
+def handle_unexpected(error):
+    """Log a bug and answer 500 in the one shape, without leaking details."""
+    log.exception("unhandled error", exc_info=error)
+    return _respond(500, "internal_error", _("Something went wrong on our side. Please try again."))
+
+
+def init_app(app):
+    """Register the error handlers on APP."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ServiceError, handle_service_error)
+    app.register_error_handler(InternalServerError, handle_unexpected)

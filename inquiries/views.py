@@ -1,0 +1,242 @@
+"""Inquiries and visit bookings: the family's form and list, the thread, the provider inbox.
+
+Views parse the form, call a service, render. Sending and replying are rate-limited per user and per IP
+(Flask-Limiter) on top of the services' own rules; see inquiries/services.py.
+"""
+
+import functools
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from accounts.permissions import manages_home, roles_required
+from core.errors import ServiceError
+from core.extensions import limiter
+from inquiries import queries, services
+from inquiries.forms import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    TIME_SLOT_LABELS,
+    CloseForm,
+    InquiryForm,
+    ReplyForm,
+    VisitDecisionForm,
+)
+from inquiries.models import KINDS, STATUSES
+from marketplace import presenters
+from marketplace.queries import get_home
+from marketplace.vocab import CARE_LEVEL_LABELS
+
+bp = Blueprint("inquiries", __name__, template_folder="templates")
+
+# overridable in config; the per-user limit counts only accepted requests, so typing errors cost nothing,
+# the per-IP one counts every POST (bots and many accounts behind one address)
+DEFAULT_LIMITS = {"INQUIRY_SEND_LIMIT_USER": "5/hour", "INQUIRY_SEND_LIMIT_IP": "30/hour",
+                  "INQUIRY_REPLY_LIMIT_USER": "30/hour", "INQUIRY_REPLY_LIMIT_IP": "120/hour"}
+
+
+def _limit(name):
+    return lambda: current_app.config.get(name, DEFAULT_LIMITS[name])
+
+
+def _user_key():
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
+def _accepted(response):
+    return response.status_code < 400
+
+
+def _rate_limited(user_limit, ip_limit):
+    """Decorate a POST view with a per-user limit (accepted requests) and a per-IP limit (every request)."""
+    def decorate(view):
+        view = limiter.limit(_limit(ip_limit), key_func=get_remote_address, methods=["POST"],
+                             scope=f"{view.__name__}:ip")(view)
+        return limiter.limit(_limit(user_limit), key_func=_user_key, methods=["POST"], deduct_when=_accepted,
+                             scope=f"{view.__name__}:user")(view)
+    return decorate
+
+
+def _signed_in(view):
+    """Decorate a view: anonymous users go to the login page (or get 401 when there is none)."""
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        return view(*args, **kwargs)
+    return wrapped
+
+
+# --- family ------------------------------------------------------------------------------------------
+
+
+@bp.route("/homes/<int:home_id>/inquire", methods=["GET", "POST"])
+@_rate_limited("INQUIRY_SEND_LIMIT_USER", "INQUIRY_SEND_LIMIT_IP")
+@_signed_in
+@roles_required("family")
+def inquire(home_id):
+    """Show and take the form to ask HOME_ID a question or book a visit (?kind=visit)."""
+    home = get_home(home_id)
+    if request.method == "GET":
+        kind = request.args.get("kind", "inquiry")
+        if kind not in KINDS:
+            abort(400, _("Choose a question or a visit."))
+        form = InquiryForm(kind=kind, contact_name=current_user.display_name, contact_email=current_user.email,
+                           contact_phone=current_user.mobile)
+        return _render_form(home, form)
+    form = InquiryForm()
+    if not form.validate_on_submit():
+        return _render_form(home, form), 400
+    if form.is_bot:
+        return _render_form(home, form, message=_("Your request could not be sent.")), 400
+    try:
+        inquiry = services.send_inquiry(current_user, home, **form.service_values())
+    except ServiceError as exc:
+        _copy_errors(form, exc.fields)
+        return _render_form(home, form, message=exc.message), exc.status
+    return redirect(url_for("inquiries.sent", reference=inquiry.reference))
+
+
+@bp.route("/inquiries/<reference>/sent")
+@_signed_in
+def sent(reference):
+    """Confirm that the inquiry went out, with its reference number."""
+    inquiry = _party_inquiry(reference)
+    return render_template("inquiries/sent.html", inquiry=inquiry, home=_home_summary(inquiry.home))
+
+
+@bp.route("/account/inquiries")
+@_signed_in
+@roles_required("family")
+def my_inquiries():
+    """List the signed-in family's inquiries and visit bookings with their status."""
+    return render_template("inquiries/my_inquiries.html", inquiries=queries.for_user(current_user.id))
+
+
+# --- the thread --------------------------------------------------------------------------------------
+
+
+@bp.route("/inquiries/<reference>")
+@_signed_in
+def thread(reference):
+    """Show an inquiry's thread to the family who sent it and to the home's staff; 404 to anyone else."""
+    inquiry = _party_inquiry(reference)
+    return _render_thread(inquiry, ReplyForm())
+
+
+@bp.route("/inquiries/<reference>/reply", methods=["POST"])
+@_rate_limited("INQUIRY_REPLY_LIMIT_USER", "INQUIRY_REPLY_LIMIT_IP")
+@_signed_in
+def reply(reference):
+    """Add a message to the thread."""
+    inquiry = _party_inquiry(reference)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _render_thread(inquiry, form), 400
+    try:
+        services.reply(current_user, inquiry, form.body.data)
+    except ServiceError as exc:
+        _copy_errors(form, exc.fields)
+        return _render_thread(inquiry, form, message=exc.message), exc.status
+    return redirect(url_for("inquiries.thread", reference=inquiry.reference, _anchor="latest"))
+
+
+@bp.route("/inquiries/<reference>/confirm", methods=["POST"])
+@_rate_limited("INQUIRY_REPLY_LIMIT_USER", "INQUIRY_REPLY_LIMIT_IP")
+@_signed_in
+def confirm_visit(reference):
+    """Confirm a visit (the home's staff)."""
+    return _decide(reference, services.confirm_visit)
+
+
+@bp.route("/inquiries/<reference>/decline", methods=["POST"])
+@_rate_limited("INQUIRY_REPLY_LIMIT_USER", "INQUIRY_REPLY_LIMIT_IP")
+@_signed_in
+def decline_visit(reference):
+    """Decline a visit (the home's staff)."""
+    return _decide(reference, services.decline_visit)
+
+
+@bp.route("/inquiries/<reference>/close", methods=["POST"])
+@_signed_in
+def close(reference):
+    """Close the inquiry (the family or the home's staff)."""
+    inquiry = _party_inquiry(reference)
+    if not CloseForm().validate_on_submit():
+        abort(400)
+    services.close(current_user, inquiry)
+    return redirect(url_for("inquiries.thread", reference=inquiry.reference))
+
+
+# --- provider ----------------------------------------------------------------------------------------
+
+
+@bp.route("/portal/inbox")
+@_signed_in
+@roles_required("provider")
+def provider_inbox():
+    """List the inquiries to the operator's homes, unanswered first, with visit actions (?status= filters)."""
+    status = request.args.get("status") or None
+    if status and status not in STATUSES:
+        abort(400, _("Unknown status."))
+    inquiries = queries.for_provider(current_user.provider_id, status) if current_user.provider_id else []
+    return render_template("inquiries/inbox.html", inquiries=inquiries, status=status,
+                           unanswered=queries.unanswered_count(current_user.provider_id),
+                           decision_form=VisitDecisionForm())
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def _party_inquiry(reference):
+    return services.get_for_party(current_user, reference)
+
+
+def _decide(reference, decision):
+    inquiry = _party_inquiry(reference)
+    form = VisitDecisionForm()
+    if not form.validate_on_submit():
+        return _render_thread(inquiry, ReplyForm(formdata=None), decision_form=form), 400
+    decision(current_user, inquiry, form.note.data)
+    target = request.form.get("next")
+    if target == "inbox":
+        return redirect(url_for("inquiries.provider_inbox"))
+    return redirect(url_for("inquiries.thread", reference=inquiry.reference))
+
+
+def _copy_errors(form, fields):
+    for name, messages in (fields or {}).items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors) + list(messages)
+
+
+def _home_summary(home):
+    return {"id": home.id, "display_name": presenters.home_name(home.name, home.name_en)}
+
+
+def _render_form(home, form, message=None):
+    first, last = services.visit_date_window()
+    if form.kind.data == "visit":
+        form.body.label.text = _("Message to the home (optional)")
+    return render_template("inquiries/inquire.html", home=_home_summary(home), form=form, message=message,
+                           is_visit=form.kind.data == "visit", first_date=first, last_date=last)
+
+
+def _render_thread(inquiry, form, message=None, decision_form=None):
+    return render_template("inquiries/thread.html", inquiry=inquiry, home=_home_summary(inquiry.home), form=form,
+                           message=message, is_staff=manages_home(current_user, inquiry.home),
+                           decision_form=decision_form or VisitDecisionForm(formdata=None),
+                           close_form=CloseForm(formdata=None))
+
+
+@bp.app_context_processor
+def _inquiry_labels():
+    return {"inquiry_status_label": lambda s: STATUS_LABELS.get(s, s),
+            "inquiry_kind_label": lambda k: KIND_LABELS.get(k, k),
+            "time_slot_label": lambda s: TIME_SLOT_LABELS.get(s, s),
+            "inquiry_care_level_label": lambda c: CARE_LEVEL_LABELS.get(c, c)}

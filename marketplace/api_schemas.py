@@ -1,0 +1,201 @@
+"""Response schemas of the public API (documentation and serialisation of what presenters build)."""
+
+import marshmallow as ma
+
+F = ma.fields
+
+
+class FacetValueSchema(ma.Schema):
+    key = F.String()
+    label = F.String()
+    count = F.Integer()
+
+
+class FacetsSchema(ma.Schema):
+    province = F.List(F.Nested(FacetValueSchema))
+    city = F.List(F.Nested(FacetValueSchema))
+    district = F.List(F.Nested(FacetValueSchema))
+    care_level = F.List(F.Nested(FacetValueSchema))
+    grade = F.List(F.Nested(FacetValueSchema))
+    price_band = F.List(F.Nested(FacetValueSchema))
+    features = F.List(F.Nested(FacetValueSchema))
+    ownership = F.List(F.Nested(FacetValueSchema))
+
+
+class HomeItemSchema(ma.Schema):
+    id = F.Integer()
+    name = F.String()
+    name_en = F.String()
+    display_name = F.String()
+    province_code = F.String()
+    city_code = F.String()
+    district_code = F.String()
+    city = F.String()
+    district = F.String()
+    address = F.String()
+    lat = F.Float(metadata={"description": "WGS-84"})
+    lon = F.Float(metadata={"description": "WGS-84"})
+    grade = F.Integer(allow_none=True, metadata={"description": "GB/T 37276-2018 stars, null if not graded"})
+    ownership = F.String()
+    beds_free = F.Integer(metadata={"description": "for the chosen care level, else in total"})
+    monthly_price_fen = F.Integer(allow_none=True,
+                                  metadata={"description": "bed + care + meals, fen/month, chosen level else lowest"})
+    care_level = F.String(allow_none=True)
+    care_levels = F.List(F.String())
+    features = F.List(F.String())
+    rating = F.Float(allow_none=True)
+    review_count = F.Integer()
+    vacancy_confirmed_at = F.String(allow_none=True)
+    vacancy_stale = F.Boolean()
+    distance_km = F.Float(metadata={"description": "only when near= is given"})
+    is_demo = F.Boolean(metadata={"description": "generated demo data, not a real home"})
+
+
+class SearchResponseSchema(ma.Schema):
+    total = F.Integer()
+    page = F.Integer()
+    per_page = F.Integer()
+    pages = F.Integer()
+    items = F.List(F.Nested(HomeItemSchema))
+    facets = F.Nested(FacetsSchema)
+
+
+class FeeRowSchema(ma.Schema):
+    care_level = F.String()
+    care_level_label = F.String()
+    national_levels = F.List(F.Integer(), metadata={"description": "GB/T 42195-2022 ability levels"})
+    national_level_labels = F.List(F.String())
+    bed_fen = F.Integer(allow_none=True)
+    care_fen = F.Integer(allow_none=True)
+    meals_fen = F.Integer(allow_none=True)
+    monthly_fen = F.Integer(allow_none=True)
+    deposit_fen = F.Integer(allow_none=True)
+    deposit_over_limit = F.Boolean()
+    effective_from = F.String(allow_none=True)
+    sources = F.List(F.String())
+    recorded_at = F.String(allow_none=True)
+
+
+class UpcomingFeeSchema(ma.Schema):
+    care_level = F.String()
+    care_level_label = F.String()
+    kind = F.String()
+    kind_label = F.String()
+    amount_fen = F.Integer()
+    effective_from = F.String()
+    source = F.String()
+
+
+class VacancySchema(ma.Schema):
+    care_level = F.String()
+    care_level_label = F.String()
+    beds_free = F.Integer()
+    confirmed_at = F.String()
+    source = F.String()
+    stale = F.Boolean()
+
+
+class CodeLabelSchema(ma.Schema):
+    code = F.String()
+    label = F.String()
+    present = F.Boolean()
+
+
+class HomeDetailSchema(ma.Schema):
+    id = F.Integer()
+    name = F.String()
+    name_en = F.String()
+    display_name = F.String()
+    licence_no = F.String(allow_none=True)
+    province_code = F.String()
+    city_code = F.String()
+    district_code = F.String()
+    province = F.String()
+    city = F.String()
+    district = F.String()
+    address = F.String()
+    lat = F.Float()
+    lon = F.Float()
+    location_approximate = F.Boolean()
+    ownership = F.String()
+    ownership_label = F.String()
+    grade = F.Integer(allow_none=True)
+    grade_valid_until = F.String(allow_none=True)
+    grade_expired = F.Boolean()
+    grade_source = F.String()
+    beds_total = F.Integer()
+    beds_free = F.Integer()
+    vacancy_confirmed_at = F.String(allow_none=True)
+    vacancy_stale = F.Boolean()
+    fees = F.List(F.Nested(FeeRowSchema))
+    upcoming_fee_changes = F.List(F.Nested(UpcomingFeeSchema))
+    monthly_price_fen = F.Integer(allow_none=True)
+    care_level = F.String(allow_none=True)
+    vacancies = F.List(F.Nested(VacancySchema))
+    features = F.List(F.Nested(CodeLabelSchema))
+    services = F.List(F.Nested(CodeLabelSchema))
+    included = F.List(F.Nested(CodeLabelSchema))
+    contact = F.Dict()
+    description = F.String()
+    rating = F.Float(allow_none=True)
+    review_count = F.Integer()
+    distance_km = F.Float(allow_none=True)
+    source = F.String()
+    updated_at = F.String(allow_none=True)
+    is_demo = F.Boolean()
+
+
+class CompareColumnSchema(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE
+
+    id = F.Integer()
+    name = F.String()
+    city = F.String()
+    district = F.String()
+    care_level = F.String(allow_none=True)
+    accepts_care_level = F.Boolean()
+    monthly_price_fen = F.Integer(allow_none=True)
+    deposit_fen = F.Integer(allow_none=True)
+    grade = F.Integer(allow_none=True)
+    beds_free = F.Integer()
+    vacancy_stale = F.Boolean()
+    distance_km = F.Float(allow_none=True)
+    rating = F.Float(allow_none=True)
+    ownership = F.String()
+    is_demo = F.Boolean()
+    lat = F.Float()
+    lon = F.Float()
+    medical_insurance = F.Boolean()
+    ltci = F.Boolean()
+    cross_province_settlement = F.Boolean()
+    integrated_medical = F.Boolean()
+    dementia_unit = F.Boolean()
+
+
+class CompareSchema(ma.Schema):
+    care_level = F.String(allow_none=True)
+    from_city = F.String(allow_none=True)
+    homes = F.List(F.Nested(CompareColumnSchema))
+    differing_rows = F.List(F.String())
+
+
+class RegionSchema(ma.Schema):
+    code = F.String()
+    name = F.String()
+    pinyin = F.String()
+    lat = F.Float()
+    lon = F.Float()
+    district_type = F.String(allow_none=True)
+
+
+class CityRegionSchema(RegionSchema):
+    districts = F.List(F.Nested(RegionSchema))
+
+
+class ProvinceRegionSchema(RegionSchema):
+    cities = F.List(F.Nested(CityRegionSchema))
+
+
+class RegionsSchema(ma.Schema):
+    provinces = F.List(F.Nested(ProvinceRegionSchema))

@@ -1,0 +1,473 @@
+"""The provider portal: operator sign-up, home claims, and per home the listing, fees, free beds, photos,
+change history and a dashboard.
+
+Views parse the form, ask accounts.permissions, call a service and render. Publishing rule: a change made
+here is live at once, so an operator a regulator has not verified yet may look at everything but change
+nothing (403 with an explanation) until it is verified; claiming homes is allowed, since that is how
+verification starts.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from accounts import permissions
+from accounts.permissions import roles_required
+from core.errors import ServiceError
+from core.extensions import db, login_manager
+from marketplace import photos, presenters, pricing, services, vocab
+from marketplace.models import FeeItem, Home, HomeClaim, ListingChange
+from marketplace.portal_forms import (
+    ClaimForm,
+    ConfirmForm,
+    FeeForm,
+    ListingForm,
+    OperatorForm,
+    PhotoForm,
+    fen_to_yuan,
+    vacancy_form_class,
+)
+from marketplace.portal_models import HomePhoto, HomeView  # noqa: F401  (registers the tables)
+from search.query import CARE_LEVELS
+
+bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+STATS_MONTHS = 12
+HISTORY_LIMIT = 200
+UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields around the photo
+
+
+@bp.url_value_preprocessor
+def _limit_upload_size(endpoint, _values):
+    # URL value preprocessors run before the app's before_request hooks, where CSRFProtect parses the body:
+    # setting the limit here stops an oversized upload before it is read (413).
+    if endpoint == "portal.photos_page" and request.method == "POST":
+        request.max_content_length = photos.MAX_BYTES + UPLOAD_OVERHEAD
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def _actor():
+    return services.Actor(current_user, channel="portal")
+
+
+def _managed_home(home_id):
+    """Return the home HOME_ID if the signed-in user may edit it; 404 if unknown, 403 if not theirs."""
+    home = db.session.get(Home, home_id)
+    if home is None:
+        abort(404)
+    if not permissions.can_edit_home(current_user, home):
+        abort(403, description=_("This home is run by another operator."))
+    return home
+
+
+def _require_publish():
+    """Refuse a change (403) while the user's operator is not verified by a regulator."""
+    if not permissions.can_publish(current_user):
+        abort(403, description=_("Your operator has not been verified by a regulator yet. Until it is, you can "
+                                 "look at your listings but not change them."))
+
+
+def _apply_errors(form, exc, default="submit"):
+    """Put a ServiceError's field messages on FORM's fields (unknown fields go on DEFAULT)."""
+    for name, messages in (exc.fields or {"": [exc.message]}).items():
+        field = getattr(form, name, None) if name else None
+        field = field if field is not None and hasattr(field, "errors") else getattr(form, default)
+        field.errors = [*field.errors, *(messages if isinstance(messages, list) else [str(messages)])]
+    form.form_errors.append(exc.message)
+
+
+def _own_homes():
+    if current_user.provider_id is None:
+        return []
+    return db.session.scalars(sa.select(Home).where(Home.provider_id == current_user.provider_id)
+                              .order_by(Home.name)).all()
+
+
+def _own_claims():
+    if current_user.provider_id is None:
+        return []
+    rows = db.session.execute(sa.select(HomeClaim, Home).join(Home, Home.id == HomeClaim.home_id)
+                              .where(HomeClaim.provider_id == current_user.provider_id)
+                              .order_by(HomeClaim.created_at.desc())).all()
+    return [{"claim": claim, "home": home} for claim, home in rows]
+
+
+def local_today():
+    """Return today's date in China Standard Time."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+@bp.app_template_filter("fen_as_yuan_input")
+def _fen_as_yuan_input(fen):
+    return "" if fen is None else f"{fen_to_yuan(fen):.2f}"
+
+
+@bp.context_processor
+def _portal_context():
+    return {"care_level_options": [(c, vocab.label(vocab.CARE_LEVEL_LABELS, c)) for c in CARE_LEVELS],
+            "kind_label": lambda k: vocab.label(vocab.FEE_KIND_LABELS, k),
+            "can_publish": permissions.can_publish(current_user)}
+
+
+# --- operator sign-up and claims ---------------------------------------------------------------------
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create an operator account for a signed-in family user, who becomes its staff."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()  # as roles_required does: the login page, then back here
+    if current_user.role == "provider" and current_user.provider_id:
+        return redirect(url_for(".dashboard"))
+    if current_user.role != "family":
+        abort(403, description=_("Only a family account can be turned into an operator account."))
+    form = OperatorForm()
+    if form.validate_on_submit():
+        try:
+            services.create_provider(form.name.data, current_user)
+        except ServiceError as exc:
+            _apply_errors(form, exc, default="name")
+        else:
+            flash(_("Your operator account is ready. Claim your homes by their filing numbers."), "success")
+            return redirect(url_for(".claims"))
+    return render_template("portal/register.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/claims", methods=["GET", "POST"])
+@roles_required("provider")
+def claims():
+    """Claim a home by its filing number, and see the operator's claims and how they were decided."""
+    if current_user.provider_id is None:
+        return redirect(url_for(".register"))
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            services.claim_home(current_user.provider, form.licence_no.data, current_user)
+        except ServiceError as exc:
+            _apply_errors(form, exc, default="licence_no")
+        else:
+            flash(_("Your claim was sent. A regulator of the home's city or province will decide it."), "success")
+            return redirect(url_for(".claims"))
+    return render_template("portal/claims.html", form=form, claims=_own_claims()), 400 if form.errors else 200
+
+
+# --- dashboard ---------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+def dashboard():
+    """List the operator's homes with their prices, free beds and how fresh those are."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()  # as roles_required does: the login page, then back here
+    if current_user.role == "family":
+        return redirect(url_for(".register"))
+    if current_user.role != "provider":
+        abort(403)
+    homes = [_home_summary(h) for h in _own_homes()]
+    pending = [c for c in _own_claims() if c["claim"].status == "pending"]
+    return render_template("portal/dashboard.html", homes=homes, pending_claims=pending,
+                           provider=current_user.provider)
+
+
+def _home_summary(home):
+    confirmed = home.vacancy_confirmed_at
+    return {"home": home, "prices": home.monthly_prices(), "beds_free": home.beds_free,
+            "confirmed_at": confirmed, "stale": presenters.is_stale(confirmed),
+            "upcoming": len(home.upcoming_fees())}
+
+
+@bp.route("/homes/<int:home_id>")
+@roles_required("provider", "admin")
+def home_overview(home_id):
+    """Show one home's dashboard: views, inquiries, visits and rating per month."""
+    home = _managed_home(home_id)
+    return render_template("portal/home.html", home=home, summary=_home_summary(home), stats=home_stats(home.id))
+
+
+def _months(today, n=STATS_MONTHS):
+    """Return the last N months as 'YYYY-MM', oldest first, ending with TODAY's month."""
+    year, month, out = today.year, today.month, []
+    for _i in range(n):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out[::-1]
+
+
+def _views_by_month(home_id, since):
+    rows = db.session.execute(sa.select(HomeView.day, HomeView.views)
+                              .where(HomeView.home_id == home_id, HomeView.day >= since)).all()
+    counts = defaultdict(int)
+    for day, views in rows:
+        counts[day.strftime("%Y-%m")] += views
+    return counts
+
+
+def _inquiries_by_month(home_id):
+    try:
+        from inquiries.queries import counts_by_month
+    except ImportError:  # the inquiries package may not offer its queries yet: show zeros
+        return {}
+    return counts_by_month([home_id]) or {}
+
+
+def _ratings_by_month(home_id, since):
+    from reviews.models import Review
+
+    start = datetime(since.year, since.month, 1, tzinfo=LOCAL_TZ)
+    rows = db.session.execute(sa.select(Review.published_at, Review.overall)
+                              .where(Review.home_id == home_id, Review.status == "published",
+                                     Review.published_at.is_not(None), Review.published_at >= start)).all()
+    scores = defaultdict(list)
+    for published_at, overall in rows:
+        scores[published_at.astimezone(LOCAL_TZ).strftime("%Y-%m")].append(overall)
+    return scores
+
+
+def home_stats(home_id, today=None):
+    """Return one row per month of the last year: page views, inquiries, visits, reviews and their average."""
+    months = _months(today or local_today())
+    since = date.fromisoformat(months[0] + "-01")
+    views, asks, ratings = _views_by_month(home_id, since), _inquiries_by_month(home_id), \
+        _ratings_by_month(home_id, since)
+    return [{"month": m, "views": views.get(m, 0), "inquiries": (asks.get(m) or {}).get("inquiry", 0),
+             "visits": (asks.get(m) or {}).get("visit", 0), "reviews": len(ratings.get(m, [])),
+             "rating": round(sum(ratings[m]) / len(ratings[m]), 2) if ratings.get(m) else None}
+            for m in reversed(months)]
+
+
+# --- listing -----------------------------------------------------------------------------------------
+
+
+@bp.route("/homes/<int:home_id>/listing", methods=["GET", "POST"])
+@roles_required("provider", "admin")
+def listing(home_id):
+    """Edit the listing: descriptions, English name and address, services, what is included, contact."""
+    home = _managed_home(home_id)
+    if request.method == "POST":
+        _require_publish()
+    form = ListingForm(obj=home)
+    if form.validate_on_submit():
+        try:
+            changes = services.update_listing(home, form.values(), _actor())
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            flash(_("Listing saved.") if changes else _("Nothing changed."), "success")
+            return redirect(url_for(".listing", home_id=home.id))
+    return render_template("portal/listing.html", home=home, form=form), 400 if form.errors else 200
+
+
+# --- fees --------------------------------------------------------------------------------------------
+
+
+def _fee_forms(home, posted_level=None, posted_form=None):
+    current = home.current_fees()
+    forms = {}
+    for level in CARE_LEVELS:
+        if level == posted_level:
+            forms[level] = posted_form
+            continue
+        fees = current.get(level, {})
+        data = {kind: fen_to_yuan(fees[kind].amount_fen) if kind in fees else None for kind in FeeForm.KINDS}
+        forms[level] = FeeForm(prefix=level, formdata=None, data={**data, "effective_from": date.today()})
+    return forms
+
+
+def price_history(home):
+    """Return one row per care level and date its fees changed: bed, care, meals, monthly total, deposit."""
+    rows = []
+    for level in CARE_LEVELS:
+        dates = sorted({f.effective_from for f in home.fee_items if f.care_level == level}, reverse=True)
+        for on in dates:
+            fees = pricing.current_fees(home.fee_items, on).get(level, {})
+            rows.append({"care_level": level, "effective_from": on, "upcoming": on > date.today(),
+                         **{f"{k}_fen": fees[k].amount_fen if k in fees else None for k in FeeForm.KINDS},
+                         "monthly_fen": pricing.monthly_price(fees)})
+    return sorted(rows, key=lambda r: (r["effective_from"], CARE_LEVELS.index(r["care_level"])), reverse=True)
+
+
+def _render_fees(home, forms, status=200):
+    return render_template("portal/fees.html", home=home, forms=forms, fees=presenters.fee_table(home),
+                           upcoming=presenters.upcoming_changes(home), history=price_history(home)), status
+
+
+@bp.route("/homes/<int:home_id>/fees")
+@roles_required("provider", "admin")
+def fees(home_id):
+    """Show the fee editor: one form per care level, current fees, announced changes, price history."""
+    home = _managed_home(home_id)
+    return _render_fees(home, _fee_forms(home))
+
+
+@bp.route("/homes/<int:home_id>/fees/<level>", methods=["POST"])
+@roles_required("provider", "admin")
+def set_fees(home_id, level):
+    """Set one care level's fees from a date (today: now; later: an announced price change)."""
+    home = _managed_home(home_id)
+    if level not in CARE_LEVELS:
+        abort(404)
+    _require_publish()
+    form = FeeForm(prefix=level)
+    if form.validate_on_submit():
+        try:
+            changes = services.set_fees(home, form.items(level), _actor())
+        except ServiceError as exc:
+            db.session.rollback()  # the service may have added rows before refusing
+            home = _managed_home(home_id)
+            _apply_errors(form, exc)
+        else:
+            flash(_("Fees saved.") if changes else _("Nothing changed."), "success")
+            return redirect(url_for(".fees", home_id=home.id) + f"#fees-{level}")
+    return _render_fees(home, _fee_forms(home, level, form), 400)
+
+
+# --- vacancies ---------------------------------------------------------------------------------------
+
+
+def _vacancy_form(home, formdata=True):
+    form_class = vacancy_form_class()
+    if formdata:
+        return form_class(prefix="beds")
+    return form_class(prefix="beds", formdata=None, data={v.care_level: v.beds_free for v in home.vacancies})
+
+
+def _render_vacancies(home, form, status=200):
+    return render_template("portal/vacancies.html", home=home, form=form, confirm_form=ConfirmForm(prefix="confirm"),
+                           vacancies=presenters.vacancy_rows(home),
+                           stale_days=current_app.config["VACANCY_STALE_DAYS"]), status
+
+
+@bp.route("/homes/<int:home_id>/vacancies", methods=["GET", "POST"])
+@roles_required("provider", "admin")
+def vacancies(home_id):
+    """Set free beds per care level; saving confirms them as of now."""
+    home = _managed_home(home_id)
+    if request.method == "GET":
+        return _render_vacancies(home, _vacancy_form(home, formdata=False))
+    _require_publish()
+    form = _vacancy_form(home)
+    if form.validate_on_submit():
+        free = {level: getattr(form, level).data for level in CARE_LEVELS if getattr(form, level).data is not None}
+        if not free:
+            form.submit.errors = [_("Give the free beds of at least one care level.")]
+        else:
+            try:
+                services.confirm_vacancies(home, free, _actor())
+            except ServiceError as exc:
+                db.session.rollback()
+                home = _managed_home(home_id)
+                _apply_errors(form, exc)
+            else:
+                flash(_("Free beds saved and confirmed."), "success")
+                return redirect(url_for(".vacancies", home_id=home.id))
+    return _render_vacancies(home, form, 400)
+
+
+@bp.route("/homes/<int:home_id>/vacancies/confirm", methods=["POST"])
+@roles_required("provider", "admin")
+def confirm_vacancies(home_id):
+    """Re-confirm the free beds as they are (one click): the numbers stay, the confirmation date is now."""
+    home = _managed_home(home_id)
+    _require_publish()
+    form = ConfirmForm(prefix="confirm")
+    free = {v.care_level: v.beds_free for v in home.vacancies}
+    if form.validate_on_submit() and free:
+        services.confirm_vacancies(home, free, _actor())
+        flash(_("Free beds confirmed as of now."), "success")
+        return redirect(url_for(".vacancies", home_id=home.id))
+    form = _vacancy_form(home, formdata=False)
+    form.submit.errors = [_("There are no free-bed numbers to confirm yet: enter them first.")] if not free else \
+        [_("The form expired. Please try again.")]
+    return _render_vacancies(home, form, 400)
+
+
+# --- history -----------------------------------------------------------------------------------------
+
+
+@bp.route("/homes/<int:home_id>/history")
+@roles_required("provider", "admin")
+def history(home_id):
+    """Show who changed what and when, through which channel, and every price the home has had."""
+    from accounts.models import User
+
+    home = _managed_home(home_id)
+    changes = db.session.scalars(sa.select(ListingChange).where(ListingChange.home_id == home.id)
+                                 .order_by(ListingChange.created_at.desc(), ListingChange.id.desc())
+                                 .limit(HISTORY_LIMIT)).all()
+    user_ids = {c.user_id for c in changes if c.user_id}
+    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    items = db.session.scalars(sa.select(FeeItem).where(FeeItem.home_id == home.id)
+                               .order_by(FeeItem.effective_from.desc(), FeeItem.care_level, FeeItem.kind)).all()
+    return render_template("portal/history.html", home=home, changes=changes, users=users, fee_items=items,
+                           history=price_history(home), channel_labels=_channel_labels(), today=date.today())
+
+
+def _channel_labels():
+    return {"portal": _("Provider portal"), "api": _("Provider API"), "regulator": _("Regulator"),
+            "import": _("Data import")}
+
+
+# --- photos ------------------------------------------------------------------------------------------
+
+
+@bp.route("/homes/<int:home_id>/photos", methods=["GET", "POST"])
+@roles_required("provider", "admin")
+def photos_page(home_id):
+    """Upload (JPEG, PNG or WebP, checked by content, re-encoded without EXIF) and list a home's photos."""
+    home = _managed_home(home_id)
+    if request.method == "POST":
+        _require_publish()
+    form = PhotoForm()
+    if form.validate_on_submit():
+        upload = request.files.get(form.photo.name)
+        try:
+            photos.add_photo(home, upload.read(photos.MAX_BYTES + 1) if upload else b"", form.caption.data,
+                             _actor())
+        except ServiceError as exc:
+            _apply_errors(form, exc, default="photo")
+        else:
+            flash(_("Photo added. It shows on the home's page now."), "success")
+            return redirect(url_for(".photos_page", home_id=home.id))
+    return render_template("portal/photos.html", home=home, form=form, photos=photos.home_photos(home.id, False),
+                           delete_form=ConfirmForm(prefix="delete")), 400 if form.errors else 200
+
+
+@bp.route("/homes/<int:home_id>/photos/<int:photo_id>/delete", methods=["POST"])
+@roles_required("provider", "admin")
+def delete_photo(home_id, photo_id):
+    """Delete a photo of the home and its file."""
+    home = _managed_home(home_id)
+    _require_publish()
+    photo = db.session.get(HomePhoto, photo_id)
+    if photo is None or photo.home_id != home.id:
+        abort(404)
+    if not ConfirmForm(prefix="delete").validate_on_submit():
+        abort(400)
+    photos.delete_photo(home, photo, _actor())
+    flash(_("Photo deleted."), "success")
+    return redirect(url_for(".photos_page", home_id=home.id))
+
+
+@bp.route("/photos/<filename>")
+def photo_file(filename):
+    """Serve a published photo: always image/jpeg, never sniffed, never run as a document."""
+    path = photos.photo_path(filename)
+    photo = db.session.scalar(sa.select(HomePhoto).where(HomePhoto.filename == filename)) if path else None
+    if photo is None or not photo.published:
+        abort(404)
+    try:
+        response = send_file(path, mimetype="image/jpeg", max_age=7 * 24 * 3600, conditional=True)
+    except FileNotFoundError:
+        abort(404)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

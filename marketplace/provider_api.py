@@ -1,0 +1,288 @@
+"""The provider API under /api/v1/provider, for operators' care-home management systems.
+
+Authentication: OAuth2 client credentials. POST /oauth/token with the client id and secret an operator created
+in the portal (/portal/api-clients) returns a bearer token valid for an hour; send it as
+`Authorization: Bearer <token>`. Scopes: listings:write (fees), vacancies:write (free beds), inquiries:read.
+
+Retrying writes is safe in two ways: fee items have a natural key (care level, kind, effective date), so the
+same items sent twice change nothing; and every write accepts an `Idempotency-Key` header (1-100 characters):
+the same key with the same body within 24 hours returns the stored response without applying anything again,
+the same key with another body is refused (409 idempotency_key_reused). Only successful writes are stored, so a
+request refused with a 4xx may be corrected and retried under the same key.
+"""
+
+import json
+
+import sqlalchemy as sa
+from flask import jsonify, request
+from flask.views import MethodView
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from accounts import permissions
+from accounts.oauth2 import current_api_client, require_token
+from accounts.oauth2_models import IDEMPOTENCY_TTL, IdempotencyRecord, sha256_hex
+from core.api import Blueprint
+from core.db import utcnow
+from core.errors import ServiceError
+from core.extensions import api, db
+from marketplace import presenters, queries, services
+from marketplace.models import Home
+from marketplace.provider_api_schemas import (
+    FeesIn,
+    FeesOut,
+    IdempotencyHeaders,
+    InquiryArgs,
+    ProviderHomesOut,
+    ProviderInquiriesOut,
+    VacanciesIn,
+    VacanciesOut,
+)
+
+blp = Blueprint("provider_api", __name__, url_prefix="/api/v1/provider",
+                description="For care-home management systems: fees, vacancies, inquiries (OAuth2 client credentials)")
+
+BEARER_SCHEME = "bearerAuth"
+OAUTH2_SCHEME = "providerOAuth2"
+_ERRORS = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT"}
+
+
+@blp.record_once
+def _document_security(_state):
+    """Declare the bearer-token and OAuth2 client-credentials schemes in /openapi.json."""
+    schemes = api.spec.components.security_schemes
+    if BEARER_SCHEME not in schemes:
+        api.spec.components.security_scheme(BEARER_SCHEME, {
+            "type": "http", "scheme": "bearer", "bearerFormat": "opaque",
+            "description": "An access token from POST /oauth/token (client credentials), valid 3600 s."})
+    if OAUTH2_SCHEME not in schemes:
+        api.spec.components.security_scheme(OAUTH2_SCHEME, {"type": "oauth2", "flows": {"clientCredentials": {
+            "tokenUrl": "/oauth/token",
+            "scopes": {"listings:write": "change fees", "vacancies:write": "set and confirm free beds",
+                       "inquiries:read": "read the operator's inquiries"}}}})
+
+
+def _documented(scope, *errors):
+    """Document the security requirement (bearer token; with OAuth2, SCOPE) and the error responses."""
+    def decorate(view):
+        view = blp.doc(security=[{BEARER_SCHEME: []}, {OAUTH2_SCHEME: [scope] if scope else []}])(view)
+        for status in (401, 403, *errors):
+            view = blp.alt_response(status, response=_ERRORS[status])(view)
+        return view
+    return decorate
+
+
+# --- who may touch which home -------------------------------------------------------------------------------
+
+
+def _home_for_write(home_id):
+    """Return the home the current client may change, or raise 404 / 403 in the one error shape."""
+    home = queries.get_home(home_id)
+    client = current_api_client()
+    if client.provider is None or client.provider.verified_at is None:
+        raise ServiceError(_("Your operator is not verified, so its changes cannot be published."), status=403,
+                           code="operator_not_verified")
+    if not permissions.api_client_manages_home(client, home):
+        raise ServiceError(_("This home is not run by your operator."), status=403, code="not_your_home")
+    return home
+
+
+def _actor():
+    return services.Actor(user=None, api_client_id=current_api_client().client_id, channel="api")
+
+
+# --- idempotency ----------------------------------------------------------------------------------------------
+
+
+def _request_fingerprint():
+    body = request.get_json(silent=True)
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return sha256_hex(f"{request.method} {request.path} {canonical}")
+
+
+def _conflict(code, message):
+    return ServiceError(message, {"Idempotency-Key": [message]}, status=409, code=code)
+
+
+def _existing_record(client_id, key):
+    record = db.session.scalar(sa.select(IdempotencyRecord).where(IdempotencyRecord.api_client_id == client_id,
+                                                                  IdempotencyRecord.key == key))
+    if record is not None and record.is_expired:
+        db.session.delete(record)
+        db.session.commit()
+        return None
+    return record
+
+
+def _replay(record, fingerprint):
+    """Return the stored response of RECORD, or raise 409 if the key was used for another request."""
+    if record.request_hash != fingerprint:
+        raise _conflict("idempotency_key_reused",
+                        _("This Idempotency-Key was already used with a different request."))
+    if record.response_status is None:
+        raise _conflict("idempotency_key_in_progress",
+                        _("A request with this Idempotency-Key is still being processed. Retry shortly."))
+    response = jsonify(record.response_body)
+    response.status_code = record.response_status
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _reserve(client_id, key, fingerprint):
+    """Store an in-progress record for KEY, or raise 409 when a concurrent request holds it."""
+    db.session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.api_client_id == client_id,
+                                                          IdempotencyRecord.created_at < utcnow() - IDEMPOTENCY_TTL))
+    record = IdempotencyRecord(api_client_id=client_id, key=key, request_hash=fingerprint)
+    db.session.add(record)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise _conflict("idempotency_key_in_progress",
+                        _("A request with this Idempotency-Key is still being processed. Retry shortly.")) from None
+    return record.id
+
+
+def _applied(apply):
+    """Run APPLY(); if it is refused, roll back what it left pending so that no later commit can keep it."""
+    try:
+        return apply()
+    except Exception:
+        # services.set_fees adds the new rows before its deposit check raises, and does not roll back itself;
+        # the inline search drain after the request commits the session, and would publish a refused fee
+        db.session.rollback()
+        raise
+
+
+def _once(headers, schema, apply):
+    """Run APPLY() and return its payload, once per Idempotency-Key (when one is sent) and request body."""
+    key = headers.get("idempotency_key")
+    if key is None:
+        return _applied(apply)
+    client_id, fingerprint = current_api_client().id, _request_fingerprint()
+    record = _existing_record(client_id, key)
+    if record is not None:
+        return _replay(record, fingerprint)
+    record_id = _reserve(client_id, key, fingerprint)
+    try:
+        payload = _applied(apply)
+    except Exception:
+        db.session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+        db.session.commit()
+        raise
+    record = db.session.get(IdempotencyRecord, record_id)
+    record.response_status, record.response_body = 200, schema().dump(payload)
+    db.session.commit()
+    return payload
+
+
+# --- endpoints ------------------------------------------------------------------------------------------------
+
+
+def _fees_payload(home, changes):
+    return {"home_id": home.id, "changes": changes, "fees": presenters.fee_table(home),
+            "upcoming_fee_changes": presenters.upcoming_changes(home)}
+
+
+def _vacancies_payload(home, changes):
+    confirmed = home.vacancy_confirmed_at
+    return {"home_id": home.id, "changes": changes, "beds_free": home.beds_free,
+            "vacancy_confirmed_at": confirmed.isoformat() if confirmed else None,
+            "vacancies": presenters.vacancy_rows(home)}
+
+
+@blp.route("/homes/<int:home_id>/fees")
+class HomeFees(MethodView):
+    @require_token("listings:write")
+    @blp.arguments(IdempotencyHeaders, location="headers")
+    @blp.arguments(FeesIn)
+    @blp.response(200, FeesOut)
+    @_documented("listings:write", 404, 409)
+    def put(self, headers, body, home_id):
+        """Add or replace fee items of one of your homes (scope listings:write).
+
+        Amounts are integer fen. An item with a later effective_from is announced to families as an upcoming
+        price change. A deposit may not exceed 12 months of the bed fee in effect (deposit_over_limit).
+        Returns the fee table in effect today and the upcoming changes.
+        """
+        home = _home_for_write(home_id)
+
+        def apply():
+            changes = services.set_fees(home, body["items"], _actor())
+            return _fees_payload(home, changes)
+
+        return _once(headers, FeesOut, apply)
+
+
+@blp.route("/homes/<int:home_id>/vacancies")
+class HomeVacancies(MethodView):
+    @require_token("vacancies:write")
+    @blp.arguments(IdempotencyHeaders, location="headers")
+    @blp.arguments(VacanciesIn)
+    @blp.response(200, VacanciesOut)
+    @_documented("vacancies:write", 404, 409)
+    def put(self, headers, body, home_id):
+        """Set and confirm free beds per care level of one of your homes (scope vacancies:write).
+
+        The same numbers re-confirm them (the confirmation date families see is renewed).
+        """
+        home = _home_for_write(home_id)
+
+        def apply():
+            changes = services.confirm_vacancies(home, body["free_beds"], _actor())
+            return _vacancies_payload(home, changes)
+
+        return _once(headers, VacanciesOut, apply)
+
+
+def _homes_of(provider_id):
+    return db.session.scalars(sa.select(Home).where(Home.provider_id == provider_id).order_by(Home.id)).all()
+
+
+@blp.route("/homes")
+class ProviderHomes(MethodView):
+    @require_token()
+    @blp.response(200, ProviderHomesOut)
+    @_documented(None)
+    def get(self):
+        """List the homes your operator runs (any valid token)."""
+        return {"items": _homes_of(current_api_client().provider_id)}
+
+
+def _inquiries_for(provider_id, status):
+    """Return the operator's inquiries, or None while the inquiries package offers no query for them."""
+    try:
+        from inquiries import queries as inquiry_queries
+    except ImportError:
+        return None
+    for_provider = getattr(inquiry_queries, "for_provider", None)
+    return None if for_provider is None else for_provider(provider_id, status=status)
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _inquiry_row(inquiry):
+    return {"id": inquiry.id, "reference": inquiry.reference, "home_id": inquiry.home_id, "kind": inquiry.kind,
+            "status": inquiry.status, "awaiting_provider": inquiry.awaiting_provider,
+            "visit_date": _iso(inquiry.visit_date), "time_slot": inquiry.time_slot, "care_level": inquiry.care_level,
+            "contact": {"name": inquiry.contact_name, "phone": inquiry.contact_phone, "email": inquiry.contact_email},
+            "messages": [{"author_role": m.author_role, "body": m.body, "created_at": _iso(m.created_at)}
+                         for m in inquiry.messages],
+            "created_at": _iso(inquiry.created_at), "updated_at": _iso(inquiry.updated_at)}
+
+
+@blp.route("/inquiries")
+class ProviderInquiries(MethodView):
+    @require_token("inquiries:read")
+    @blp.arguments(InquiryArgs, location="query")
+    @blp.response(200, ProviderInquiriesOut)
+    @_documented("inquiries:read")
+    def get(self, args):
+        """List inquiries and visit bookings families sent to your homes (scope inquiries:read).
+
+        Unanswered ones first, then the most recently active.
+        """
+        found = _inquiries_for(current_api_client().provider_id, args.get("status"))
+        return {"items": [_inquiry_row(i) for i in found or []], "available": found is not None}

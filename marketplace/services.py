@@ -1,0 +1,227 @@
+"""All writes to homes, fees, vacancies, claims and operators. Views and the API parse input and call these.
+
+Every change is recorded as a ListingChange (who, when, through which channel, what changed); the outbox
+hook (search/outbox.py) queues the home for the search index in the same transaction.
+"""
+
+from datetime import date
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from core.db import utcnow
+from core.errors import ServiceError
+from core.extensions import db
+from marketplace import pricing
+from marketplace.models import FeeItem, Home, HomeClaim, ListingChange, Provider, Vacancy
+from marketplace.vocab import CARE_LEVELS, FEE_KINDS, INCLUDED, SERVICES
+
+LISTING_FIELDS = ("description", "description_en", "name_en", "address_en", "phone", "website", "visiting_hours",
+                  "services", "included")
+MAX_FEE_FEN = 10_000_000  # ¥100,000 a month: anything above is a typing error, not a price
+DEPOSIT_MONTHS_LIMIT = 12  # 2024 national rule on prepaid fees: deposit <= 12 x the monthly bed fee
+MAX_BEDS = 5000
+
+
+class Actor:
+    """Who makes a change: a signed-in user, or an API client acting for an operator."""
+
+    def __init__(self, user=None, api_client_id=None, channel="portal"):
+        self.user, self.api_client_id, self.channel = user, api_client_id, channel
+
+
+def _record(home, actor, changes):
+    if changes:
+        db.session.add(ListingChange(home_id=home.id, user_id=getattr(actor.user, "id", None),
+                                     api_client_id=actor.api_client_id, channel=actor.channel, changes=changes))
+
+
+def _check_codes(field, values, allowed):
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        raise ServiceError(_("Unknown values: %(values)s", values=", ".join(map(str, bad))), {field: [
+            _("Allowed: %(allowed)s", allowed=", ".join(allowed))]}, code="invalid_listing")
+
+
+def update_listing(home, values, actor):
+    """Change listing fields of HOME (only LISTING_FIELDS); record what changed; commit."""
+    unknown = sorted(set(values) - set(LISTING_FIELDS))
+    if unknown:
+        raise ServiceError(_("These fields cannot be changed here."), {k: [_("Not editable.")] for k in unknown})
+    for field, allowed in (("services", SERVICES), ("included", INCLUDED)):
+        if field in values:
+            _check_codes(field, values[field], allowed)
+    changes = {}
+    for field, new in values.items():
+        old = getattr(home, field)
+        if old != new:
+            changes[field] = [old, new]
+            setattr(home, field, new)
+    _record(home, actor, changes)
+    db.session.commit()
+    return changes
+
+
+def _validate_fee(item):
+    errors = {}
+    if item["care_level"] not in CARE_LEVELS:
+        errors["care_level"] = [_("Unknown care level.")]
+    if item["kind"] not in FEE_KINDS:
+        errors["kind"] = [_("Unknown fee kind.")]
+    if not isinstance(item["amount_fen"], int) or not 0 <= item["amount_fen"] <= MAX_FEE_FEN:
+        errors["amount_fen"] = [_("An amount in fen between 0 and %(max)s.", max=MAX_FEE_FEN)]
+    if item["effective_from"] < date.today():
+        errors["effective_from"] = [_("A price change cannot take effect in the past.")]
+    if errors:
+        raise ServiceError(_("A fee item is invalid."), errors, code="invalid_fee")
+
+
+def _check_deposit_limit(fee_items, on_dates):
+    """Refuse a schedule where a deposit exceeds 12 x the monthly bed fee in effect on any changed date."""
+    for on in sorted(on_dates):
+        for level, fees in pricing.current_fees(fee_items, on).items():
+            bed, deposit = fees.get("bed"), fees.get("deposit")
+            if bed and deposit and deposit.amount_fen > DEPOSIT_MONTHS_LIMIT * bed.amount_fen:
+                raise ServiceError(
+                    _("The deposit may not exceed 12 months of the bed fee (2024 national rule on prepaid fees)."),
+                    {"deposit": [_("At most %(max)s fen for %(level)s.", max=DEPOSIT_MONTHS_LIMIT * bed.amount_fen,
+                                   level=level)]}, code="deposit_over_limit")
+
+
+def set_fees(home, items, actor):
+    """Add or replace fee items (natural key: care level, kind, effective date); idempotent; commit.
+
+    ITEMS: [{care_level, kind, amount_fen, effective_from (date)}]. A price change with a later effective date
+    is announced to families until it applies; history is kept.
+    """
+    for item in items:
+        _validate_fee(item)
+    existing = {(f.care_level, f.kind, f.effective_from): f for f in home.fee_items}
+    # check the schedule as it would be before touching any row: a refused write changes nothing
+    prospective = {key: SimpleNamespace(care_level=key[0], kind=key[1], effective_from=key[2],
+                                         amount_fen=row.amount_fen) for key, row in existing.items()}
+    for item in items:
+        key = (item["care_level"], item["kind"], item["effective_from"])
+        prospective[key] = SimpleNamespace(care_level=key[0], kind=key[1], effective_from=key[2],
+                                           amount_fen=item["amount_fen"])
+    _check_deposit_limit(prospective.values(), {i["effective_from"] for i in items} | {date.today()})
+    changes = {}
+    for item in items:
+        key = (item["care_level"], item["kind"], item["effective_from"])
+        row = existing.get(key)
+        if row is None:
+            row = FeeItem(care_level=key[0], kind=key[1], effective_from=key[2], amount_fen=item["amount_fen"])
+            home.fee_items.append(row)
+            existing[key] = row
+            changes[f"{key[0]}.{key[1]}@{key[2].isoformat()}"] = [None, item["amount_fen"]]
+        elif row.amount_fen != item["amount_fen"]:
+            changes[f"{key[0]}.{key[1]}@{key[2].isoformat()}"] = [row.amount_fen, item["amount_fen"]]
+            row.amount_fen = item["amount_fen"]
+        else:
+            continue
+        row.source, row.recorded_at = _source(actor), utcnow()
+    _record(home, actor, changes)
+    db.session.commit()
+    return changes
+
+
+def confirm_vacancies(home, free_beds, actor):
+    """Set and confirm free beds per care level ({level: n}; the same numbers re-confirm them); commit."""
+    errors = {level: [_("Unknown care level.")] for level in free_beds if level not in CARE_LEVELS}
+    errors.update({level: [_("Free beds must be a whole number from 0 to %(max)s.", max=MAX_BEDS)]
+                   for level, n in free_beds.items() if level not in errors and not _is_bed_count(n)})
+    if errors:
+        raise ServiceError(_("Free beds are invalid."), errors, code="invalid_vacancies")
+    now, changes = utcnow(), {}
+    for level, beds in free_beds.items():
+        row = home.vacancy_for(level)
+        if row is None:
+            row = Vacancy(care_level=level, beds_free=beds)
+            home.vacancies.append(row)
+            changes[f"vacancy.{level}"] = [None, beds]
+        elif row.beds_free != beds:
+            changes[f"vacancy.{level}"] = [row.beds_free, beds]
+        row.beds_free, row.confirmed_at, row.source = beds, now, _source(actor)
+    changes.setdefault("vacancy.confirmed_at", [None, now.isoformat()])
+    _record(home, actor, changes)
+    db.session.commit()
+    return changes
+
+
+def _is_bed_count(n):
+    return isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_BEDS
+
+
+def _source(actor):
+    if actor.channel == "api":
+        return f"provider API client {actor.api_client_id}"
+    if actor.channel == "regulator":
+        return "regulator"
+    return "provider portal"
+
+
+def create_provider(name, user):
+    """Create an operator account for USER (who becomes its staff, role provider); unverified; commit."""
+    name = (name or "").strip()
+    if not 2 <= len(name) <= 200:
+        raise ServiceError(_("Give the operator's registered name."), {"name": [_("2 to 200 characters.")]})
+    provider = Provider(name=name)
+    db.session.add(provider)
+    db.session.flush()
+    user.provider_id, user.role = provider.id, "provider"
+    db.session.commit()
+    return provider
+
+
+def claim_home(provider, licence_no, user):
+    """Ask to manage the home with filing number LICENCE_NO; a regulator of its place decides; commit."""
+    home = db.session.scalar(sa.select(Home).where(Home.licence_no == (licence_no or "").strip()))
+    if home is None:
+        raise ServiceError(_("No home has this filing number."), {"licence_no": [_("Unknown filing number.")]},
+                           status=404, code="unknown_licence")
+    if home.provider_id == provider.id:
+        raise ServiceError(_("Your operator already manages this home."), {"licence_no": [_("Already yours.")]},
+                           status=409, code="already_managed")
+    pending = db.session.scalar(sa.select(HomeClaim).where(HomeClaim.home_id == home.id,
+                                                           HomeClaim.provider_id == provider.id,
+                                                           HomeClaim.status == "pending"))
+    if pending:
+        return pending
+    claim = HomeClaim(home_id=home.id, provider_id=provider.id, licence_no=home.licence_no,
+                      created_by_id=user.id)
+    db.session.add(claim)
+    db.session.commit()
+    return claim
+
+
+def decide_claim(claim, regulator, approve, note=""):
+    """Approve (the operator then manages the home) or reject a pending claim; commit."""
+    if claim.status != "pending":
+        raise ServiceError(_("This claim was already decided."), status=409, code="already_decided")
+    claim.status = "approved" if approve else "rejected"
+    claim.note, claim.decided_by_id, claim.decided_at = note, regulator.id, utcnow()
+    if approve:
+        home = db.session.get(Home, claim.home_id)
+        _record(home, Actor(regulator, channel="regulator"), {"provider_id": [home.provider_id, claim.provider_id]})
+        home.provider_id = claim.provider_id
+        _reject_rival_claims(claim, regulator)
+    db.session.commit()
+    return claim
+
+
+def _reject_rival_claims(approved, regulator):
+    rivals = db.session.scalars(sa.select(HomeClaim).where(HomeClaim.home_id == approved.home_id,
+                                                          HomeClaim.status == "pending", HomeClaim.id != approved.id))
+    for rival in rivals:
+        rival.status, rival.decided_by_id, rival.decided_at = "rejected", regulator.id, utcnow()
+        rival.note = _("Another operator's claim to this home was approved.")
+
+
+def verify_provider(provider, regulator):
+    """Mark PROVIDER verified by REGULATOR, so its changes publish; commit."""
+    if provider.verified_at is not None:
+        raise ServiceError(_("This operator is already verified."), status=409, code="already_verified")
+    provider.verified_at, provider.verified_by_id = utcnow(), regulator.id
+    db.session.commit()
+    return provider

@@ -1,0 +1,337 @@
+"""HTML pages for families: search, a home's detail, compare, and the language switch.
+
+Views parse input, call presenters and services, and render; every displayed figure comes from presenters.
+"""
+
+from datetime import date, datetime
+from urllib.parse import urlencode, urlsplit
+
+import marshmallow as ma
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from geo.coords import wgs84_to_gcj02
+from geo.gazetteer import gazetteer
+from marketplace import presenters, queries, vocab
+from marketplace.api import HomeDetailArgs
+from marketplace.photos import home_photos
+from marketplace.portal import local_today, price_history
+from marketplace.portal_models import record_home_view
+from marketplace.schemas import CompareArgs, HomeSearchArgs, parse_ids
+from search.query import CARE_LEVELS, FEATURES, OWNERSHIPS, SORTS
+from search.service import run_search
+
+bp = Blueprint("marketplace", __name__, template_folder="templates")
+
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+_LANG_CODES = {"zh_CN": "zh_CN", "zh-CN": "zh_CN", "zh": "zh_CN", "en": "en"}
+_MULTI_PARAMS = ("features",)  # checkboxes send one parameter per box; the schema wants "a,b"
+
+
+# --- pages -------------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+def index():
+    """Show the search page: the form, facets, results and their map."""
+    args, schema_args, place = _search_args(request.args)
+    errors = dict(place.pop("errors", {}))
+    query = payload = None
+    if not errors and not place.get("choices"):
+        try:
+            query = HomeSearchArgs().load(schema_args)
+        except ma.ValidationError as exc:
+            errors = _field_errors(exc.messages)
+        else:
+            payload = presenters.search_payload(run_search(query), query)
+    markers = _markers(payload["items"]) if payload else []
+    return render_template("marketplace/search.html", args=args, place=place, errors=errors, query=query,
+                           payload=payload, markers=markers, **_search_form_context(args)), 400 if errors else 200
+
+
+@bp.route("/homes/<int:home_id>")
+def home(home_id):
+    """Show one home: fees, vacancies, grade, designations, services, contact, provenance."""
+    try:
+        args = HomeDetailArgs().load(request.args)
+    except ma.ValidationError as exc:
+        return _bad_request(exc)
+    home_row = queries.get_home(home_id)
+    detail = presenters.home_detail(home_row, args.get("care_level"), args.get("from_city"))
+    page = render_template("marketplace/home.html", home=detail, markers=_markers([detail], link=False),
+                           price_history=price_history(home_row), photos=_published_photos(home_id))
+    record_home_view(home_id, local_today())  # after rendering: its commit expires the loaded rows
+    return page
+
+
+def _published_photos(home_id):
+    return [{"url": url_for("portal.photo_file", filename=p.filename), "caption": p.caption,
+             "width": p.width, "height": p.height} for p in home_photos(home_id)]
+
+
+@bp.route("/compare")
+def compare():
+    """Compare up to COMPARE_MAX homes side by side for a care level and the family's city."""
+    if not request.args.get("ids", "").strip():
+        return render_template("marketplace/compare.html", compare=None, args={}, errors={},
+                               **_compare_form_context())
+    try:
+        args = CompareArgs().load(request.args)
+        parse_ids(",".join(map(str, args["ids"])), limit=current_app.config["COMPARE_MAX"])
+    except ma.ValidationError as exc:
+        return render_template("marketplace/compare.html", compare=None, args=request.args,
+                               errors=_field_errors(exc.messages, default="ids"), **_compare_form_context()), 400
+    payload = presenters.compare_payload(queries.get_homes(args["ids"]), args.get("care_level"),
+                                         args.get("from_city"))
+    return render_template("marketplace/compare.html", compare=payload, args=args, errors={},
+                           rows=presenters.COMPARE_ROWS, **_compare_form_context())
+
+
+@bp.route("/lang/<code>")
+def set_language(code):
+    """Remember the chosen language in the `lang` cookie and go back to a same-site page."""
+    locale = _LANG_CODES.get(code)
+    target = _safe_next(request.args.get("next"))
+    if locale is None:
+        return _bad_request(ma.ValidationError({"lang": [_("Unknown language.")]}))
+    response = redirect(target)
+    response.set_cookie("lang", locale, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax", httponly=True,
+                        secure=request.is_secure)
+    return response
+
+
+# --- input -------------------------------------------------------------------------------------------
+
+
+def _search_args(raw):
+    """Return (form arguments, schema arguments, place): empty values dropped, the typed place resolved."""
+    args = {k: v.strip() for k, v in raw.items() if k not in _MULTI_PARAMS and v.strip()}
+    for key in _MULTI_PARAMS:
+        values = [v for value in raw.getlist(key) for v in value.split(",") if v.strip()]
+        if values:
+            args[key] = ",".join(values)
+    place = _resolve_place(args)
+    schema_args = dict(args)
+    if place.get("region"):
+        schema_args["near"] = f"{place['region'].lat},{place['region'].lon}"
+    return args, schema_args, place
+
+
+def _resolve_place(args):
+    """Resolve the typed place (or the chosen place_code) to a region; several matches give choices."""
+    gz = gazetteer()
+    text = args.get("place", "")
+    if args.get("place_code"):
+        region = gz.region(args["place_code"])
+        if region is None:
+            return {"errors": {"place": [_("Unknown place.")]}}
+        if not text or text == _place_label(region) or region in gz.find(text):
+            return {"region": region, "label": _place_label(region)}
+        args.pop("place_code")  # the family typed another place since choosing this one
+    if not text or "near" in args:
+        return {}
+    matches = gz.find(text)
+    if not matches:
+        return {"errors": {"place": [_("We could not find the place \"%(place)s\" in the Yangtze River Delta.",
+                                       place=text)]}}
+    if len(matches) == 1:
+        return {"region": matches[0], "label": _place_label(matches[0])}
+    return {"choices": [{"code": r.code, "label": _place_label(r)} for r in matches]}
+
+
+def _place_label(region):
+    """Name a region for the place chooser (its city and province too, so homonyms can be told apart)."""
+    parts = [presenters.region_label(region.code, region.level)]
+    if region.level == "district":
+        parts.append(presenters.region_label(region.city_code))
+    if region.level != "province":
+        parts.append(presenters.region_label(region.province_code, "province"))
+    unique = list(dict.fromkeys(parts))
+    return unique[0] if len(unique) == 1 else f"{unique[0]} ({', '.join(unique[1:])})"
+
+
+def _field_errors(messages, default="form"):
+    """Flatten marshmallow messages into {field: [message]}."""
+    if isinstance(messages, list):
+        return {default: [str(m) for m in messages]}
+    errors = {}
+    for field, value in messages.items():
+        key = default if field == "_schema" else field
+        errors.setdefault(key, []).extend(value if isinstance(value, list) else [str(value)])
+    return errors
+
+
+def _bad_request(exc):
+    message = _("Some parameters are invalid.")
+    return render_template("error.html", status=400, message=message, fields=_field_errors(exc.messages)), 400
+
+
+def _safe_next(target):
+    """Return TARGET when it is a path on this site, else the home page (no open redirect)."""
+    if not target:
+        return url_for("marketplace.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return url_for("marketplace.index")
+    return target
+
+
+# --- form choices ------------------------------------------------------------------------------------
+
+
+def care_level_options():
+    """Return our care levels with their GB/T 42195-2022 national ability levels, for selects."""
+    return [{"code": code, "label": vocab.label(vocab.CARE_LEVEL_LABELS, code),
+             "national": [str(vocab.NATIONAL_LEVEL_LABELS[n]) for n in vocab.CARE_LEVEL_NATIONAL[code]],
+             "national_short": _level_range(vocab.CARE_LEVEL_NATIONAL[code])}
+            for code in CARE_LEVELS]
+
+
+def _level_range(levels):
+    return str(levels[0]) if len(levels) == 1 else f"{levels[0]}–{levels[-1]}"
+
+
+def _options(codes, labels):
+    return [{"code": code, "label": vocab.label(labels, code)} for code in codes]
+
+
+def _city_groups():
+    gz = gazetteer()
+    return [{"code": p.code, "label": presenters.region_label(p.code, "province"),
+             "cities": [{"code": c.code, "label": presenters.region_label(c.code)} for c in gz.cities_of(p.code)]}
+            for p in gz.provinces]
+
+
+def _search_form_context(args):
+    gz = gazetteer()
+    groups = _city_groups()
+    province = args.get("province")
+    city = gz.city(args.get("city", ""))
+    return {
+        "provinces": [{"code": g["code"], "label": g["label"]} for g in groups],
+        "city_groups": [g for g in groups if not province or g["code"] == province],
+        "districts": [{"code": d.code, "label": presenters.region_label(d.code, "district")}
+                      for d in gz.districts_of(city.code)] if city else [],
+        "care_levels": care_level_options(),
+        "ownerships": _options(OWNERSHIPS, vocab.OWNERSHIP_LABELS),
+        "features": _options(FEATURES, vocab.FEATURE_LABELS),
+        "sorts": SORTS,
+        "selected_features": set(args.get("features", "").split(",")) - {""},
+    }
+
+
+def _compare_form_context():
+    return {"care_levels": care_level_options(), "city_groups": _city_groups()}
+
+
+# --- output ------------------------------------------------------------------------------------------
+
+
+def _markers(items, link=True):
+    """Return map markers for ITEMS, converted to the tiles' coordinate system (WGS-84 in the database)."""
+    gcj02 = current_app.config.get("MAP_TILE_CRS") == "gcj02"
+    markers = []
+    for item in items:
+        lat, lon = wgs84_to_gcj02(item["lat"], item["lon"]) if gcj02 else (item["lat"], item["lon"])
+        markers.append({"id": item["id"], "lat": lat, "lon": lon,
+                        "name": item.get("display_name") or item.get("name"),
+                        "url": url_for("marketplace.home", home_id=item["id"]) if link else None})
+    return markers
+
+
+def search_url(args, **changes):
+    """Return the search URL for ARGS with CHANGES applied (None removes a parameter); page resets to 1."""
+    merged = dict(args)
+    merged.pop("page", None)
+    merged.update(changes)
+    return url_for("marketplace.index", **{k: v for k, v in merged.items() if v not in (None, "")})
+
+
+def facet_changes(name, key, args):
+    """Return the search parameters that apply facet NAME=KEY (None when it cannot be applied)."""
+    if name in ("province", "city", "district", "care_level", "ownership"):
+        clear = {"province": {"city": None, "district": None}, "city": {"district": None}}.get(name, {})
+        return {name: key, **clear}
+    if name == "features":
+        chosen = [f for f in args.get("features", "").split(",") if f]
+        return {"features": ",".join([*chosen, key])}
+    if name == "grade" and key != "0":
+        return {"min_grade": key}
+    if name == "price_band":  # the band replaces a typed price range
+        return {"price_band": key, "min_price": None, "max_price": None}
+    return None
+
+
+def facet_active(name, key, args):
+    """Say whether facet NAME=KEY is already applied."""
+    if name == "features":
+        return key in args.get("features", "").split(",")
+    if name == "grade":
+        return args.get("min_grade") == key
+    return args.get(name) == key
+
+
+def _as_datetime(value):
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+    return value
+
+
+@bp.app_template_filter("yuan")
+def yuan(fen):
+    """Format integer fen as yuan: ¥1,234 (¥1,234.50 when there are fen)."""
+    if fen is None:
+        return "—"
+    whole, part = divmod(int(fen), 100)
+    return f"¥{whole:,}" if not part else f"¥{whole:,}.{part:02d}"
+
+
+@bp.app_template_filter("local_date")
+def local_date(value):
+    """Format a date, or a UTC datetime as its date in Asia/Shanghai."""
+    return "—" if not value else format_date(_as_datetime(value), "medium")
+
+
+@bp.app_template_filter("local_datetime")
+def local_datetime(value):
+    """Format a UTC datetime in Asia/Shanghai."""
+    value = _as_datetime(value)
+    if not value:
+        return "—"
+    return format_datetime(value, "medium") if isinstance(value, datetime) else format_date(value, "medium")
+
+
+@bp.app_template_filter("stars")
+def stars(grade):
+    """Render a 1-5 grade as stars with a text alternative."""
+    if not grade:
+        return Markup('<span class="grade none">{}</span>').format(_("Not graded"))
+    return Markup('<span class="grade" role="img" aria-label="{label}">{stars}</span>').format(
+        label=_("%(n)s of 5 stars", n=grade), stars="★" * grade + "☆" * (5 - grade))
+
+
+@bp.app_context_processor
+def _layout_context():
+    locale = str(get_locale() or "zh_CN")
+    return {
+        "html_lang": "en" if locale.startswith("en") else "zh-CN",
+        "is_english": locale.startswith("en"),
+        "compare_max": current_app.config["COMPARE_MAX"],
+        "map_config": {"tileUrl": current_app.config.get("MAP_TILE_URL"),
+                       "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
+                       "crs": current_app.config.get("MAP_TILE_CRS") or "wgs84"},
+        "search_url": search_url, "facet_changes": facet_changes, "facet_active": facet_active,
+        "care_level_label": lambda code: vocab.label(vocab.CARE_LEVEL_LABELS, code),
+        "feature_label": lambda code: vocab.label(vocab.FEATURE_LABELS, code),
+        "ownership_label": lambda code: vocab.label(vocab.OWNERSHIP_LABELS, code),
+        "region_label": presenters.region_label,
+        "current_path": _path_without_lang(),
+    }
+
+
+def _path_without_lang():
+    """Return this page's path and query without ?lang= (it would override the cookie being set)."""
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])
+    return request.path + (f"?{query}" if query else "")

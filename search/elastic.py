@@ -1,0 +1,542 @@
+"""The Elasticsearch 8/9 and OpenSearch 2 backend: one class, one set of request bodies, a thin client seam.
+
+Both engines take the same JSON; only the client differs (the elasticsearch client refuses to talk to
+OpenSearch), so `_Seam` wraps the official client of each flavour and names its exceptions.
+
+Indices and aliases. Searches and writes go through the alias `<alias>`, which names exactly one index
+`<alias>-<timestamp>-<random>`. A reindex builds a fresh index behind a second alias `<alias>-next`; while it
+exists, every write also goes there (versioned, so the build and the writes may interleave in any order), then
+one update_aliases call moves `<alias>` to the new index and the old one is deleted. Writes name aliases only
+and use require_alias, so a write racing with the swap can never auto-create a stray index.
+
+Scoring is exact: the text score is a sum over query groups of constant field weights (small integers) and
+rank_boost is a multiple of 1/64, so Lucene's float scores equal the reference's to the last bit.
+"""
+
+import logging
+import re
+import secrets
+import time
+from contextlib import contextmanager
+
+from core.errors import SearchUnavailable
+from geo.distance import haversine_km
+from search import analysis
+from search.query import (
+    CARE_LEVELS,
+    FACETS,
+    MAX_RESULT_WINDOW,
+    PRICE_BANDS,
+    TOKEN_FIELDS,
+    Hit,
+    SearchResult,
+    free_field,
+    price_field,
+)
+
+log = logging.getLogger(__name__)
+
+FLAVOURS = ("elasticsearch", "opensearch")
+MAX_RETRIES = 2  # per request, on connection errors, timeouts and RETRY_ON_STATUS
+RETRY_ON_STATUS = (502, 503, 504)
+UNAVAILABLE_STATUSES = frozenset({429, 502, 503, 504})  # the engine is there but cannot answer now
+REPLICAS = "0-2"  # auto_expand_replicas: a copy on each of up to three nodes, none on a single test node
+FACET_SIZE = 2000  # more than the Yangtze River Delta has districts, so terms counts are exact
+BULK_CHUNK = 500
+# Deletes sent to an index being built carry this external version: its tombstone stops the build from
+# bringing back a home deleted after the build read it from SQL (home ids are never reused).
+DELETED_VERSION = 2**62
+CONFLICT = 409
+NOT_FOUND = 404
+
+_TEXT_CJK = {"type": "text", "analyzer": "cjk"}
+_TEXT_EN = {"type": "text", "analyzer": "english"}
+_KEYWORD = {"type": "keyword"}
+_INTEGER = {"type": "integer"}
+_LONG = {"type": "long"}
+
+
+def index_mappings():
+    """Return the mappings of a homes index."""
+    properties = {
+        "id": _LONG, "version": _LONG,
+        "name": _TEXT_CJK, "name_en": _TEXT_EN, "address": _TEXT_CJK,
+        "province_code": _KEYWORD, "city_code": _KEYWORD, "district_code": _KEYWORD,
+        "ownership": _KEYWORD, "care_levels": _KEYWORD, "features": _KEYWORD,
+        "location": {"type": "geo_point", "ignore_malformed": True},
+        "grade": _INTEGER, "beds_total": _INTEGER, "beds_free": _INTEGER,
+        "price_min": _LONG,
+        # double, not float: a float32 could merge two distinct ratings into a tie that review_count decides
+        "rating": {"type": "double"}, "review_count": _INTEGER,
+        "rank_boost": {"type": "float"},  # a multiple of 1/64: exact in a float
+        "vacancy_confirmed_at": {"type": "date"}, "is_demo": {"type": "boolean"},
+    }
+    for level in ("self_care", "partial", "full", "dementia"):
+        properties[price_field(level)] = _LONG
+        properties[free_field(level)] = _INTEGER
+    for field in analysis.FIELD_WEIGHTS:
+        properties[field] = _KEYWORD  # pre-analysed tokens (analysis.py), matched exactly as the embedded backend
+    # new document fields stay in _source without a mapping change; every field a query uses is mapped above
+    return {"dynamic": False, "properties": properties}
+
+
+def index_settings(loading=False):
+    """Return the settings of a new index; LOADING: no replicas and no refresh while a reindex fills it."""
+    settings = {"number_of_shards": 1, "max_result_window": MAX_RESULT_WINDOW}
+    if loading:
+        settings.update(auto_expand_replicas=False, number_of_replicas=0, refresh_interval="-1")
+    else:
+        settings.update(auto_expand_replicas=REPLICAS)
+    return {"index": settings}
+
+
+def serving_settings():
+    """Return the settings that turn a freshly loaded index into a serving one."""
+    return {"index": {"auto_expand_replicas": REPLICAS, "refresh_interval": None}}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Query bodies
+
+
+def _level_filters(q, care_level):
+    """Return the clauses that depend on the care level: accepting it, its price range, its free beds."""
+    clauses = [{"term": {"care_levels": care_level}}] if care_level else []
+    bounds = {op: v for op, v in (("gte", q.min_price_fen), ("lte", q.max_price_fen)) if v is not None}
+    if bounds:
+        clauses.append({"range": {price_field(care_level): bounds}})
+    if q.has_vacancy:
+        clauses.append({"range": {free_field(care_level): {"gt": 0}}})
+    return clauses
+
+
+def _grade_filters(min_grade):
+    return [{"range": {"grade": {"gte": min_grade}}}] if min_grade is not None else []
+
+
+def _choice_filters(q):
+    """The filters a care_level or grade facet replaces: applied as post_filter and inside the other facets."""
+    return _level_filters(q, q.care_level) + _grade_filters(q.min_grade)
+
+
+def _filters(q):
+    """Return the filter clauses of SearchQuery Q that every facet shares (all ANDed)."""
+    clauses = [{"term": {f"{name}_code": value}}
+               for name, value in (("province", q.province), ("city", q.city), ("district", q.district)) if value]
+    if q.ownership:
+        clauses.append({"term": {"ownership": q.ownership}})
+    clauses += [{"term": {"features": feature}} for feature in q.features]
+    if q.near is not None and q.radius_km is not None:
+        clauses.append({"geo_distance": {"distance": f"{q.radius_km}km", "distance_type": "arc",
+                                         "location": _point(q.near)}})
+    return clauses
+
+
+def _point(near):
+    return {"lat": near[0], "lon": near[1]}
+
+
+def _group_clause(alternatives):
+    """Return the clause of one query group: the best field weight over its alternatives, 0 if none match."""
+    return {"dis_max": {"tie_breaker": 0, "queries": [
+        {"constant_score": {"filter": {"bool": {"filter": [{"term": {field: token}} for token in alternative]}},
+                            "boost": weight}}
+        for field, weight in analysis.FIELD_WEIGHTS.items() for alternative in alternatives
+    ]}}
+
+
+def _scored_query(q):
+    """Return the query: filters, one `must` per text group, plus rank_boost (no text: score = rank_boost)."""
+    groups = analysis.parse_query(q.text)
+    # a bool with only filters scores 0, so the function adds up to exactly rank_boost without text
+    matching = {"bool": {"filter": _filters(q) or [{"match_all": {}}]}}
+    if groups:
+        matching["bool"]["must"] = [_group_clause(alternatives) for alternatives in groups]
+    return {"function_score": {
+        "query": matching,
+        "functions": [{"field_value_factor": {"field": "rank_boost", "missing": 0}}],
+        "score_mode": "sum", "boost_mode": "sum",
+    }}
+
+
+_BY_ID = {"id": {"order": "asc"}}
+
+
+def _sort(q):
+    """Return the sort of Q, id ascending last; missing values sort last."""
+    if q.sort == "relevance":
+        keys = [{"_score": {"order": "desc"}}]
+    elif q.sort == "price":
+        keys = [{price_field(q.care_level): {"order": "asc", "missing": "_last"}}]
+    elif q.sort == "grade":
+        keys = [{"grade": {"order": "desc", "missing": "_last"}}]
+    elif q.sort == "rating":
+        keys = [{"rating": {"order": "desc", "missing": "_last"}},
+                {"review_count": {"order": "desc", "missing": "_last"}}]
+    else:
+        keys = [{"_geo_distance": {"location": _point(q.near), "order": "asc", "unit": "km",
+                                   "distance_type": "arc", "mode": "min"}}]
+    return keys + [_BY_ID]
+
+
+def _terms(field, **extra):
+    return {"terms": {"field": field, "size": FACET_SIZE, "order": [{"_count": "desc"}, {"_key": "asc"}],
+                      **extra}}
+
+
+def _all_of(clauses):
+    return {"bool": {"filter": clauses}} if clauses else {"match_all": {}}
+
+
+def _aggregations(q):
+    """Return the facet aggregations (query.py): plain facets over every hit, care_level and grade per choice."""
+    ranges = [{"key": key, "from": low, **({"to": high} if high is not None else {})}
+              for key, low, high in PRICE_BANDS]
+    plain = {
+        "province": _terms("province_code"), "city": _terms("city_code"), "district": _terms("district_code"),
+        "price_band": {"range": {"field": price_field(q.care_level), "ranges": ranges}},
+        "features": _terms("features"), "ownership": _terms("ownership"),
+    }
+    grade = _grade_filters(q.min_grade)
+    return {
+        "plain": {"filter": _all_of(_choice_filters(q)), "aggs": plain},
+        "care_level": {"filters": {"filters": {level: _all_of(_level_filters(q, level) + grade)
+                                               for level in CARE_LEVELS}}},
+        "grade": {"filters": {"filters": {str(n): _all_of(_level_filters(q, q.care_level) + _grade_filters(n))
+                                          for n in range(1, 6)}}},
+    }
+
+
+def search_body(q):
+    """Return the search request body for SearchQuery Q (validated)."""
+    body = {"query": _scored_query(q), "sort": _sort(q), "from": q.offset, "size": q.per_page,
+            "track_total_hits": True, "track_scores": True, "_source": {"excludes": list(TOKEN_FIELDS)}}
+    choice = _choice_filters(q)
+    if choice:  # after the facets that replace these choices are counted, they narrow the hits
+        body["post_filter"] = _all_of(choice)
+    if q.with_facets:
+        body["aggs"] = _aggregations(q)
+    return body
+
+
+def _sorted_counts(pairs):
+    return sorted(((str(key), n) for key, n in pairs if n), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _facet_values(name, aggregations):
+    if name in ("care_level", "grade"):
+        return _sorted_counts((key, b["doc_count"]) for key, b in aggregations[name]["buckets"].items())
+    buckets = aggregations["plain"][name]["buckets"]
+    return _sorted_counts((b["key"], b["doc_count"]) for b in buckets)
+
+
+def _hit(raw, q):
+    doc = raw["_source"]
+    distance = None
+    if q.near is not None:
+        distance = haversine_km(q.near[0], q.near[1], doc["location"]["lat"], doc["location"]["lon"])
+    return Hit(id=int(doc["id"]), score=float(raw["_score"]), doc=doc, distance_km=distance)
+
+
+def parse_response(response, q):
+    """Turn a search response into a SearchResult."""
+    facets = {}
+    if q.with_facets:
+        facets = {name: _facet_values(name, response["aggregations"]) for name in FACETS}
+    hits = [_hit(raw, q) for raw in response["hits"]["hits"]]
+    return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets,
+                        engine_ms=response.get("took"))
+
+
+def empty_result(q):
+    """Return the answer of an index that does not exist yet."""
+    return SearchResult(total=0, hits=[], facets={name: [] for name in FACETS} if q.with_facets else {})
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Bulk actions and alias changes
+
+
+def index_action(index, doc):
+    """Return the bulk (header, source) that writes DOC unless INDEX holds the same or a newer version."""
+    return {"index": {"_index": index, "_id": str(doc["id"]), "version": doc["version"],
+                      "version_type": "external"}}, doc
+
+
+def delete_action(index, home_id, tombstone=False):
+    """Return the bulk (header, None) deleting HOME_ID; TOMBSTONE: versioned, to fence off older writes."""
+    header = {"_index": index, "_id": str(home_id)}
+    if tombstone:
+        header.update(version=DELETED_VERSION, version_type="external")
+    return {"delete": header}, None
+
+
+def swap_actions(alias, next_alias, new_index, old_indices):
+    """Return the update_aliases actions that point ALIAS at NEW_INDEX only, in one atomic step."""
+    actions = [{"remove": {"index": old, "alias": alias}} for old in old_indices]
+    return actions + [{"add": {"index": new_index, "alias": alias}},
+                      {"remove": {"index": new_index, "alias": next_alias}}]
+
+
+def new_index_name(alias):
+    """Return a fresh index name `<alias>-<UTC timestamp>-<random>`."""
+    return f"{alias}-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}-{secrets.token_hex(4)}"
+
+
+def _as_is(action):
+    return action
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The client seam
+
+
+class _Seam:
+    """One flavour's official client, its bulk helpers and the exceptions it raises."""
+
+    def __init__(self, flavour, client, helpers, connection_errors, api_error):
+        self.flavour, self.client, self.helpers = flavour, client, helpers
+        self.connection_errors, self.api_error = connection_errors, api_error
+
+    @staticmethod
+    def status(exc):
+        """Return the HTTP status of an API error (None when there was no response)."""
+        status = getattr(exc, "status_code", None)
+        return status if isinstance(status, int) else None
+
+
+def _hosts(url):
+    return [part.strip() for part in url.split(",") if part.strip()]
+
+
+def _elasticsearch_seam(url, timeout_s):
+    import elasticsearch
+    from elasticsearch import helpers
+
+    client = elasticsearch.Elasticsearch(_hosts(url), request_timeout=timeout_s, max_retries=MAX_RETRIES,
+                                         retry_on_timeout=True, retry_on_status=RETRY_ON_STATUS)
+    # elastic_transport's ConnectionTimeout is not a ConnectionError: name both
+    return _Seam("elasticsearch", client, helpers, (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout),
+                 elasticsearch.ApiError)
+
+
+def _opensearch_seam(url, timeout_s):
+    import opensearchpy
+    from opensearchpy import helpers
+
+    client = opensearchpy.OpenSearch(_hosts(url), timeout=timeout_s, max_retries=MAX_RETRIES,
+                                     retry_on_timeout=True, retry_on_status=RETRY_ON_STATUS)
+    # opensearchpy's ConnectionError (and ConnectionTimeout) subclass its TransportError: test them first
+    return _Seam("opensearch", client, helpers, (opensearchpy.ConnectionError,), opensearchpy.TransportError)
+
+
+def make_seam(flavour, url, timeout_s):
+    """Build the client seam of FLAVOUR for URL (comma-separated for several nodes)."""
+    if flavour not in FLAVOURS:
+        raise ValueError(f"unknown search flavour {flavour!r}: use elasticsearch or opensearch")
+    return (_elasticsearch_seam if flavour == "elasticsearch" else _opensearch_seam)(url, timeout_s)
+
+
+class IndexingError(RuntimeError):
+    """The engine refused a document for a reason other than a version conflict (a bug, not an outage)."""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The backend
+
+
+class ElasticBackend:
+    """Search and index homes in Elasticsearch or OpenSearch behind an alias."""
+
+    def __init__(self, seam, alias):
+        self.seam, self.client, self.alias = seam, seam.client, alias
+        self.next_alias = f"{alias}-next"
+        self._index_name = re.compile(rf"^{re.escape(alias)}-\d{{14}}-[0-9a-f]{{8}}$")
+
+    @classmethod
+    def connect(cls, flavour, url, alias, timeout_s=5.0):
+        """Return a backend for the FLAVOUR node(s) at URL using index alias ALIAS."""
+        return cls(make_seam(flavour, url, timeout_s), alias)
+
+    @classmethod
+    def from_config(cls, config):
+        """Return the backend that the app's config describes."""
+        url = config.get("ELASTICSEARCH_URL")
+        if not url:
+            raise RuntimeError(f"SEARCH_BACKEND={config['SEARCH_BACKEND']} needs ELASTICSEARCH_URL")
+        return cls.connect(config["SEARCH_BACKEND"], url, config.get("SEARCH_INDEX_ALIAS", "yrd-homes"),
+                           float(config.get("SEARCH_TIMEOUT_S", 5.0)))
+
+    @contextmanager
+    def _engine(self, doing):
+        """Turn an unreachable, overloaded or timing-out engine into SearchUnavailable."""
+        try:
+            yield
+        except self.seam.connection_errors as exc:
+            raise SearchUnavailable(f"search engine unreachable while {doing}: {exc}") from exc
+        except self.seam.api_error as exc:
+            if self.seam.status(exc) in UNAVAILABLE_STATUSES:
+                raise SearchUnavailable(f"search engine unavailable while {doing}: {exc}") from exc
+            raise
+
+    def _is_missing(self, exc):
+        return self.seam.status(exc) == NOT_FOUND
+
+    # -- reading --------------------------------------------------------------------------------------------
+
+    def search(self, query):
+        """Answer SearchQuery QUERY."""
+        query.validate()
+        with self._engine("searching"):
+            try:
+                response = self.client.search(index=self.alias, body=search_body(query))
+            except self.seam.api_error as exc:
+                if self._is_missing(exc):  # nothing indexed yet
+                    return empty_result(query)
+                raise
+        return parse_response(response, query)
+
+    def versions(self):
+        """Return {home id: version} of every indexed document."""
+        with self._engine("listing versions"):
+            if not self._aliased_indices()[0]:
+                return {}
+            hits = self.seam.helpers.scan(self.client, index=self.alias, size=1000,
+                                          query={"_source": ["id", "version"], "query": {"match_all": {}}})
+            return {int(hit["_source"]["id"]): int(hit["_source"]["version"]) for hit in hits}
+
+    def health(self):
+        """Return the cluster's and the alias's state; raise SearchUnavailable when the engine is unreachable."""
+        with self._engine("checking health"):
+            cluster = self.client.cluster.health()
+            current, building = self._aliased_indices()
+            documents = self.client.count(index=self.alias)["count"] if current else 0
+        return {"backend": self.seam.flavour, "status": cluster["status"], "nodes": cluster["number_of_nodes"],
+                "alias": self.alias, "index": current[0] if current else None, "building": building,
+                "documents": documents}
+
+    def _aliased_indices(self):
+        """Return (indices behind the alias, indices behind the build alias)."""
+        found = self.client.indices.get_alias(index=f"{self.alias}-*")
+        current = sorted(name for name, entry in found.items() if self.alias in entry.get("aliases", {}))
+        building = sorted(name for name, entry in found.items() if self.next_alias in entry.get("aliases", {}))
+        return current, building
+
+    # -- writing ------------------------------------------------------------------------------------------
+
+    def upsert(self, docs):
+        """Index DOCS; a document whose version is not newer than the indexed one is ignored."""
+        docs = list(docs)
+        if not docs:
+            return
+        with self._engine("indexing"):
+            building = self._write_targets()
+            actions = [index_action(self.alias, doc) for doc in docs]
+            actions += [index_action(self.next_alias, doc) for doc in docs if building]
+            self._bulk(actions)
+
+    def delete(self, ids):
+        """Remove the documents of IDS (unknown ids are fine)."""
+        ids = list(ids)
+        if not ids:
+            return
+        with self._engine("deleting"):
+            current, building = self._aliased_indices()
+            actions = [delete_action(self.alias, i) for i in ids if current]
+            actions += [delete_action(self.next_alias, i, tombstone=True) for i in ids if building]
+            if actions:
+                self._bulk(actions)
+
+    def _write_targets(self):
+        """Make sure the alias exists (creating the first index lazily); return whether a build is running."""
+        current, building = self._aliased_indices()
+        if not current:
+            self._create_first_index()
+        return bool(building)
+
+    def _create_first_index(self):
+        name = new_index_name(self.alias)
+        self.client.indices.create(index=name, body={"settings": index_settings(), "mappings": index_mappings(),
+                                                     "aliases": {self.alias: {}}})
+        current, _building = self._aliased_indices()
+        if len(current) > 1 and name != current[0]:
+            # another process created one at the same moment: the oldest name wins, the others step back
+            self.client.indices.delete(index=name)
+
+    def _bulk(self, actions, refresh=True, loading=False):
+        """Send bulk ACTIONS (pairs); ignore version conflicts (and, unless LOADING, a finished build's alias).
+
+        Versioned writes make the bulk idempotent, so a chunk that 429s is simply retried.
+        """
+        results = self.seam.helpers.streaming_bulk(
+            self.client, actions, chunk_size=BULK_CHUNK, expand_action_callback=_as_is, raise_on_error=False,
+            max_retries=3, initial_backoff=0.5, max_backoff=5, require_alias=True, refresh=refresh)
+        done, failures = 0, []
+        for ok, item in results:
+            if ok or self._is_expected_failure(item, loading):
+                done += 1
+            else:
+                failures.append(item)
+        if failures:
+            raise IndexingError(f"{len(failures)} bulk actions failed, first: {failures[0]}")
+        return done
+
+    def _is_expected_failure(self, item, loading):
+        (op, info), = item.items()
+        if info.get("status") == CONFLICT:  # an older (or equal) version: exactly what versioning is for
+            return True
+        if op == "delete" and info.get("status") == NOT_FOUND and info.get("result") == "not_found":
+            return True
+        # the build alias went away between our look-up and the write: the swap happened, `alias` has it
+        return not loading and info.get("status") == NOT_FOUND and self.next_alias in str(info.get("error", ""))
+
+    # -- reindex ----------------------------------------------------------------------------------------------
+
+    def reindex(self, docs):
+        """Build a fresh index from DOCS, then switch the alias to it atomically; return how many were indexed."""
+        with self._engine("reindexing"):
+            self._drop_abandoned_builds()
+            name = new_index_name(self.alias)
+            self.client.indices.create(index=name, body={
+                "settings": index_settings(loading=True), "mappings": index_mappings(),
+                "aliases": {self.next_alias: {}}})
+            try:
+                # through the build alias, so a build that another reindex superseded fails instead of
+                # auto-creating its deleted index again
+                count = self._bulk((index_action(self.next_alias, doc) for doc in docs), refresh=False, loading=True)
+                self.client.indices.put_settings(index=name, body=serving_settings())
+                self.client.indices.refresh(index=name)
+                old, _building = self._aliased_indices()
+                self.client.indices.update_aliases(body={"actions": swap_actions(
+                    self.alias, self.next_alias, name, old)})
+            except BaseException:
+                self._delete_quietly(name)
+                raise
+            for index in old:
+                self._delete_quietly(index)
+        return count
+
+    def _drop_abandoned_builds(self):
+        """Delete indices a crashed (or superseded) reindex left behind the build alias."""
+        _current, building = self._aliased_indices()
+        for index in building:
+            log.warning("deleting %s, an unfinished build of %s", index, self.alias)
+            self._delete_quietly(index)
+
+    def _delete_quietly(self, index):
+        try:
+            self.client.indices.delete(index=index)
+        except self.seam.api_error as exc:
+            if not self._is_missing(exc):
+                log.warning("could not delete index %s: %s", index, exc)
+
+    def drop_everything(self):
+        """Delete every index of this alias (tests use it to clean up); touches nothing else."""
+        with self._engine("dropping indices"):
+            for index in self.client.indices.get(index=f"{self.alias}-*"):
+                if self._index_name.match(index):
+                    self._delete_quietly(index)
+
+    def close(self):
+        """Close the client's connections."""
+        self.client.close()

@@ -1,0 +1,157 @@
+"""The sync pipeline: writes record outbox rows in their own transaction; drain turns them into index updates.
+
+Any mapped class with `__search_home_id__` (the attribute holding the home id) is watched. On every flush
+that inserts, changes or deletes such a row, the home's `version` is bumped and an outbox row is written on
+the same connection, so both commit or roll back with the write. Drain reads the current SQL state of each
+home named in a batch, upserts it with its version (an older version never overwrites a newer one), deletes
+documents of homes that are gone, then deletes the batch's outbox rows: at least once, idempotent.
+"""
+
+import logging
+from datetime import date, timedelta
+from itertools import chain
+
+import sqlalchemy as sa
+from flask import current_app, g
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, utcnow
+from core.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+class OutboxEntry(db.Model):
+    __tablename__ = "search_outbox"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    home_id: Mapped[int] = mapped_column(index=True)  # no foreign key: a deleted home still needs its entry
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _changed_home_ids(session):
+    home_ids = set()
+    for obj in chain(session.new, session.dirty, session.deleted):
+        attr = getattr(type(obj), "__search_home_id__", None)
+        if attr is None or (obj in session.dirty and not session.is_modified(obj)):
+            continue
+        home_id = getattr(obj, attr)
+        if home_id is not None:
+            home_ids.add(home_id)
+    return home_ids
+
+
+def record_changes(session, home_ids):
+    """Bump the version of HOME_IDS and write their outbox rows on SESSION's connection (same transaction)."""
+    from marketplace.models import Home
+
+    if not home_ids:
+        return
+    ids = sorted(home_ids)
+    conn = session.connection()
+    conn.execute(sa.update(Home.__table__).where(Home.__table__.c.id.in_(ids))
+                 .values(version=Home.__table__.c.version + 1))
+    now = utcnow()
+    conn.execute(sa.insert(OutboxEntry.__table__), [{"home_id": i, "created_at": now} for i in ids])
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Home) and obj.id in home_ids:
+            session.expire(obj, ["version"])
+    session.info["search_outbox_written"] = True
+
+
+def _after_flush(session, _flush_context):
+    record_changes(session, _changed_home_ids(session))
+
+
+def _after_commit(session):
+    if session.info.pop("search_outbox_written", False):
+        try:
+            g.search_outbox_written = True
+        except RuntimeError:  # no app context: nothing to drain inline
+            pass
+
+
+def _after_rollback(session, _previous_transaction=None):
+    session.info.pop("search_outbox_written", None)
+
+
+def _pending_batch(batch_size):
+    stmt = sa.select(OutboxEntry).order_by(OutboxEntry.id).limit(batch_size)
+    if db.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)  # several workers drain side by side
+    return db.session.scalars(stmt).all()
+
+
+def drain_batch(backend, batch_size=500):
+    """Apply one batch of outbox rows to BACKEND; return how many rows it consumed."""
+    from search.documents import documents_for
+
+    entries = _pending_batch(batch_size)
+    if not entries:
+        db.session.rollback()
+        return 0
+    home_ids = {e.home_id for e in entries}
+    docs = documents_for(home_ids)
+    try:
+        backend.upsert(list(docs.values()))
+        backend.delete(sorted(home_ids - docs.keys()))
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_([e.id for e in entries])))
+    db.session.commit()
+    return len(entries)
+
+
+def drain(backend, batch_size=500, max_batches=None):
+    """Drain the outbox into BACKEND until it is empty (or MAX_BATCHES); return rows consumed."""
+    total, batches = 0, 0
+    while max_batches is None or batches < max_batches:
+        done = drain_batch(backend, batch_size)
+        if not done:
+            break
+        total, batches = total + done, batches + 1
+    return total
+
+
+def queue_price_changes_due(on=None, days_back=7):
+    """Queue the homes whose fee items take effect within DAYS_BACK days up to ON (default today); commit.
+
+    A document holds the prices in effect when it was built, so an announced change must be re-indexed on
+    its date. Looking a few days back covers a worker that was down; re-queuing is harmless (idempotent).
+    """
+    from marketplace.models import FeeItem
+
+    on = on or date.today()
+    home_ids = set(db.session.scalars(sa.select(FeeItem.home_id).distinct().where(
+        FeeItem.effective_from <= on, FeeItem.effective_from > on - timedelta(days=days_back))))
+    record_changes(db.session, home_ids)
+    db.session.commit()
+    return len(home_ids)
+
+
+def pending_count():
+    """Return how many outbox rows wait to be drained."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEntry))
+
+
+def _drain_after_request(response):
+    if g.pop("search_outbox_written", False) and current_app.config["SEARCH_SYNC"] == "inline":
+        from search.backend import current_backend
+
+        try:
+            drain(current_backend())
+        except Exception:  # the write is committed; the outbox keeps it for `flask search drain`
+            log.exception("inline search drain failed; rows stay in the outbox")
+            db.session.rollback()
+    return response
+
+
+def init_app(app):
+    """Watch writes on the app's session and, in inline mode, drain after each request that wrote."""
+    # db.session is process-wide: listen once, however many apps are created (tests create many)
+    for name, fn in (("after_flush", _after_flush), ("after_commit", _after_commit),
+                     ("after_soft_rollback", _after_rollback)):
+        if not sa.event.contains(db.session, name, fn):
+            sa.event.listen(db.session, name, fn)
+    app.after_request(_drain_after_request)

@@ -1,0 +1,94 @@
+"""A real headless Chromium (Playwright, the system browser) against the app served from a thread."""
+
+import os
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip every browser test, with the reason, when there is no Chromium to drive."""
+    if os.path.exists(CHROMIUM):
+        return
+    reason = f"{CHROMIUM} is missing: run `make browser` (scripts/ensure-browser.sh) to install Chromium"
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def _seed(app):
+    from datetime import date, timedelta
+
+    from core.extensions import db
+    from geo.services import load_regions
+    from search.backend import current_backend
+    from search.outbox import drain
+    from tests.factories import make_home
+
+    with app.app_context():
+        db.create_all()
+        load_regions()
+        make_home("320508", name="姑苏康复养老院", name_en="Gusu Rehab Care Home", grade=4, is_demo=True,
+                  medical_insurance=True, ltci=True, review_score=4.5, review_count=12, source="苏州市民政局公示",
+                  grade_source="苏州市民政局 2024", grade_valid_until=date.today() + timedelta(days=300),
+                  phone="0512-12345678", visiting_hours="09:00–17:00", services=["rehabilitation", "tcm"],
+                  included=["three_meals", "laundry"])
+        make_home("320506", name="吴中颐养中心", name_en="Wuzhong Elderly Centre", grade=3,
+                  fees={"self_care": (1800, 400, 800), "full": (2000, 2600, 800)}, integrated_medical=True)
+        make_home("310104", name="徐汇颐养院", name_en="Xuhui Elderly Home", grade=5, ownership="public",
+                  fees={"self_care": (3000, 500, 1000), "full": (3500, 4000, 1000)}, medical_insurance=True)
+        make_home("330106", name="西湖护理院", name_en="West Lake Nursing Home", fees={"full": (2000, 3000, 900)},
+                  confirmed_days_ago=40, dementia_unit=True)
+        make_home("340104", name="蜀山康养院", name_en="Shushan Care Home", grade=2, ownership="public_private")
+        drain(current_backend())
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Serve the app on 127.0.0.1 (a free port) from a thread, with a file SQLite DB and seeded homes."""
+    from app import create_app
+
+    tmp = tmp_path_factory.mktemp("live")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'app.sqlite3'}",
+                     SEARCH_INDEX_PATH=str(tmp / "search-index.sqlite3"))
+    _seed(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """A headless Chromium with a fresh user-data dir."""
+    from playwright.sync_api import sync_playwright
+
+    user_data = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(user_data), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            viewport={"width": 1366, "height": 900}, locale="zh-CN")
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh tab with an empty compare tray and default text size; JS errors fail the test."""
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(live_server + "/")
+    page.evaluate("localStorage.clear()")
+    browser.clear_cookies()
+    yield page
+    page.close()
+    assert errors == [], f"JavaScript errors: {errors}"

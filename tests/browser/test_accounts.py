@@ -1,0 +1,41 @@
+"""Accounts in a real browser: sign up, sign out, sign in again; a refused login keeps focus on the errors."""
+
+import uuid
+
+from playwright.sync_api import expect
+
+PASSWORD = "tea garden by the west lake"
+
+
+def test_sign_up_log_out_and_log_in(page, live_server):
+    email = f"browser-{uuid.uuid4().hex[:8]}@example.cn"
+    page.goto(live_server + "/")
+    page.locator("#nav-signup").click()
+    page.fill("#identifier", email)
+    page.fill("#display_name", "浏览器测试")
+    page.fill("#password", PASSWORD)
+    page.locator("#signup-form button[type=submit]").click()
+    expect(page.locator("#nav-user")).to_have_text("浏览器测试")
+
+    page.locator("#logout-button").click()
+    expect(page.locator("#nav-login")).to_be_visible()
+    expect(page.locator("#nav-user")).to_have_count(0)
+
+    page.locator("#nav-login").click()
+    page.fill("#identifier", email.upper())
+    page.fill("#password", PASSWORD)
+    page.locator("#login-form button[type=submit]").click()
+    expect(page.locator("#nav-user")).to_have_text("浏览器测试")
+    page.goto(live_server + "/account")
+    expect(page.locator("#account-facts")).to_contain_text(email)
+    page.screenshot(path="/tmp/yrd-account.png", full_page=True)
+
+
+def test_a_wrong_password_shows_an_error_tied_to_the_form(page, live_server):
+    page.goto(live_server + "/account/login")
+    page.fill("#identifier", "nobody@example.cn")
+    page.fill("#password", "not the password")
+    page.locator("#login-form button[type=submit]").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator("#nav-login")).to_be_visible()
+    expect(page.locator("label[for=identifier]")).to_be_visible()

@@ -1,0 +1,99 @@
+"""A family books a visit in a real headless Chromium and sees the reference number; the home confirms it.
+
+Its own live server (a family and a provider user with passwords, a home of that provider); the browser signs
+in through the real login form at /account/login.
+"""
+
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from werkzeug.serving import make_server
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def inquiry_server(tmp_path_factory):
+    """Serve the app from a thread with a home run by an operator, its staff and a family."""
+    from app import create_app
+    from core.extensions import db
+    from geo.services import load_regions
+    from tests.factories import make_home, make_user, make_verified_provider
+
+    tmp = tmp_path_factory.mktemp("live-inquiries")
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'app.sqlite3'}",
+                     SEARCH_INDEX_PATH=str(tmp / "search-index.sqlite3"), SEARCH_SYNC="worker")
+    with app.app_context():
+        db.create_all()
+        load_regions()
+        operator = make_verified_provider("姑苏运营方")
+        home = make_home("320508", name="姑苏康复养老院", name_en="Gusu Rehab Care Home", provider_id=operator.id,
+                         phone="0512-12345678")
+        family = make_user("family", email="wang@example.test", password=PASSWORD, display_name="王小明")
+        staff = make_user("provider", email="staff@example.test", password=PASSWORD, provider=operator)
+        ids = {"home": home.id, "family": family.email, "staff": staff.email}
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", ids, app
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def tab(browser):
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    browser.clear_cookies()
+    yield page
+    page.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def _sign_in(page, base, email):
+    page.goto(base + "/account/login")
+    page.fill("#identifier", email)
+    page.fill("#password", PASSWORD)
+    page.click("form:has(#identifier) button[type=submit]")
+    page.wait_for_load_state()
+
+
+def test_family_books_a_visit_and_the_home_confirms_it(tab, inquiry_server):
+    from inquiries.services import local_today
+
+    base, ids, _app = inquiry_server
+    _sign_in(tab, base, ids["family"])
+    tab.goto(f"{base}/homes/{ids['home']}")
+    tab.click("#book-visit")
+    assert tab.url.endswith(f"/homes/{ids['home']}/inquire?kind=visit")
+
+    # first with no consent: the form comes back with the error, linked to the checkbox
+    day = (local_today() + timedelta(days=3)).isoformat()
+    tab.fill("#visit_date", day)
+    tab.check("#time_slot-1")
+    tab.fill("#contact_phone", "13800138000")
+    tab.click("form.inquiry-form button[type=submit]")
+    assert tab.locator("#contact_consent-error").is_visible()
+    assert tab.get_attribute("#contact_consent", "aria-invalid") == "true"
+
+    tab.check("#contact_consent")
+    tab.click("form.inquiry-form button[type=submit]")
+    reference = tab.locator("#inquiry-reference").inner_text()
+    assert re.fullmatch(r"YRD-\d{4}-[23456789ABCDEFGHJKMNPQRSTVWXYZ]{6}", reference)
+
+    tab.goto(base + "/account/inquiries")
+    assert reference in tab.locator("table.inquiries").inner_text()
+
+    # the home's staff see it in the inbox and confirm it
+    tab.context.clear_cookies()
+    _sign_in(tab, base, ids["staff"])
+    tab.goto(base + "/portal/inbox")
+    item = tab.locator(f"#inquiry-{reference}")
+    assert item.is_visible()
+    item.locator("textarea").fill("请到一楼前台登记。")
+    item.get_by_role("button", name=re.compile("确认|Confirm")).click()
+    tab.wait_for_load_state()
+    assert "status-visit_confirmed" in tab.locator(f"#inquiry-{reference}").inner_html()

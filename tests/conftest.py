@@ -1,0 +1,95 @@
+"""The app per test, on SQLite (default) or PostgreSQL (TEST_DATABASE_URL); never a mocked session."""
+
+import os
+from pathlib import Path
+
+import flask_babel
+import pytest
+import sqlalchemy as sa
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import g, request_started
+
+from app import create_app
+from core.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def reset_schema(create=True):
+    """Empty the bound database (PostgreSQL: drop and recreate `public`), then create every table."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    if create:
+        db.create_all()
+
+
+def _reset_postgres():
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+def _check_postgres(url):
+    try:
+        sa.create_engine(url).connect().close()
+    except Exception as exc:
+        pytest.exit(f"TEST_DATABASE_URL is set but PostgreSQL cannot be reached: {exc}", returncode=3)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogs():
+    """Compile the translation catalogs when missing or older than the .po (`make` does it too)."""
+    for po in Path(__file__).resolve().parent.parent.glob("translations/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with open(po, "rb") as src, open(mo, "wb") as dst:
+                write_mo(dst, read_po(src))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _database_reachable():
+    if TEST_DATABASE_URL:
+        _check_postgres(TEST_DATABASE_URL)
+
+
+def _fresh_request_state(sender, **extra):
+    # The fixture keeps one app context pushed, so test-client requests share its `g`: clear what
+    # extensions cache there per request (the locale, Flask-Login's user, Flask-WTF's token and verdict),
+    # as a real server's fresh context per request would.
+    from accounts.auth import forget_session_globals
+
+    flask_babel.refresh()
+    forget_session_globals()
+    g.pop("csrf_valid", None)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A fresh app with an empty schema, the regions loaded, and its own embedded index file."""
+    app = create_app("testing", SEARCH_INDEX_PATH=str(tmp_path / "search-index.sqlite3"))
+    request_started.connect(_fresh_request_state, app)
+    with app.app_context():
+        reset_schema()
+        from geo.services import load_regions
+
+        load_regions()
+        yield app
+        db.session.remove()
+        if TEST_DATABASE_URL:
+            _reset_postgres()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

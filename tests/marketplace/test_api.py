@@ -1,0 +1,207 @@
+"""The public JSON API: search, detail, compare, regions; every bad parameter is a 400 naming the field."""
+
+import pytest
+
+from search import outbox
+from search.backend import current_backend
+from tests.factories import make_home
+
+
+@pytest.fixture
+def homes(app):
+    made = [
+        make_home("320508", name="苏州姑苏康乐护理院", grade=4, medical_insurance=True),
+        make_home("341302", name="宿州埇桥福寿养老院", grade=2, fees={"self_care": (900, 300, 600)}),
+        make_home("330106", name="杭州西湖颐和康养中心", name_en="Yihe Dementia Care Centre",
+                  dementia_unit=True, fees={"dementia": (4000, 5000, 1200), "full": (3500, 4000, 1200)}),
+        make_home("310105", name="上海长宁松鹤养老院", grade=5, ownership="public_private",
+                  fees={"full": (6000, 5000, 1500)}, free={"full": 0}),
+    ]
+    outbox.drain(current_backend())
+    return made
+
+
+def _error(response, status=400):
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert set(body) == {"error"} and {"code", "message", "fields"} <= set(body["error"])
+    return body["error"]
+
+
+def test_search_returns_total_items_and_facets(client, homes):
+    body = client.get("/api/v1/homes").get_json()
+    assert body["total"] == 4
+    item = body["items"][0]
+    for key in ("id", "name", "province_code", "city_code", "district_code", "lat", "lon", "grade",
+                "beds_free", "monthly_price_fen"):
+        assert key in item
+    assert {"province", "city", "care_level", "grade", "price_band", "features"} <= set(body["facets"])
+    city = {f["key"]: f for f in body["facets"]["city"]}
+    assert city["320500"]["label"] == "苏州市" and city["320500"]["count"] == 1
+
+
+def test_pinyin_suzhou_finds_both_cities_and_the_facets_tell_them_apart(client, homes):
+    body = client.get("/api/v1/homes?q=suzhou&lang=en").get_json()
+    assert {i["city_code"] for i in body["items"]} == {"320500", "341300"}
+    labels = {f["key"]: f["label"] for f in body["facets"]["city"]}
+    assert labels == {"320500": "Suzhou (Jiangsu)", "341300": "Suzhou (Anhui)"}
+
+
+def test_price_for_the_chosen_care_level_is_bed_plus_care_plus_meals(client, homes):
+    body = client.get("/api/v1/homes?care_level=dementia").get_json()
+    assert [i["monthly_price_fen"] for i in body["items"]] == [(4000 + 5000 + 1200) * 100]
+
+
+def test_max_price_is_in_yuan_for_the_chosen_level(client, homes):
+    body = client.get("/api/v1/homes?care_level=full&max_price=9000&sort=price").get_json()
+    assert all(i["monthly_price_fen"] <= 900_000 for i in body["items"])
+    assert body["total"] == 2
+
+
+def test_near_adds_distance_and_sorts_by_it(client, homes):
+    body = client.get("/api/v1/homes?near=31.22,121.42&sort=distance&radius_km=200").get_json()
+    distances = [i["distance_km"] for i in body["items"]]
+    assert distances == sorted(distances) and distances[0] < 5
+    assert body["items"][0]["city_code"] == "310000"
+
+
+@pytest.mark.parametrize("query, field", [
+    ("care_level=vip", "care_level"),
+    ("min_price=cheap", "min_price"),
+    ("max_price=-5", "max_price"),
+    ("min_price=9000&max_price=100", "min_price"),
+    ("min_grade=9", "min_grade"),
+    ("has_vacancy=maybe", "has_vacancy"),
+    ("ownership=state", "ownership"),
+    ("features=spa", "features"),
+    ("near=31.2", "near"),
+    ("near=91,121", "near"),
+    ("near=abc,def", "near"),
+    ("near=nan,nan", "near"),
+    ("radius_km=10", "near"),
+    ("near=31,121&radius_km=0", "radius_km"),
+    ("near=31,121&radius_km=inf", "radius_km"),
+    ("sort=cheapest", "sort"),
+    ("sort=distance", "near"),
+    ("page=0", "page"),
+    ("page=x", "page"),
+    ("per_page=1000", "per_page"),
+    ("page=900&per_page=100", "page"),
+    ("province=999999", "province"),
+    ("city=320000", "city"),
+    ("district=320500", "district"),
+    ("province=340000&city=320500", "city"),
+    ("q=" + "养" * 101, "q"),
+])
+def test_every_bad_search_parameter_is_a_400_naming_the_field(client, homes, query, field):
+    error = _error(client.get(f"/api/v1/homes?{query}"))
+    assert error["code"] == "invalid_parameters"
+    assert field in error["fields"], error
+
+
+def test_unknown_home_is_a_404_in_the_one_shape(client, app):
+    assert _error(client.get("/api/v1/homes/424242"), 404)["code"] == "not_found"
+
+
+def test_home_detail_has_the_fee_table_vacancies_and_provenance(client, homes):
+    body = client.get(f"/api/v1/homes/{homes[2].id}?care_level=dementia&from_city=310000").get_json()
+    levels = {row["care_level"]: row for row in body["fees"]}
+    assert levels["dementia"]["monthly_fen"] == 1_020_000
+    assert levels["dementia"]["national_levels"] == [2, 3, 4]
+    assert levels["dementia"]["sources"] == ["test"] and levels["dementia"]["effective_from"]
+    assert body["monthly_price_fen"] == 1_020_000
+    assert {v["care_level"] for v in body["vacancies"]} == {"dementia", "full"}
+    assert all("confirmed_at" in v and v["stale"] is False for v in body["vacancies"])
+    assert 150 < body["distance_km"] < 200  # Shanghai centre to Hangzhou Xihu
+
+
+def test_stale_vacancies_are_flagged(client, app):
+    home = make_home(confirmed_days_ago=20)
+    body = client.get(f"/api/v1/homes/{home.id}").get_json()
+    assert body["vacancy_stale"] is True and all(v["stale"] for v in body["vacancies"])
+
+
+@pytest.mark.parametrize("query, field", [
+    ("", "ids"), ("ids=", "ids"), ("ids=a,b", "ids"), ("ids=1,2,3,4,5", "ids"), ("ids=0", "ids"),
+    ("ids=1&care_level=x", "care_level"), ("ids=1&from_city=123", "from_city"),
+])
+def test_bad_compare_parameters_are_400s(client, homes, query, field):
+    assert field in _error(client.get(f"/api/v1/compare?{query}"))["fields"]
+
+
+def test_compare_lines_homes_up_and_names_the_differing_rows(client, homes):
+    ids = ",".join(str(h.id) for h in homes[:3])
+    body = client.get(f"/api/v1/compare?ids={ids}&care_level=full&from_city=310000").get_json()
+    assert [c["id"] for c in body["homes"]] == [h.id for h in homes[:3]]
+    assert "monthly_price_fen" in body["differing_rows"] and "dementia_unit" in body["differing_rows"]
+    assert body["homes"][1]["accepts_care_level"] is False
+
+
+def test_compare_with_an_unknown_id_is_a_404(client, homes):
+    assert "ids" in _error(client.get(f"/api/v1/compare?ids={homes[0].id},987654"), 404)["fields"]
+
+
+def test_regions_list_every_province_city_and_district(client, app):
+    provinces = client.get("/api/v1/regions").get_json()["provinces"]
+    assert len(provinces) == 4
+    cities = [c for p in provinces for c in p["cities"]]
+    assert len(cities) == 41 and sum(len(c["districts"]) for c in cities) == 305
+
+
+def test_openapi_spec_documents_the_search_parameters(client, app):
+    spec = client.get("/openapi.json").get_json()
+    params = {p["name"] for p in spec["paths"]["/api/v1/homes"]["get"]["parameters"]}
+    assert {"q", "province", "city", "district", "care_level", "min_price", "max_price", "min_grade",
+            "has_vacancy", "ownership", "features", "near", "radius_km", "sort", "page", "per_page"} <= params
+    assert "/api/v1/compare" in spec["paths"] and "/api/v1/regions" in spec["paths"]
+
+
+def test_search_engine_down_is_a_503_and_writes_still_land(client, app, homes):
+    class Down:
+        def search(self, query):
+            raise ConnectionError("refused")
+
+    app.extensions["search_backend"] = Down()
+    error = _error(client.get("/api/v1/homes?q=护理"), 503)
+    assert error["code"] == "search_unavailable"
+
+
+def test_english_error_messages_follow_the_locale(client, app):
+    error = _error(client.get("/api/v1/homes?care_level=vip&lang=en"))
+    assert "Must be one of" in " ".join(error["fields"]["care_level"])
+
+
+def test_each_facet_count_is_the_total_that_choosing_it_gives_through_the_api(client, homes):
+    base = "care_level=full&has_vacancy=true"
+    facets = client.get(f"/api/v1/homes?{base}").get_json()["facets"]
+    param = {"care_level": "care_level", "grade": "min_grade", "price_band": "price_band", "city": "city",
+             "province": "province", "features": "features", "ownership": "ownership"}
+    for name, values in facets.items():
+        for value in values:
+            query = f"{base}&{param.get(name, name)}={value['key']}"
+            if name == "care_level":
+                query = f"has_vacancy=true&care_level={value['key']}"
+            assert client.get(f"/api/v1/homes?{query}").get_json()["total"] == value["count"], (name, value)
+
+
+def test_price_band_narrows_the_typed_price_range(client, homes):
+    body = client.get("/api/v1/homes?care_level=full&price_band=8000_12000").get_json()
+    assert [i["monthly_price_fen"] for i in body["items"]] == [870_000]  # Hangzhou; Shanghai's 12,500 is above
+    assert client.get("/api/v1/homes?care_level=full&price_band=8000_12000&max_price=8500").get_json()["total"] == 0
+    assert client.get("/api/v1/homes?care_level=full&price_band=ge12000").get_json()["total"] == 1
+    assert "price_band" in _error(client.get("/api/v1/homes?price_band=cheap"))["fields"]
+
+
+@pytest.mark.parametrize("query", ["", "q=suzhou&lang=en", "city=320500&care_level=full",
+                                   "near=31.2,121.4&sort=distance"])
+def test_the_search_payload_is_exactly_what_the_documented_schema_describes(client, homes, query):
+    from marketplace.api_schemas import SearchResponseSchema
+
+    body = client.get(f"/api/v1/homes?{query}").get_json()
+    assert SearchResponseSchema().dump(body) == body
+
+
+def test_the_district_facet_appears_once_a_city_is_chosen(client, homes):
+    assert "district" not in client.get("/api/v1/homes").get_json()["facets"]
+    districts = client.get("/api/v1/homes?city=320500").get_json()["facets"]["district"]
+    assert districts == [{"key": "320508", "label": "姑苏区", "count": 1}]

@@ -1,0 +1,183 @@
+"""The embedded backend's own behaviour: the shared file, generations, and the main + delta segments."""
+
+import os
+import random
+
+import pytest
+
+from search.embedded import EmbeddedBackend
+from search.query import SearchQuery
+from tests.search.reference import reference_search
+from tests.search.test_conformance import QUERIES, assert_same_answer, build_corpus
+
+
+@pytest.fixture
+def docs(app):
+    """The conformance corpus's documents."""
+    return build_corpus()
+
+
+@pytest.fixture
+def index_path(tmp_path):
+    return str(tmp_path / "index.sqlite3")
+
+
+def _ids(result):
+    return [h.id for h in result.hits]
+
+
+def _same(backend, docs, query):
+    assert_same_answer(backend.search(query), reference_search(docs, query), query)
+
+
+def test_another_process_sees_upserts_and_deletes(index_path, docs):
+    writer, reader = EmbeddedBackend(index_path), EmbeddedBackend(index_path)
+    assert reader.search(SearchQuery()).total == 0
+    writer.upsert(docs)
+    _same(reader, docs, SearchQuery(text="护理"))
+    writer.delete([docs[0]["id"]])
+    _same(reader, docs[1:], SearchQuery(per_page=100))
+
+
+def test_another_process_sees_a_reindex_swap(index_path, docs):
+    writer, reader = EmbeddedBackend(index_path), EmbeddedBackend(index_path)
+    writer.upsert(docs)
+    _same(reader, docs, SearchQuery())
+    writer.reindex(iter(docs[:12]))
+    _same(reader, docs[:12], SearchQuery(per_page=100))
+    reader.upsert([dict(docs[20], version=docs[20]["version"] + 1)])  # the reader writes to the new file
+    assert set(writer.versions()) == {d["id"] for d in docs[:12]} | {docs[20]["id"]}
+
+
+def test_a_reindex_keeps_writes_made_during_the_build(index_path, docs):
+    backend, other = EmbeddedBackend(index_path), EmbeddedBackend(index_path)
+    backend.upsert(docs)
+    late = dict(docs[1], version=docs[1]["version"] + 3, grade=1)
+
+    def snapshot():
+        for i, doc in enumerate(docs):
+            if i == 5:  # another worker drains the outbox while the rebuild reads SQL
+                other.upsert([late])
+                other.delete([docs[2]["id"]])
+            yield doc
+
+    backend.reindex(snapshot())
+    expected = [late if d["id"] == late["id"] else d for d in docs if d["id"] != docs[2]["id"]]
+    _same(other, expected, SearchQuery(per_page=100, sort="grade"))
+
+
+def test_reindex_leaves_only_the_current_generation_on_disk(index_path, docs, tmp_path):
+    backend = EmbeddedBackend(index_path)
+    backend.upsert(docs)
+    backend.reindex(iter(docs))
+    backend.reindex(iter(docs[:3]))
+    names = sorted(os.listdir(tmp_path))
+    assert [n for n in names if n.endswith(".gen")] == [os.path.basename(os.path.realpath(index_path))]
+    assert backend.search(SearchQuery()).total == 3
+
+
+def test_the_index_survives_reopening(index_path, docs):
+    backend = EmbeddedBackend(index_path)
+    backend.upsert(docs)
+    backend.delete([docs[-1]["id"]])
+    backend.close()
+    reopened = EmbeddedBackend(index_path)
+    _same(reopened, docs[:-1], SearchQuery(text="养老"))
+    assert reopened.versions() == {d["id"]: d["version"] for d in docs[:-1]}
+
+
+def test_the_index_survives_reopening_after_a_reindex(index_path, docs):
+    backend = EmbeddedBackend(index_path)
+    backend.reindex(iter(docs))
+    backend.close()
+    _same(EmbeddedBackend(index_path), docs, SearchQuery(sort="price"))
+
+
+def test_many_updates_through_the_delta_answer_like_the_reference(index_path, docs):
+    backend = EmbeddedBackend(index_path)
+    backend.upsert(docs)
+    backend.search(SearchQuery())  # build main now, so the changes below go through the delta
+    rnd, current = random.Random(7), {d["id"]: d for d in docs}
+    for step in range(120):
+        doc_id = rnd.choice(sorted(current))
+        if step % 17 == 0:
+            backend.delete([doc_id])
+            del current[doc_id]
+            continue
+        doc = current[doc_id]
+        current[doc_id] = dict(doc, version=doc["version"] + 1, grade=rnd.choice([None, 1, 3, 5]),
+                               ownership=rnd.choice(["private", "public"]), beds_free=rnd.choice([0, 4]))
+        backend.upsert([current[doc_id]])
+        if step % 10 == 0:
+            _same(backend, list(current.values()), SearchQuery(sort="grade", per_page=100))
+    for name in ("everything", "text_huli", "sort_rating", "ownership_public", "has_vacancy", "last_page"):
+        _same(backend, list(current.values()), QUERIES[name])
+    assert backend.health()["delta_docs"] > 0
+
+
+def test_a_large_delta_is_folded_into_main(index_path, docs):
+    backend = EmbeddedBackend(index_path)
+    many = [dict(docs[i % len(docs)], id=10_000 + i) for i in range(1200)]
+    backend.upsert(many[:10])
+    backend.search(SearchQuery())
+    backend.upsert(many[10:])
+    _same(backend, many, SearchQuery(text="护理", page=3))
+    health = backend.health()
+    assert health["main_docs"] == 1200 and health["delta_docs"] == 0
+
+
+def test_a_deleted_then_restored_home_is_found_again(index_path, docs):
+    backend = EmbeddedBackend(index_path)
+    backend.upsert(docs)
+    backend.search(SearchQuery())
+    backend.delete([docs[4]["id"]])
+    assert docs[4]["id"] not in _ids(backend.search(SearchQuery(per_page=100)))
+    backend.upsert([docs[4]])
+    _same(backend, docs, SearchQuery(per_page=100))
+
+
+def test_hit_documents_come_from_the_same_snapshot_as_the_match(index_path, docs):
+    backend = EmbeddedBackend(index_path)
+    backend.upsert(docs)
+    for hit in backend.search(SearchQuery(per_page=100)).hits:
+        assert hit.doc["id"] == hit.id
+
+
+def test_invalid_queries_are_refused_before_running(index_path):
+    with pytest.raises(ValueError, match="near"):
+        EmbeddedBackend(index_path).search(SearchQuery(sort="distance"))
+
+
+def test_an_index_file_of_an_older_format_asks_for_a_reindex(tmp_path):
+    import sqlite3
+
+    from core.errors import SearchUnavailable
+    from search.embedded import EmbeddedBackend
+    from search.query import SearchQuery
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript("CREATE TABLE docs (id INTEGER PRIMARY KEY, version INTEGER, seq INTEGER, body TEXT);"
+                       "CREATE TABLE meta (key TEXT PRIMARY KEY, value); INSERT INTO meta VALUES ('seq', 3);")
+    conn.close()
+    with pytest.raises(SearchUnavailable, match="reindex"):
+        EmbeddedBackend(str(path)).search(SearchQuery())
+
+
+def test_reindex_replaces_an_older_format_file(tmp_path):
+    import sqlite3
+
+    from search.embedded import EmbeddedBackend
+    from search.query import SearchQuery
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value); INSERT INTO meta VALUES ('seq', 3);")
+    conn.close()
+    backend = EmbeddedBackend(str(path))
+    doc = {"id": 1, "version": 2, "name": "甲", "province_code": "310000", "city_code": "310000",
+           "district_code": "310101", "location": {"lat": 31.2, "lon": 121.4}, "ownership": "private",
+           "grade": None, "care_levels": [], "features": [], "rank_boost": 0.0,
+           "tokens_name": ["甲"], "tokens_place": [], "tokens_body": []}
+    assert backend.reindex([doc]) == 1
+    assert [h.id for h in backend.search(SearchQuery(text="甲")).hits] == [1]
