@@ -176,7 +176,11 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--opensearch-url")
     parser.add_argument("--fresh", action="store_true", help="re-seed even if a matching database exists")
+    parser.add_argument("--report", metavar="RESULTS_JSON", help="only print the table of an earlier run")
     args = parser.parse_args(argv)
+    if args.report:
+        print(report(json.loads(Path(args.report).read_text(encoding="utf-8"))))
+        return
     WORK.mkdir(parents=True, exist_ok=True)
     db_url, seeding = seed(args.homes, args.reviews, args.seed, args.fresh)
     index = WORK / f"index-{args.homes}.sqlite3"

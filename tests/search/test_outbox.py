@@ -226,9 +226,11 @@ def test_a_drain_killed_mid_batch_then_rerun_ends_in_the_same_index(tmp_path):
         while outbox.pending_count() > 200 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.01)
             db.session.rollback()
+        exited_early = proc.poll()
         proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        _out, err = proc.communicate()
         db.session.rollback()
+        assert exited_early is None, f"the drain ended before it was killed ({exited_early}): {err.decode()[-2000:]}"
         assert 0 < outbox.pending_count() < 300, "the kill should land mid-way"
     rerun = subprocess.run(flask, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
