@@ -454,10 +454,19 @@ class ElasticBackend:
             self._create_first_index()
         return bool(building)
 
+    def _create_index(self, name, body):
+        """Create the index NAME; a retried request that finds it already there (our own random name) is fine."""
+        try:
+            self.client.indices.create(index=name, body=body)
+        except self.seam.api_error as exc:
+            # a create that timed out is retried by the client; the first attempt may have succeeded
+            if "resource_already_exists_exception" not in str(exc):
+                raise
+
     def _create_first_index(self):
         name = new_index_name(self.alias)
-        self.client.indices.create(index=name, body={"settings": index_settings(), "mappings": index_mappings(),
-                                                     "aliases": {self.alias: {}}})
+        self._create_index(name, {"settings": index_settings(), "mappings": index_mappings(),
+                                  "aliases": {self.alias: {}}})
         current, _building = self._aliased_indices()
         if len(current) > 1 and name != current[0]:
             # another process created one at the same moment: the oldest name wins, the others step back
@@ -497,7 +506,7 @@ class ElasticBackend:
         with self._engine("reindexing"):
             self._drop_abandoned_builds()
             name = new_index_name(self.alias)
-            self.client.indices.create(index=name, body={
+            self._create_index(name, {
                 "settings": index_settings(loading=True), "mappings": index_mappings(),
                 "aliases": {self.next_alias: {}}})
             try:

@@ -209,7 +209,7 @@ def throwaway_node():
 
 def test_a_stopped_node_makes_search_unavailable(throwaway_node):
     url, stop = throwaway_node
-    backend = ElasticBackend.connect("opensearch", url, "test-outage", timeout_s=2.0)
+    backend = ElasticBackend.connect("opensearch", url, "test-outage", timeout_s=15.0)
     backend.upsert([_doc(1)])
     assert backend.search(Q()).total == 1
     stop()
