@@ -32,6 +32,31 @@ def regulates_home(user, home):
     return in_jurisdiction(user, home.province_code, home.city_code)
 
 
+def records_quality(user, home):
+    """Say whether USER may record inspections, sanctions and grades of HOME and check its staffing reports."""
+    return regulates_home(user, home)
+
+
+def responds_to_quality(user, home):
+    """Say whether USER may see HOME's quality records in the portal, report staffing and attach responses."""
+    return manages_home(user, home)
+
+
+def can_import_data(user):
+    """Say whether USER may import care-home lists (a regulator with a jurisdiction, or an admin)."""
+    return _is(user, "admin") or (_is(user, "regulator") and bool(user.jurisdiction_code))
+
+
+def oversees_import(user, jurisdiction_code):
+    """Say whether USER may see an import run made for JURISDICTION_CODE (None: an admin's run, admins only)."""
+    if _is(user, "admin"):
+        return True
+    if not can_import_data(user) or not jurisdiction_code:
+        return False
+    region = gazetteer().city(jurisdiction_code) or gazetteer().province(jurisdiction_code)
+    return user.jurisdiction_code in (jurisdiction_code, getattr(region, "province_code", None))
+
+
 def can_edit_home(user, home):
     """Say whether USER may change HOME's listing, fees and vacancies."""
     return manages_home(user, home) or _is(user, "admin")
@@ -68,6 +93,81 @@ def takes_part_in_inquiry(user, inquiry):
     """Say whether USER may see and answer INQUIRY's thread (the family who sent it, or the home's staff)."""
     is_author = _is(user, "family") and inquiry.user_id == user.id
     return is_author or manages_home(user, inquiry.home)
+
+
+# --- review engagement (reviews/engagement.py): codes, replies, reports, helpful votes ----------------
+
+
+def is_review_author(user, review):
+    """Say whether USER, a family member, wrote REVIEW."""
+    return _is(user, "family") and wrote_review(user, review)
+
+
+def can_issue_review_codes(user, home):
+    """Say whether USER may issue verification codes for HOME: staff of its verified operator."""
+    return manages_home(user, home) and can_publish(user)
+
+
+def can_reply_to_review(user, home):
+    """Say whether USER may reply to reviews of HOME: staff of its verified operator."""
+    return manages_home(user, home) and can_publish(user)
+
+
+def can_redeem_review_code(user, review):
+    """Say whether USER may enter a home's verification code on REVIEW: its author only."""
+    return is_review_author(user, review)
+
+
+def can_vote_helpful(user, review):
+    """Say whether USER may mark REVIEW helpful: a family member who did not write it."""
+    return _is(user, "family") and not is_review_author(user, review)
+
+
+def can_report_review(user, review, home):
+    """Say whether USER may report REVIEW: a family member who did not write it, or the staff of its home."""
+    return can_vote_helpful(user, review) or manages_home(user, home)
+
+
+def can_verify_review(user, home):
+    """Say whether USER may mark a review of HOME verified: a regulator of its place (or an admin)."""
+    return regulates_home(user, home)
+
+
+def can_moderate_engagement(user, home):
+    """Say whether USER may decide replies to and reports on reviews of HOME: a regulator of its place."""
+    return regulates_home(user, home)
+
+
+def can_write_reviews(user):
+    """Say whether USER may write reviews of homes (family accounts only)."""
+    return _is(user, "family")
+
+
+def wrote_review(user, review):
+    """Say whether USER is REVIEW's author (demo reviews have none)."""
+    return bool(user and getattr(user, "is_authenticated", False) and review.author_id is not None
+                and review.author_id == user.id)
+
+
+def moderates_review(user, review):
+    """Say whether USER may moderate REVIEW: a regulator of its home's jurisdiction, or an admin."""
+    return regulates_home(user, review.home)
+
+
+def decides_appeal(user, review):
+    """Say whether USER may decide REVIEW's appeal: a moderator other than the one whose decision is appealed."""
+    appeal = review.appeal
+    return moderates_review(user, review) and appeal is not None and appeal.appealed_decider_id != user.id
+
+
+def sees_review_file(user, review):
+    """Say whether USER may see REVIEW's own page with its status and decisions (its author or a moderator)."""
+    return wrote_review(user, review) or moderates_review(user, review)
+
+
+def sees_regulator_dashboard(user):
+    """Say whether USER may see the regulator dashboard: a regulator with a jurisdiction, or an admin."""
+    return _is(user, "admin") or (_is(user, "regulator") and bool(user.jurisdiction_code))
 
 
 def jurisdiction_label(code):

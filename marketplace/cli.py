@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from core.extensions import db
 from marketplace.demo import delete_demo, seed_demo
 from marketplace.models import Home
+from quality.demo import refresh_demo_ratings
 from reviews.demo import seed_demo_reviews
 
 demo_cli = AppGroup("demo", help="Demo data: a generated care-home market, every row labelled as demo.")
@@ -48,6 +49,7 @@ def seed_command(homes, seed, reviews, if_empty, replace):
     started = time.monotonic()
     counts = seed_demo(homes, seed)
     counts["reviews"] = seed_demo_reviews(reviews, seed)
+    refresh_demo_ratings()  # demo review scores are an input of the quality ratings
     seeded_s = time.monotonic() - started
     indexed = _reindex()
     click.echo(f"seeded {counts['homes']} homes, {counts['providers']} operators, {counts['fee_items']} fee "

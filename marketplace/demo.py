@@ -20,6 +20,7 @@ from core.db import utcnow
 from core.extensions import db
 from geo.gazetteer import gazetteer
 from marketplace.models import FeeItem, Home, Provider, Vacancy
+from quality.demo import seed_demo_quality
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 CHUNK_SIZE = 4000
@@ -492,6 +493,7 @@ def seed_demo(homes, seed, now=None, reference_date=None, chunk_size=CHUNK_SIZE)
     market = _Market(random.Random(seed), seed, now, reference_date or local_date(now), _first_ids())
     for rows in _generate(market, home_plan(homes), chunk_size):
         _insert(rows)
+    seed_demo_quality(seed, now, market.ref)  # demo inspections, grades, staffing and their ratings
     _reset_sequences()
     db.session.commit()
     return dict(market.counts)

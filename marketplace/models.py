@@ -64,6 +64,8 @@ class Home(db.Model):
     dementia_unit: Mapped[bool] = mapped_column(default=False)  # 认知症照护专区
     review_score: Mapped[float | None] = mapped_column(sa.Float)
     review_count: Mapped[int] = mapped_column(default=0)
+    quality_stars: Mapped[int | None] = mapped_column(sa.SmallInteger)  # quality/rules.py; None: not enough data
+    quality_warning: Mapped[bool] = mapped_column(default=False)  # a serious sanction in the last 12 months
     is_demo: Mapped[bool] = mapped_column(default=False)
     source: Mapped[str] = mapped_column(sa.String(200), default="")  # where the listing came from
     version: Mapped[int] = mapped_column(default=1)

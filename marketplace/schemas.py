@@ -83,6 +83,8 @@ class HomeSearchArgs(ma.Schema):
     price_band = ma.fields.String(validate=validate.OneOf([key for key, _, _ in PRICE_BANDS]),
                                   metadata={"description": "a price_band facet key; narrows the price range"})
     min_grade = ma.fields.Integer(validate=validate.Range(1, 5), metadata={"description": "GB/T 37276 stars"})
+    min_quality = ma.fields.Integer(validate=validate.Range(1, 5),
+                                    metadata={"description": "quality rating stars (see /methods/quality)"})
     has_vacancy = _flag(load_default=False)
     ownership = ma.fields.String(validate=validate.OneOf(OWNERSHIPS))
     features = _CsvList(FEATURES, load_default=(), metadata={"description": "comma-separated, all required"})
@@ -121,6 +123,7 @@ class HomeSearchArgs(ma.Schema):
             text=data["q"].strip(), province=data.get("province"), city=data.get("city"),
             district=data.get("district"), care_level=data.get("care_level"),
             min_price_fen=min_fen, max_price_fen=max_fen, min_grade=data.get("min_grade"),
+            min_quality=data.get("min_quality"),
             has_vacancy=data["has_vacancy"], ownership=data.get("ownership"), features=data["features"],
             near=data.get("near"), radius_km=data.get("radius_km"), sort=data["sort"], page=data["page"],
             per_page=data["per_page"],

@@ -29,6 +29,13 @@ TEXT_EN = {
     2: ("High staff turnover and slow replies to the family.",),
     1: ("Unclear fees and no answer to our complaint.",),
 }
+# what a regulator would have decided: demo reviews carry a reason like real ones (the queue keeps the pending)
+DEMO_DECISIONS = {
+    "published": {"reason_code": "meets_guidelines", "decision_statement": ""},
+    "folded": {"reason_code": "not_first_hand", "decision_statement": "示例数据：并非亲身经历。"},
+    "rejected": {"reason_code": "personal_data", "decision_statement": "示例数据：含有个人信息。"},
+}
+NO_DECISION = {"reason_code": None, "decision_statement": None}  # every row needs the same keys (executemany)
 DEMO_SUFFIX_ZH = "【示例评价】"
 DEMO_SUFFIX_EN = " [Demo review]"
 
@@ -55,6 +62,8 @@ def _review_row(rng, review_id, home_id, quality, now):
         "text": text, "language": "en" if english else "zh", "status": status, "verified": rng.random() < 0.3,
         "is_demo": True, "created_at": created,
         "published_at": created + timedelta(days=2) if status in ("published", "folded") else None,
+        **DEMO_DECISIONS.get(status, NO_DECISION),
+        "decided_at": created + timedelta(days=2) if status != "pending" else None,
     }
 
 

@@ -89,6 +89,8 @@ def home_document(home, fee_items=None, vacancies=None):
         "price_min": min(prices.values()) if prices else None,
         "rating": home.review_score,
         "review_count": home.review_count,
+        "quality_stars": home.quality_stars,
+        "quality_warning": bool(home.quality_warning),
         "rank_boost": rank_boost(home.grade, home.review_score, beds_free),
         "vacancy_confirmed_at": confirmed.isoformat() if confirmed else None,
         "is_demo": home.is_demo,

@@ -65,6 +65,7 @@ def index_mappings():
         "ownership": _KEYWORD, "care_levels": _KEYWORD, "features": _KEYWORD,
         "location": {"type": "geo_point", "ignore_malformed": True},
         "grade": _INTEGER, "beds_total": _INTEGER, "beds_free": _INTEGER,
+        "quality_stars": _INTEGER, "quality_warning": {"type": "boolean"},
         "price_min": _LONG,
         # double, not float: a float32 could merge two distinct ratings into a tie that review_count decides
         "rating": {"type": "double"}, "review_count": _INTEGER,
@@ -126,6 +127,8 @@ def _filters(q):
     if q.ownership:
         clauses.append({"term": {"ownership": q.ownership}})
     clauses += [{"term": {"features": feature}} for feature in q.features]
+    if q.min_quality is not None:
+        clauses.append({"range": {"quality_stars": {"gte": q.min_quality}}})
     if q.near is not None and q.radius_km is not None:
         clauses.append({"geo_distance": {"distance": f"{q.radius_km}km", "distance_type": "arc",
                                          "location": _point(q.near)}})
@@ -170,6 +173,8 @@ def _sort(q):
         keys = [{price_field(q.care_level): {"order": "asc", "missing": "_last"}}]
     elif q.sort == "grade":
         keys = [{"grade": {"order": "desc", "missing": "_last"}}]
+    elif q.sort == "quality":
+        keys = [{"quality_stars": {"order": "desc", "missing": "_last"}}]
     elif q.sort == "rating":
         keys = [{"rating": {"order": "desc", "missing": "_last"}},
                 {"review_count": {"order": "desc", "missing": "_last"}}]

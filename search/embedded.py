@@ -53,9 +53,10 @@ CREATE TABLE IF NOT EXISTS tombstones (id INTEGER PRIMARY KEY, seq INTEGER NOT N
 CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones (seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('format', 2);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('format', 3);
 """
-_FORMAT = 2  # bump when the file layout changes: an older file must be rebuilt with `flask search reindex`
+_FORMAT = 3  # bump when the file layout changes: an older file must be rebuilt with `flask search reindex`
+# 3: documents carry quality_stars / quality_warning (format-2 documents lack them: rebuild, not guess)
 _UPSERT = """INSERT INTO docs (id, version, seq, body, tokens_name, tokens_place, tokens_body)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET version = excluded.version, seq = excluded.seq, body = excluded.body,
@@ -100,6 +101,7 @@ class Segment:
     prices: np.ndarray  # float64 (n, 5): price_min then CARE_LEVELS, NaN for none (fen are exact in float64)
     free: np.ndarray  # int64 (n, 5): beds_free then CARE_LEVELS
     grade: np.ndarray  # int64, 0 = ungraded
+    quality: np.ndarray  # int64 quality stars, 0 = no quality rating
     rating: np.ndarray  # float64, NaN = unrated
     review_count: np.ndarray
     rank_boost: np.ndarray  # float64, multiples of 1/64
@@ -151,7 +153,7 @@ def _number(value):
 class _SegmentBuilder:
     """Collect documents (in ascending id order) into a Segment."""
 
-    _SCALARS = ("ids", "province", "city", "district", "ownership", "grade", "rating", "review_count",
+    _SCALARS = ("ids", "province", "city", "district", "ownership", "grade", "quality", "rating", "review_count",
                 "rank_boost", "lat", "lon", "care_bits", "feature_bits", "prices", "free")
 
     def __init__(self, vocab):
@@ -166,6 +168,7 @@ class _SegmentBuilder:
             ("ids", doc["id"]), ("province", self.vocab.code(doc.get("province_code"))),
             ("city", self.vocab.code(doc.get("city_code"))), ("district", self.vocab.code(doc.get("district_code"))),
             ("ownership", self.vocab.code(doc.get("ownership"))), ("grade", doc.get("grade") or 0),
+            ("quality", doc.get("quality_stars") or 0),
             ("rating", _number(doc.get("rating"))), ("review_count", doc.get("review_count") or 0),
             ("rank_boost", doc.get("rank_boost") or 0.0), ("lat", _number(location.get("lat"))),
             ("lon", _number(location.get("lon"))), ("care_bits", _bits(doc.get("care_levels"), CARE_LEVELS)),
@@ -187,7 +190,8 @@ class _SegmentBuilder:
             **{name: np.array(c[name], dtype=np.int32) for name in int_cols},
             prices=np.array(c["prices"], dtype=np.float64).reshape(n, len(_PRICE_LEVELS)),
             free=np.array(c["free"], dtype=np.int64).reshape(n, len(_PRICE_LEVELS)),
-            grade=np.array(c["grade"], dtype=np.int64), rating=np.array(c["rating"], dtype=np.float64),
+            grade=np.array(c["grade"], dtype=np.int64), quality=np.array(c["quality"], dtype=np.int64),
+            rating=np.array(c["rating"], dtype=np.float64),
             review_count=np.array(c["review_count"], dtype=np.int64),
             rank_boost=np.array(c["rank_boost"], dtype=np.float64),
             lat=np.array(c["lat"], dtype=np.float64), lon=np.array(c["lon"], dtype=np.float64),
@@ -258,6 +262,8 @@ def _filter_mask(seg, plan):
         mask &= getattr(seg, col) == code
     if plan.feature_bits:
         mask &= (seg.feature_bits & plan.feature_bits) == plan.feature_bits
+    if plan.query.min_quality is not None:
+        mask &= seg.quality >= plan.query.min_quality  # 0 (no rating) never passes: min_quality >= 1
     return mask
 
 
@@ -363,6 +369,8 @@ def _sort_keys(seg, plan, positions, scores, distances):
         return [np.rint(-scores * 64).astype(np.int64) * _ID_BITS + ids]
     if sort == "grade":
         return [-seg.grade[positions] * _ID_BITS + ids]
+    if sort == "quality":
+        return [-seg.quality[positions] * _ID_BITS + ids]  # no rating (0) sorts last
     if sort == "price":
         price = seg.prices[positions, plan.level_col]
         return [np.where(np.isnan(price), np.inf, price), ids]  # no price sorts last

@@ -8,11 +8,13 @@ The semantics, which every backend implements identically (the conformance suite
   (has a price for it); price: the *effective price* (the price for care_level if given, else price_min) within
   [min_price_fen, max_price_fen]; min_grade: grade >= n (ungraded homes excluded); has_vacancy: free beds for
   care_level (or in total) > 0; ownership equality; features: the home has every one; near + radius_km: the
-  haversine distance (geo.distance, mean earth radius) <= radius_km.
+  haversine distance (geo.distance, mean earth radius) <= radius_km; min_quality: quality_stars >= n (homes
+  without a quality rating excluded).
 * Score (relevance) = text score + rank_boost (a document field, a multiple of 1/64 in [0, 1)).
 * Sorts, each ending with id ascending as the tie-breaker:
   relevance: score desc | price: effective price asc | grade: grade desc (ungraded last) |
-  rating: rating desc (unrated last), review_count desc | distance: distance asc (needs near).
+  rating: rating desc (unrated last), review_count desc | distance: distance asc (needs near) |
+  quality: quality_stars desc (no quality rating last).
 * Facets: a facet value's count always equals the total that choosing it gives. Most facets simply count the
   homes matching the whole query (every filter applied): province, city, district (codes), price_band
   (PRICE_BANDS on the effective price), features, ownership. Two count the query with that value *chosen
@@ -29,7 +31,7 @@ from search.analysis import FIELD_WEIGHTS
 CARE_LEVELS = ("self_care", "partial", "full", "dementia")
 FEATURES = ("medical_insurance", "ltci", "cross_province_settlement", "integrated_medical", "dementia_unit")
 OWNERSHIPS = ("private", "public", "public_private")
-SORTS = ("relevance", "price", "grade", "rating", "distance")
+SORTS = ("relevance", "price", "grade", "rating", "distance", "quality")
 FACETS = ("province", "city", "district", "care_level", "grade", "price_band", "features", "ownership")
 # (key, lower bound in fen inclusive, upper bound in fen exclusive or None), on the effective monthly price
 PRICE_BANDS = (
@@ -74,6 +76,7 @@ class SearchQuery:
     min_price_fen: int | None = None
     max_price_fen: int | None = None
     min_grade: int | None = None
+    min_quality: int | None = None  # quality rating stars (quality/rules.py), 1..5
     has_vacancy: bool = False
     ownership: str | None = None
     features: tuple[str, ...] = ()
@@ -100,6 +103,8 @@ class SearchQuery:
             raise ValueError("radius_km")
         if self.care_level is not None and self.care_level not in CARE_LEVELS:
             raise ValueError("care_level")
+        if self.min_quality is not None and not 1 <= self.min_quality <= 5:
+            raise ValueError("min_quality")
         if self.ownership is not None and self.ownership not in OWNERSHIPS:
             raise ValueError("ownership")
         if any(f not in FEATURES for f in self.features):

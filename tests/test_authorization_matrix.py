@@ -15,7 +15,6 @@ from datetime import date, timedelta
 import pytest
 
 import tests.matrix
-
 from core.extensions import db
 from inquiries import services as inquiry_services
 from marketplace import services
@@ -128,8 +127,9 @@ MATRIX = [
     ("GET", "/regulator/", signed_in(PAGE, reg_in=200, reg_out=200, admin=200)),
     ("POST", "/regulator/claims/{claim}", signed_in(PAGE, reg_in=400, admin=400)),
     ("POST", "/regulator/operators/{op_c}/verify", signed_in(PAGE, reg_in=302, admin=302)),
-    ("POST", "/account/logout", signed_in(PAGE, **members(302))),
-] + [row for extension in EXTENSIONS for row in extension.ROWS]
+] + [row for extension in EXTENSIONS for row in extension.ROWS] + [
+    ("POST", "/account/logout", signed_in(PAGE, **members(302))),  # last: it ends the session the rows use
+]
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 import os
 import threading
+from contextlib import contextmanager
 
 import pytest
 from werkzeug.serving import make_server
@@ -22,48 +23,33 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _seed(app):
+def _seed(_app):
     from datetime import date, timedelta
 
-    from core.extensions import db
-    from geo.services import load_regions
     from search.backend import current_backend
     from search.outbox import drain
     from tests.factories import make_home
 
-    with app.app_context():
-        db.create_all()
-        load_regions()
-        make_home("320508", name="姑苏康复养老院", name_en="Gusu Rehab Care Home", grade=4, is_demo=True,
-                  medical_insurance=True, ltci=True, review_score=4.5, review_count=12, source="苏州市民政局公示",
-                  grade_source="苏州市民政局 2024", grade_valid_until=date.today() + timedelta(days=300),
-                  phone="0512-12345678", visiting_hours="09:00–17:00", services=["rehabilitation", "tcm"],
-                  included=["three_meals", "laundry"])
-        make_home("320506", name="吴中颐养中心", name_en="Wuzhong Elderly Centre", grade=3,
-                  fees={"self_care": (1800, 400, 800), "full": (2000, 2600, 800)}, integrated_medical=True)
-        make_home("310104", name="徐汇颐养院", name_en="Xuhui Elderly Home", grade=5, ownership="public",
-                  fees={"self_care": (3000, 500, 1000), "full": (3500, 4000, 1000)}, medical_insurance=True)
-        make_home("330106", name="西湖护理院", name_en="West Lake Nursing Home", fees={"full": (2000, 3000, 900)},
-                  confirmed_days_ago=40, dementia_unit=True)
-        make_home("340104", name="蜀山康养院", name_en="Shushan Care Home", grade=2, ownership="public_private")
-        drain(current_backend())
+    make_home("320508", name="姑苏康复养老院", name_en="Gusu Rehab Care Home", grade=4, is_demo=True,
+              medical_insurance=True, ltci=True, review_score=4.5, review_count=12, source="苏州市民政局公示",
+              grade_source="苏州市民政局 2024", grade_valid_until=date.today() + timedelta(days=300),
+              phone="0512-12345678", visiting_hours="09:00–17:00", services=["rehabilitation", "tcm"],
+              included=["three_meals", "laundry"])
+    make_home("320506", name="吴中颐养中心", name_en="Wuzhong Elderly Centre", grade=3,
+              fees={"self_care": (1800, 400, 800), "full": (2000, 2600, 800)}, integrated_medical=True)
+    make_home("310104", name="徐汇颐养院", name_en="Xuhui Elderly Home", grade=5, ownership="public",
+              fees={"self_care": (3000, 500, 1000), "full": (3500, 4000, 1000)}, medical_insurance=True)
+    make_home("330106", name="西湖护理院", name_en="West Lake Nursing Home", fees={"full": (2000, 3000, 900)},
+              confirmed_days_ago=40, dementia_unit=True)
+    make_home("340104", name="蜀山康养院", name_en="Shushan Care Home", grade=2, ownership="public_private")
+    drain(current_backend())
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """Serve the app on 127.0.0.1 (a free port) from a thread, with a file SQLite DB and seeded homes."""
-    from app import create_app
-
-    tmp = tmp_path_factory.mktemp("live")
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'app.sqlite3'}",
-                     SEARCH_INDEX_PATH=str(tmp / "search-index.sqlite3"))
-    _seed(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serve(tmp_path_factory, "live", _seed) as (base, _data, _app):
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -92,3 +78,53 @@ def page(browser, live_server):
     yield page
     page.close()
     assert errors == [], f"JavaScript errors: {errors}"
+
+
+@contextmanager
+def serve(tmp_path_factory, name, seed, **config):
+    """Serve a fresh app (its own file SQLite and index) from a thread; yield (base url, SEED(app)'s data, app).
+
+    SEED runs inside the app context after the schema and the regions are loaded.
+    """
+    from app import create_app
+    from core.extensions import db
+    from geo.services import load_regions
+
+    tmp = tmp_path_factory.mktemp(name)
+    app = create_app("testing", **{"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'app.sqlite3'}",
+                                   "SEARCH_INDEX_PATH": str(tmp / "search-index.sqlite3"), **config})
+    with app.app_context():
+        db.create_all()
+        load_regions()
+        data = seed(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", data, app
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def tab(browser):
+    """A fresh tab with no cookies; JavaScript errors fail the test."""
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    browser.clear_cookies()
+    yield page
+    page.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def sign_in(page, base, email, password, lang=None):
+    """Sign in through the real login form as a fresh visitor (cookies cleared); fail when it does not work."""
+    page.context.clear_cookies()
+    page.goto(base + "/account/login" + (f"?lang={lang}" if lang else ""))
+    page.fill("#identifier", email)
+    page.fill("#password", password)
+    page.click("form:has(#identifier) button[type=submit]")
+    page.wait_for_load_state()
+    assert "/account/login" not in page.url, "sign-in failed"

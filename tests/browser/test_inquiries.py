@@ -5,11 +5,11 @@ in through the real login form at /account/login.
 """
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from werkzeug.serving import make_server
+
+from tests.browser.conftest import serve, sign_in
 
 PASSWORD = "correct horse battery"
 
@@ -17,55 +17,25 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def inquiry_server(tmp_path_factory):
     """Serve the app from a thread with a home run by an operator, its staff and a family."""
-    from app import create_app
-    from core.extensions import db
-    from geo.services import load_regions
-    from tests.factories import make_home, make_user, make_verified_provider
+    def seed(_app):
+        from tests.factories import make_home, make_user, make_verified_provider
 
-    tmp = tmp_path_factory.mktemp("live-inquiries")
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'app.sqlite3'}",
-                     SEARCH_INDEX_PATH=str(tmp / "search-index.sqlite3"), SEARCH_SYNC="worker")
-    with app.app_context():
-        db.create_all()
-        load_regions()
         operator = make_verified_provider("姑苏运营方")
         home = make_home("320508", name="姑苏康复养老院", name_en="Gusu Rehab Care Home", provider_id=operator.id,
                          phone="0512-12345678")
         family = make_user("family", email="wang@example.test", password=PASSWORD, display_name="王小明")
         staff = make_user("provider", email="staff@example.test", password=PASSWORD, provider=operator)
-        ids = {"home": home.id, "family": family.email, "staff": staff.email}
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", ids, app
-    server.shutdown()
-    thread.join(timeout=5)
+        return {"home": home.id, "family": family.email, "staff": staff.email}
 
-
-@pytest.fixture
-def tab(browser):
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    browser.clear_cookies()
-    yield page
-    page.close()
-    assert errors == [], f"JavaScript errors: {errors}"
-
-
-def _sign_in(page, base, email):
-    page.goto(base + "/account/login")
-    page.fill("#identifier", email)
-    page.fill("#password", PASSWORD)
-    page.click("form:has(#identifier) button[type=submit]")
-    page.wait_for_load_state()
+    with serve(tmp_path_factory, "live-inquiries", seed, SEARCH_SYNC="worker") as (base, ids, app):
+        yield base, ids, app
 
 
 def test_family_books_a_visit_and_the_home_confirms_it(tab, inquiry_server):
     from inquiries.services import local_today
 
     base, ids, _app = inquiry_server
-    _sign_in(tab, base, ids["family"])
+    sign_in(tab, base, ids["family"], PASSWORD)
     tab.goto(f"{base}/homes/{ids['home']}")
     tab.click("#book-visit")
     assert tab.url.endswith(f"/homes/{ids['home']}/inquire?kind=visit")
@@ -89,7 +59,7 @@ def test_family_books_a_visit_and_the_home_confirms_it(tab, inquiry_server):
 
     # the home's staff see it in the inbox and confirm it
     tab.context.clear_cookies()
-    _sign_in(tab, base, ids["staff"])
+    sign_in(tab, base, ids["staff"], PASSWORD)
     tab.goto(base + "/portal/inbox")
     item = tab.locator(f"#inquiry-{reference}")
     assert item.is_visible()

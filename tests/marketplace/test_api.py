@@ -205,3 +205,18 @@ def test_the_district_facet_appears_once_a_city_is_chosen(client, homes):
     assert "district" not in client.get("/api/v1/homes").get_json()["facets"]
     districts = client.get("/api/v1/homes?city=320500").get_json()["facets"]["district"]
     assert districts == [{"key": "320508", "label": "姑苏区", "count": 1}]
+
+
+def test_search_and_detail_carry_the_quality_rating(client, homes):
+    from core.extensions import db
+
+    rated = homes[0]
+    rated.quality_stars, rated.quality_warning = 2, True
+    db.session.commit()
+    outbox.drain(current_backend())
+    items = {i["id"]: i for i in client.get("/api/v1/homes").get_json()["items"]}
+    assert (items[rated.id]["quality_stars"], items[rated.id]["quality_warning"]) == (2, True)
+    assert (items[homes[1].id]["quality_stars"], items[homes[1].id]["quality_warning"]) == (None, False)
+    detail = client.get(f"/api/v1/homes/{rated.id}").get_json()
+    assert (detail["quality_stars"], detail["quality_warning"]) == (2, True)
+    assert [i["id"] for i in client.get("/api/v1/homes?min_quality=2").get_json()["items"]] == [rated.id]

@@ -33,6 +33,7 @@ def _matches_filters(doc, q):
         not q.has_vacancy or (doc.get(free_field(q.care_level)) or 0) > 0,
         q.ownership is None or doc["ownership"] == q.ownership,
         all(f in doc["features"] for f in q.features),
+        q.min_quality is None or (doc["quality_stars"] is not None and doc["quality_stars"] >= q.min_quality),
     ]
     return all(checks)
 
@@ -51,6 +52,8 @@ def _sort_key(q, doc, score, distance):
         return (price is None, price or 0, doc["id"])  # no price sorts last
     if q.sort == "grade":
         return (-(doc["grade"] or 0), doc["id"])
+    if q.sort == "quality":
+        return (-(doc["quality_stars"] or 0), doc["id"])  # no quality rating sorts last
     if q.sort == "rating":
         rating = doc["rating"]
         return (rating is None, -(rating or 0), -doc["review_count"], doc["id"])

@@ -115,6 +115,11 @@ HOMES = [
     ("341302", "宿州市颐养园", {"grade": None, "description": "宿州养老 医保定点", "medical_insurance": True}),
 ]
 
+# quality ratings (quality/rules.py) of some homes, by index in HOMES: (stars, warning); the rest have none
+QUALITY = {0: (5, False), 1: (4, False), 2: (3, True), 3: (4, False), 5: (2, True), 6: (3, False), 9: (5, False),
+           10: (2, False), 11: (4, False), 14: (1, False), 17: (5, False), 18: (3, False), 22: (1, True),
+           24: (4, False), 25: (2, True), 30: (3, False), 34: (4, False), 36: (5, False), 37: (2, False)}
+
 
 def _location(rnd, district_code, index):
     district = gazetteer().district(district_code)
@@ -136,7 +141,9 @@ def build_corpus():
     homes = []
     for index, (district_code, name, traits) in enumerate(HOMES):
         lat, lon = _location(rnd, district_code, index)
-        homes.append(make_home(district_code, name=name, lat=lat, lon=lon, commit=False, **traits))
+        stars, warning = QUALITY.get(index, (None, False))
+        homes.append(make_home(district_code, name=name, lat=lat, lon=lon, commit=False, quality_stars=stars,
+                               quality_warning=warning, **traits))
     from core.extensions import db
 
     db.session.commit()
@@ -195,6 +202,10 @@ QUERIES = {
     "price_range_for_full_care": Q(care_level="full", min_price_fen=600_000, max_price_fen=1_300_000),
     "exact_price_bounds": Q(min_price_fen=340_000, max_price_fen=340_000),
     **{f"min_grade_{n}": Q(min_grade=n) for n in (1, 3, 5)},
+    **{f"min_quality_{n}": Q(min_quality=n) for n in (1, 3, 5)},
+    "min_quality_sorted_by_quality_ties_by_id": Q(min_quality=2, sort="quality", per_page=50),
+    "min_quality_with_care_level_and_grade": Q(min_quality=3, care_level="full", min_grade=3),
+    "text_yanglao_sorted_by_quality": Q(text="养老", sort="quality", per_page=50),
     "has_vacancy": Q(has_vacancy=True),
     "has_vacancy_for_full_care": Q(has_vacancy=True, care_level="full"),
     "has_vacancy_for_dementia_care": Q(has_vacancy=True, care_level="dementia"),
@@ -245,7 +256,8 @@ def test_backend_answers_like_the_reference(loaded, name):
 
 def test_corpus_exercises_every_filter_value(corpus):
     for name, query in QUERIES.items():
-        if name.startswith(("care_level_", "ownership_", "feature_", "min_grade_", "text_")) and "no_match" not in name:
+        if name.startswith(("care_level_", "ownership_", "feature_", "min_grade_", "min_quality_", "text_")) \
+                and "no_match" not in name:
             assert reference_search(corpus, query).total > 0, name
 
 
@@ -288,7 +300,8 @@ def test_distance_is_reported_when_near_is_given(loaded):
 
 
 BASES = (Q(), Q(text="养老"), Q(text="护理", has_vacancy=True), Q(care_level="full", max_price_fen=900_000),
-         Q(has_vacancy=True, min_price_fen=300_000), Q(min_grade=3, city="320500"), Q(features=("ltci",)))
+         Q(has_vacancy=True, min_price_fen=300_000), Q(min_grade=3, city="320500"), Q(features=("ltci",)),
+         Q(min_quality=3), Q(text="护理", min_quality=2, care_level="full"))
 CHOICES = {"province": "province", "city": "city", "district": "district", "care_level": "care_level",
            "ownership": "ownership", "features": "features", "grade": "min_grade", "price_band": None}
 
@@ -406,7 +419,8 @@ def _queries():
                  care_level=draw(optional(CARE_LEVELS)),
                  min_price_fen=draw(optional([200_000, 350_000, 500_000])),
                  max_price_fen=draw(optional([400_000, 600_000, 1_000_000])),
-                 min_grade=draw(optional([1, 2, 3, 4, 5])), has_vacancy=draw(st.booleans()),
+                 min_grade=draw(optional([1, 2, 3, 4, 5])), min_quality=draw(optional([1, 2, 3, 4, 5])),
+                 has_vacancy=draw(st.booleans()),
                  ownership=draw(optional(OWNERSHIPS)),
                  features=tuple(draw(st.lists(st.sampled_from(FEATURES), max_size=2, unique=True))),
                  near=point, radius_km=draw(optional(RADII)) if point else None, sort=sort,

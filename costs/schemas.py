@@ -1,0 +1,234 @@
+"""marshmallow at the edges of costs/: query arguments in, estimates and region figures out."""
+
+import re
+
+import marshmallow as ma
+from flask_babel import lazy_gettext as _l
+from marshmallow import validate
+
+from costs.estimator import NATIONAL_LEVELS, SHANGHAI_GRADES
+from costs.location import place_region
+from search.query import CARE_LEVELS
+
+F = ma.fields
+MAX_PREPAY_MONTHS = 120
+MAX_BUDGET_YUAN = 1_000_000
+_EXTRA = re.compile(r"^extra_[a-z0-9_]{1,14}$")
+
+
+def _place(code):
+    if place_region(code) is None:
+        raise ma.ValidationError(str(_l("Unknown city or district code %(code)s.", code=code)))
+
+
+class _Extras(F.Field):
+    """Chosen extras: fee-item kinds starting with extra_, comma-separated or repeated."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = [v.strip() for v in str(value).split(",") if v.strip()]
+        bad = [v for v in items if not _EXTRA.match(v)]
+        if bad:
+            raise ma.ValidationError(str(_l("Unknown extras: %(values)s.", values=", ".join(bad))))
+        return tuple(dict.fromkeys(items))
+
+
+class EstimateArgs(ma.Schema):
+    """Arguments of a cost estimate."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    care_level = F.String(required=True, validate=validate.OneOf(CARE_LEVELS))
+    family_city = F.String(validate=_place, metadata={"description": "the family's city or district code"})
+    insurance_city = F.String(validate=_place, metadata={
+        "description": "where the parent is insured (city or district code); default: family_city"})
+    ltci_grade = F.Integer(validate=validate.OneOf(SHANGHAI_GRADES), metadata={
+        "description": "Shanghai unified needs assessment grade 1-6"})
+    national_level = F.Integer(validate=validate.OneOf(NATIONAL_LEVELS), metadata={
+        "description": "GB/T 42195-2022 capability level 0-4"})
+    extras = _Extras(metadata={"description": "optional fee items (kinds starting with extra_), comma-separated"})
+    prepay_months = F.Integer(validate=validate.Range(0, MAX_PREPAY_MONTHS), metadata={
+        "description": "months of fees the home asks to be paid in advance"})
+
+
+class CompareRegionsArgs(ma.Schema):
+    """Arguments of the compare-regions view."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    family_city = F.String(validate=_place, metadata={"description": "the family's city or district code"})
+    care_level = F.String(required=True, validate=validate.OneOf(CARE_LEVELS))
+    budget_yuan = F.Integer(validate=validate.Range(0, MAX_BUDGET_YUAN), metadata={
+        "description": "highest all-in monthly price in yuan"})
+    max_hours = F.Float(load_default=2.0, validate=validate.Range(0.5, 12), metadata={
+        "description": "estimated travel time limit in hours"})
+
+
+class FamilyPlaceForm(ma.Schema):
+    """The family-location form."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    place_code = F.String(required=True, validate=_place)
+    next = F.String(load_default="")
+
+
+# --- responses ----------------------------------------------------------------------------------------
+
+
+class SourceSchema(ma.Schema):
+    title = F.String()
+    url = F.String(allow_none=True)
+    date = F.String(allow_none=True)
+    confirmed = F.Boolean()
+
+
+class RuleCitationSchema(ma.Schema):
+    type = F.String(metadata={"description": "rules"})
+    file = F.String()
+    version = F.String()
+    title = F.String()
+    sources = F.List(F.Nested(SourceSchema))
+    confirmed = F.Boolean(metadata={"description": "false: illustrative, to be confirmed"})
+
+
+class FeeSourceSchema(ma.Schema):
+    type = F.String(metadata={"description": "fee_item"})
+    source = F.String()
+    effective_from = F.String()
+    recorded_at = F.String(allow_none=True)
+
+
+class BillLineSchema(ma.Schema):
+    kind = F.String()
+    amount_fen = F.Integer()
+    source = F.Nested(FeeSourceSchema)
+
+
+class DepositSchema(ma.Schema):
+    amount_fen = F.Integer(allow_none=True)
+    limit_fen = F.Integer(allow_none=True)
+    limit_months_of_bed_fee = F.Integer()
+    over_limit = F.Boolean()
+    source = F.Nested(FeeSourceSchema, allow_none=True)
+    rule = F.Nested(RuleCitationSchema)
+
+
+class PrepaymentSchema(ma.Schema):
+    months = F.Integer(allow_none=True)
+    amount_fen = F.Integer(allow_none=True)
+    limit_months = F.Integer()
+    over_limit = F.Boolean()
+    rule = F.Nested(RuleCitationSchema)
+
+
+class LtciSchema(ma.Schema):
+    outcome = F.String(metadata={"description": "applies | no_insurance_city | city_no_ltci | home_not_designated"
+                                                " | does_not_follow | grade_not_eligible | no_figures | no_care_fee"})
+    message = F.String()
+    monthly_fen = F.Integer(allow_none=True)
+    insured_region = F.String(allow_none=True)
+    scheme = F.String(allow_none=True)
+    grade = F.Integer()
+    grade_basis = F.String(metadata={"description": "given | from_national_level | assumed_from_care_level"})
+    rule = F.Nested(RuleCitationSchema)
+
+
+class UpcomingBillSchema(ma.Schema):
+    effective_from = F.String()
+    monthly_fen = F.Integer()
+    change_fen = F.Integer()
+
+
+class TravelSchema(ma.Schema):
+    distance_km = F.Float(metadata={"description": "straight line, WGS-84 geodesic"})
+    minutes = F.Integer(metadata={"description": "an estimate, not a timetable"})
+    mode = F.String(metadata={"description": "road | rail"})
+    is_estimate = F.Boolean()
+    basis = F.String()
+    rule = F.Nested(RuleCitationSchema)
+
+
+class SettlementSchema(ma.Schema):
+    scope = F.String()
+    needs_registration = F.Boolean()
+    home_connected = F.Boolean()
+    inpatient = F.Boolean()
+    outpatient = F.Boolean()
+
+
+class SubsidySchema(ma.Schema):
+    code = F.String()
+    text = F.String()
+    text_zh = F.String()
+    confirmed = F.Boolean()
+
+
+class DecisionSchema(ma.Schema):
+    home_id = F.Integer()
+    family_region = F.String()
+    cross_province = F.Boolean()
+    travel = F.Nested(TravelSchema)
+    accepts_residents = F.String(metadata={"description": "yes | local_priority"})
+    accepts_confirmed = F.Boolean()
+    settlement = F.Nested(SettlementSchema)
+    ltci_follows = F.Boolean()
+    ltci_reason = F.String()
+    ltci_home_designated = F.Boolean()
+    ltci_pilot = F.String(allow_none=True)
+    home_in_demozone = F.Boolean()
+    demozone_subsidies = F.List(F.Nested(SubsidySchema))
+    rules = F.List(F.Nested(RuleCitationSchema))
+
+
+class EstimateSchema(ma.Schema):
+    home_id = F.Integer()
+    care_level = F.String()
+    accepts_care_level = F.Boolean()
+    lines = F.List(F.Nested(BillLineSchema))
+    extras_available = F.List(F.String())
+    extras_chosen = F.List(F.String())
+    monthly_fen = F.Integer(metadata={"description": "bed + care + meals + chosen extras"})
+    deposit = F.Nested(DepositSchema)
+    prepayment = F.Nested(PrepaymentSchema)
+    ltci = F.Nested(LtciSchema)
+    family_share_fen = F.Integer(metadata={"description": "monthly_fen minus what LTCI pays"})
+    upcoming = F.List(F.Nested(UpcomingBillSchema))
+    decision = F.Nested(DecisionSchema, allow_none=True)
+
+
+class PriceHistoryRowSchema(ma.Schema):
+    care_level = F.String()
+    effective_from = F.String()
+    upcoming = F.Boolean()
+    bed_fen = F.Integer(allow_none=True)
+    care_fen = F.Integer(allow_none=True)
+    meals_fen = F.Integer(allow_none=True)
+    deposit_fen = F.Integer(allow_none=True)
+    monthly_fen = F.Integer(allow_none=True)
+
+
+class PriceHistorySchema(ma.Schema):
+    home_id = F.Integer()
+    rows = F.List(F.Nested(PriceHistoryRowSchema))
+
+
+class RegionRowSchema(ma.Schema):
+    city_code = F.String()
+    province_code = F.String()
+    travel = F.Nested(TravelSchema)
+    homes = F.Integer(metadata={"description": "homes accepting the level within budget with free beds for it"})
+    free_beds = F.Integer()
+    median_price_fen = F.Integer(allow_none=True)
+    median_rating = F.Float(allow_none=True)
+
+
+class CompareRegionsSchema(ma.Schema):
+    origin = F.String()
+    care_level = F.String()
+    budget_fen = F.Integer(allow_none=True)
+    max_hours = F.Float()
+    rating_basis = F.String(metadata={"description": "quality_stars or review_score"})
+    cities = F.List(F.Nested(RegionRowSchema))

@@ -1,0 +1,1 @@
+"""The regulator dashboard: figures per city of a jurisdiction, as tables, charts and CSV."""

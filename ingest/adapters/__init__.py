@@ -1,0 +1,206 @@
+"""Source adapters: one small TOML mapping file per published format (see docs/data-sources.md).
+
+A mapping names the source's columns for each canonical field, its fee columns (kind and care levels), the
+price unit (yuan per day or per month), the grade scale, the coordinate system and the region it covers.
+Reading is streaming: CSV (UTF-8, or GBK/GB18030 detected) through csv.reader, XLSX through openpyxl's
+read-only mode; rows come out one at a time as {canonical field: raw text} dicts.
+"""
+
+import codecs
+import csv
+import functools
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CANONICAL = ("name", "licence_no", "district_code", "city_name", "district_name", "address", "phone",
+             "beds_total", "grade", "ownership", "lat", "lon")
+REQUIRED = ("name", "address")
+PRICE_UNITS = ("day", "month")
+GRADE_SCALES = ("ji", "stars", "letters", "number")
+COORD_SYSTEMS = ("wgs84", "gcj02", "bd09")
+_SNIFF_BYTES = 256 * 1024
+
+
+class FormatError(Exception):
+    """The file as a whole cannot be read with this adapter (encoding, missing columns, not a table)."""
+
+
+@dataclass(frozen=True)
+class FeeColumn:
+    column: str
+    kind: str
+    levels: tuple
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """One source format: how its columns map to canonical fields, and its units."""
+
+    code: str
+    label: str
+    scope: str
+    price_unit: str
+    grade_scale: str
+    columns: dict
+    fees: tuple
+    city: str | None = None
+    coord_system: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def header_map(self, headers):
+        """Return {column index: canonical field or ('fee', FeeColumn)}; raise FormatError on missing columns."""
+        wanted = {_norm_header(alias): name for name, aliases in self.columns.items() for alias in aliases}
+        fee_by_header = {_norm_header(f.column): f for f in self.fees}
+        mapping = {}
+        for i, header in enumerate(headers):
+            key = _norm_header(header)
+            if key in wanted:
+                mapping[i] = wanted[key]
+            elif key in fee_by_header:
+                mapping[i] = ("fee", fee_by_header[key])
+        found = {v for v in mapping.values() if isinstance(v, str)}
+        missing = [self.columns[name][0] for name in self.required_fields() if name not in found]
+        if not any(isinstance(v, tuple) for v in mapping.values()):
+            missing.append(self.fees[0].column if self.fees else "fees")
+        if missing:
+            raise FormatError("missing columns: " + ", ".join(missing))
+        return mapping
+
+    def required_fields(self):
+        """Return the canonical fields a file of this format must have as columns."""
+        place = ("district_code",) if "district_code" in self.columns else ("district_name",)
+        coords = ("lat", "lon") if self.coord_system else ()
+        return REQUIRED + place + coords
+
+    def rows(self, path):
+        """Yield (row number, {field: text, 'fees': {FeeColumn: text}}) for every data row of the file at PATH."""
+        raw_rows = iter_table(path)
+        try:
+            headers = next(raw_rows)
+        except StopIteration:
+            raise FormatError("the file is empty") from None
+        mapping = self.header_map(headers)
+        for number, cells in enumerate(raw_rows, start=2):  # row 1 is the header, as a spreadsheet counts
+            if not any(_text(c) for c in cells):
+                continue
+            yield number, self._record(mapping, cells)
+
+    def _record(self, mapping, cells):
+        record = {"fees": {}}
+        for i, target in mapping.items():
+            value = _text(cells[i]) if i < len(cells) else ""
+            if isinstance(target, tuple):
+                record["fees"][target[1].column] = value
+            else:
+                record[target] = value
+        return record
+
+    def fee_columns(self):
+        """Return {column header: FeeColumn}."""
+        return {f.column: f for f in self.fees}
+
+
+def _norm_header(text):
+    return "".join(unicodedata.normalize("NFKC", str(text or "")).split()).lower()
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def detect_encoding(path):
+    """Return 'utf-8-sig' when the file's head decodes as UTF-8, else 'gb18030' (a superset of GBK)."""
+    with open(path, "rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a cut multibyte tail is fine
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def iter_table(path):
+    """Yield the rows of a CSV or XLSX file as lists of cell values, header first, one at a time."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        yield from _iter_xlsx(path)
+    else:
+        yield from _iter_csv(path)
+
+
+def _iter_csv(path):
+    encoding = detect_encoding(path)
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            yield from csv.reader(fh)
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"the file is neither UTF-8 nor GBK/GB18030 text ({exc.reason})") from exc
+    except csv.Error as exc:
+        raise FormatError(f"not a CSV table: {exc}") from exc
+
+
+def _iter_xlsx(path):
+    from zipfile import BadZipFile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FormatError(f"not an XLSX workbook: {exc}") from exc
+    try:
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        book.close()
+
+
+def count_rows(path):
+    """Return the number of data rows (a streaming pass; XLSX: from the sheet's stated dimension)."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        try:
+            book = openpyxl.load_workbook(path, read_only=True)
+            rows = book.worksheets[0].max_row or 0
+            book.close()
+            return max(rows - 1, 0)
+        except Exception:  # noqa: BLE001  (a broken workbook fails properly when it is read)
+            return 0
+    try:
+        return max(sum(1 for _ in _iter_csv(path)) - 1, 0)
+    except FormatError:
+        return 0
+
+
+def _load(path):
+    spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    fees = tuple(FeeColumn(f["column"], f["kind"], tuple(f["levels"])) for f in spec.pop("fees", []))
+    columns = {name: tuple(aliases) for name, aliases in spec.pop("columns").items()}
+    unknown = set(columns) - set(CANONICAL)
+    if unknown or spec["price_unit"] not in PRICE_UNITS or spec["grade_scale"] not in GRADE_SCALES \
+            or spec.get("coord_system") not in (None, *COORD_SYSTEMS):
+        raise ValueError(f"adapter {path.name}: unknown columns, price unit, grade scale or coordinate system")
+    known = {k: spec.pop(k) for k in ("code", "label", "scope", "price_unit", "grade_scale", "city", "coord_system")
+             if k in spec}
+    return Adapter(columns=columns, fees=fees, extra=spec, **known)
+
+
+@functools.cache
+def adapters():
+    """Return {code: Adapter} for every mapping file in this folder."""
+    found = (_load(p) for p in sorted(HERE.glob("*.toml")))
+    return {a.code: a for a in found}
+
+
+def get_adapter(code):
+    """Return the adapter for source CODE, or None."""
+    return adapters().get(code)

@@ -1,0 +1,152 @@
+"""Imports: kept source files, runs with their counts, quarantined rows, conflicts, field provenance."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, utcnow
+from core.extensions import db
+
+RUN_STATUSES = ("running", "done", "failed")
+QUARANTINE_STATUSES = ("open", "imported", "dismissed")
+QUARANTINE_KINDS = ("invalid", "duplicate")
+CONFLICT_STATUSES = ("open", "kept", "accepted")
+
+
+class SourceFile(db.Model):
+    """One uploaded file, kept byte for byte under INGEST_DIR (named by its SHA-256)."""
+
+    __tablename__ = "ingest_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    stored_path: Mapped[str] = mapped_column(sa.String(500))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ImportRun(db.Model):
+    """One import of one file through one adapter; its counters advance with each committed batch."""
+
+    __tablename__ = "ingest_runs"
+    __table_args__ = (sa.UniqueConstraint("file_id", "source", name="uq_ingest_runs_file_source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("ingest_files.id"), index=True)
+    source: Mapped[str] = mapped_column(sa.String(40))
+    status: Mapped[str] = mapped_column(sa.String(20), default="running")
+    jurisdiction_code: Mapped[str | None] = mapped_column(sa.String(6))  # the importing regulator's; None: all
+    started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_done: Mapped[int] = mapped_column(default=0)  # data rows handled and committed (the resume point)
+    last_row: Mapped[int] = mapped_column(default=0)  # the file row number of the last committed row
+    inserted: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    quarantined: Mapped[int] = mapped_column(default=0)
+    conflicts: Mapped[int] = mapped_column(default=0)
+    merged: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    started_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[object | None] = mapped_column(UTCDateTime)
+
+    file: Mapped[SourceFile] = relationship()
+
+    def counts(self):
+        """Return the report counters as a dict."""
+        return {k: getattr(self, k) for k in ("inserted", "updated", "unchanged", "quarantined", "conflicts",
+                                              "merged")}
+
+
+class SourceRecord(db.Model):
+    """Which home a source's row stands for (its natural key), and the normalised row last applied."""
+
+    __tablename__ = "ingest_source_records"
+    __table_args__ = (sa.UniqueConstraint("source", "natural_key", name="uq_ingest_source_records_source_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(40))
+    natural_key: Mapped[str] = mapped_column(sa.String(300))
+    home_id: Mapped[int] = mapped_column(sa.ForeignKey("homes.id", ondelete="CASCADE"), index=True)
+    row_hash: Mapped[str] = mapped_column(sa.String(64))
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("ingest_files.id"))
+    row_number: Mapped[int] = mapped_column()
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FieldProvenance(db.Model):
+    """Where the current value of one field of one home came from: source, file, row, date."""
+
+    __tablename__ = "ingest_field_provenance"
+    __table_args__ = (sa.UniqueConstraint("home_id", "field", name="uq_ingest_field_provenance_home_field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    home_id: Mapped[int] = mapped_column(sa.ForeignKey("homes.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(sa.String(60))  # a Home column, or fee.<care level>.<kind>
+    value: Mapped[object | None] = mapped_column(sa.JSON)
+    source: Mapped[str] = mapped_column(sa.String(40))
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("ingest_files.id"))
+    row_number: Mapped[int] = mapped_column()
+    recorded_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuarantinedRow(db.Model):
+    """A rejected or doubtful row, with its raw fields and the reasons; fixable and re-importable."""
+
+    __tablename__ = "ingest_quarantine"
+    __table_args__ = (sa.UniqueConstraint("file_id", "source", "row_number", name="uq_ingest_quarantine_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("ingest_runs.id"), index=True)
+    file_id: Mapped[int] = mapped_column(sa.ForeignKey("ingest_files.id"))
+    source: Mapped[str] = mapped_column(sa.String(40))
+    row_number: Mapped[int] = mapped_column()
+    kind: Mapped[str] = mapped_column(sa.String(20), default="invalid")  # invalid | duplicate
+    data: Mapped[dict] = mapped_column(sa.JSON)  # {field: text, "fees": {column: text}}
+    problems: Mapped[list] = mapped_column(sa.JSON)  # [{code, field, value}]
+    candidate_home_id: Mapped[int | None] = mapped_column(sa.ForeignKey("homes.id", ondelete="SET NULL"))
+    score: Mapped[float | None] = mapped_column(sa.Float)
+    status: Mapped[str] = mapped_column(sa.String(20), default="open", index=True)
+    home_id: Mapped[int | None] = mapped_column(sa.ForeignKey("homes.id", ondelete="SET NULL"))
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolved_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    run: Mapped[ImportRun] = relationship()
+
+
+class ImportConflict(db.Model):
+    """An incoming value not applied because a verified provider or a regulator set the field more recently."""
+
+    __tablename__ = "ingest_conflicts"
+    __table_args__ = (sa.UniqueConstraint("run_id", "home_id", "field", name="uq_ingest_conflicts_run_home_field"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("ingest_runs.id"), index=True)
+    home_id: Mapped[int] = mapped_column(sa.ForeignKey("homes.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(sa.String(60))
+    current_value: Mapped[object | None] = mapped_column(sa.JSON)
+    incoming_value: Mapped[object | None] = mapped_column(sa.JSON)
+    edited_by: Mapped[str] = mapped_column(sa.String(20))  # the channel of the newer edit: portal | api | regulator
+    edited_at: Mapped[object] = mapped_column(UTCDateTime)
+    row_number: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(sa.String(20), default="open", index=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolved_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    run: Mapped[ImportRun] = relationship()
+
+
+class GeocodeCache(db.Model):
+    """A geocoder's answer for one address, in WGS-84, so the same address is never asked twice."""
+
+    __tablename__ = "ingest_geocode_cache"
+
+    query: Mapped[str] = mapped_column(sa.String(400), primary_key=True)
+    lat: Mapped[float | None] = mapped_column(sa.Float)
+    lon: Mapped[float | None] = mapped_column(sa.Float)
+    provider: Mapped[str] = mapped_column(sa.String(40))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

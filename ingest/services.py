@@ -1,0 +1,487 @@
+"""All writes of the import: keep the file, run it in committed batches, quarantine, conflicts, re-import.
+
+Crash-safety: each batch commits the homes it touched together with the run's counters and its resume point
+(`last_row`), so a run killed at any moment resumes after its last committed row and ends exactly as one clean
+run would. Idempotency: a file is stored once (SHA-256), a (file, source) pair runs once, and each row is
+compared with the last version of it this source applied (`SourceRecord.row_hash`) and field by field with
+the home, so an unchanged row writes nothing.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from core.db import utcnow
+from core.errors import NotFound, ServiceError
+from core.extensions import db
+from geo.gazetteer import gazetteer
+from ingest import dedupe, geocode
+from ingest.adapters import FormatError, count_rows, get_adapter
+from ingest.models import (
+    FieldProvenance,
+    ImportConflict,
+    ImportRun,
+    QuarantinedRow,
+    SourceFile,
+    SourceRecord,
+)
+from ingest.normalise import Problem, normalise_row
+from marketplace.models import FeeItem, Home, ListingChange
+
+ALLOWED_SUFFIXES = (".csv", ".xlsx", ".txt")
+HUMAN_CHANNELS = ("portal", "api", "regulator")
+IDENTITY_FIELDS = ("name", "address", "province_code", "city_code", "district_code", "lat", "lon",
+                   "location_approximate")
+DEFAULT_BATCH = 500
+STALE_AFTER_S = 120  # a running run without a heartbeat for this long was killed; it may be resumed
+
+
+def ingest_dir():
+    """Return the folder that keeps every uploaded file (INGEST_DIR, default instance/ingest)."""
+    path = Path(current_app.config.get("INGEST_DIR") or os.environ.get("INGEST_DIR")
+                or Path(current_app.instance_path) / "ingest")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_file(stream, filename, user=None):
+    """Keep the bytes of an uploaded file under its SHA-256 (once per content); return its SourceFile; commit."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise ServiceError(_("Upload a CSV or XLSX file."), {"file": [_("Only .csv and .xlsx files.")]},
+                           code="unsupported_file")
+    folder, digest, size = ingest_dir(), hashlib.sha256(), 0
+    with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".part") as tmp:
+        for chunk in iter(lambda: stream.read(1 << 16), b""):
+            digest.update(chunk)
+            tmp.write(chunk)
+            size += len(chunk)
+    sha = digest.hexdigest()
+    existing = db.session.scalar(sa.select(SourceFile).where(SourceFile.sha256 == sha))
+    if existing is not None:
+        os.unlink(tmp.name)
+        return existing
+    if size == 0:
+        os.unlink(tmp.name)
+        raise ServiceError(_("The file is empty."), {"file": [_("The file is empty.")]}, code="empty_file")
+    target = folder / f"{sha}{suffix}"
+    shutil.move(tmp.name, target)
+    kept = SourceFile(sha256=sha, filename=Path(filename).name[:255], stored_path=str(target), size=size,
+                      uploaded_by_id=getattr(user, "id", None))
+    db.session.add(kept)
+    db.session.commit()
+    return kept
+
+
+def _adapter(source):
+    adapter = get_adapter(source)
+    if adapter is None:
+        raise ServiceError(_("Unknown source format."), {"source": [_("Choose one of the listed formats.")]},
+                           code="unknown_source")
+    return adapter
+
+
+def start_run(source, source_file, user=None):
+    """Return (run, created) for importing SOURCE_FILE with adapter SOURCE; the same pair never runs twice."""
+    _adapter(source)
+    run = db.session.scalar(sa.select(ImportRun).where(ImportRun.file_id == source_file.id,
+                                                       ImportRun.source == source))
+    if run is not None:
+        return run, False
+    jurisdiction = user.jurisdiction_code if getattr(user, "role", None) == "regulator" else None
+    run = ImportRun(file_id=source_file.id, source=source, jurisdiction_code=jurisdiction,
+                    started_by_id=getattr(user, "id", None), rows_total=count_rows(source_file.stored_path))
+    db.session.add(run)
+    db.session.commit()
+    return run, True
+
+
+def is_stale(run):
+    """Say whether a running run stopped beating (its process died) and may be resumed."""
+    return run.status == "running" and (utcnow() - run.heartbeat_at).total_seconds() > STALE_AFTER_S
+
+
+def execute_run(run, on_progress=None, batch_size=DEFAULT_BATCH):
+    """Import the run's rows after its last committed one, committing every BATCH_SIZE rows; return the run."""
+    if run.status == "done":
+        return run
+    adapter = get_adapter(run.source)
+    importer = RowImporter(run, adapter)
+    run.status, run.error, pending = "running", "", 0
+    try:
+        for number, raw in adapter.rows(run.file.stored_path):
+            if number <= run.last_row:
+                continue
+            importer.handle(number, raw)
+            run.rows_done, run.last_row, pending = run.rows_done + 1, number, pending + 1
+            if pending >= batch_size:
+                _commit_batch(run, on_progress, pending)
+                pending = 0
+    except FormatError as exc:
+        db.session.rollback()
+        run.status, run.error, run.finished_at = "failed", str(exc), utcnow()
+        db.session.commit()
+        raise ServiceError(_("The file cannot be read as this format: %(reason)s", reason=str(exc)),
+                           {"file": [str(exc)]}, code="unreadable_file") from exc
+    run.status, run.finished_at = "done", utcnow()
+    run.rows_total = max(run.rows_total, run.rows_done)
+    _commit_batch(run, on_progress, pending)
+    return run
+
+
+def _commit_batch(run, on_progress, rows):
+    run.heartbeat_at = utcnow()
+    db.session.commit()  # the identity map holds rows weakly: nothing of the batch outlives it
+    if on_progress:
+        on_progress(rows)
+
+
+def import_file(source, stream, filename, user=None, on_progress=None, batch_size=DEFAULT_BATCH):
+    """Store a file, then run it through SOURCE's adapter (or resume or return its earlier run)."""
+    _adapter(source)  # an unknown format is refused before the file is kept
+    run, created = start_run(source, store_file(stream, filename, user), user)
+    if created or run.status != "done":
+        execute_run(run, on_progress, batch_size)
+    return run, created
+
+
+def natural_key(fields):
+    """Return a row's identity within its source: the filing number, else the name's core and the district."""
+    if fields.get("licence_no"):
+        return f"licence:{fields['licence_no']}"
+    return f"name:{fields.get('district_code')}:{dedupe.name_key(fields['name'], fields.get('district_code'))}"[:300]
+
+
+def _row_hash(norm):
+    payload = {"fields": norm.fields, "fees": sorted([list(k) + [v] for k, v in norm.fees.items()])}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+class RowImporter:
+    """Applies normalised rows of one run: insert, update, merge, quarantine or flag a conflict."""
+
+    def __init__(self, run, adapter, jurisdiction=None):
+        self.run, self.adapter = run, adapter
+        self.jurisdiction = jurisdiction if jurisdiction is not None else run.jurisdiction_code
+
+    def handle(self, number, raw, force=None, quarantined=None):
+        """Import one raw row; FORCE: 'merge' into QUARANTINED's candidate or 'new' (a regulator's decision)."""
+        norm = normalise_row(self.adapter, raw, self.jurisdiction)
+        if not norm.ok:
+            return self._quarantine(number, raw, norm.problems, quarantined)
+        self._locate(norm)
+        key = natural_key(norm.fields)
+        record = db.session.scalar(sa.select(SourceRecord).where(SourceRecord.source == self.run.source,
+                                                                 SourceRecord.natural_key == key))
+        if record is not None and record.file_id == self.run.file_id and record.row_number != number:
+            return self._quarantine(number, raw, [Problem("duplicate_row", "name", str(record.row_number))],
+                                    quarantined)
+        row_hash = _row_hash(norm)
+        if record is not None and record.row_hash == row_hash:
+            self.run.unchanged += 1
+            return "unchanged", db.session.get(Home, record.home_id)
+        home, outcome = self._target(norm, record, force, quarantined)
+        if outcome == "duplicate":
+            return self._quarantine(number, raw, [Problem("possible_duplicate", "name", home[0].name)],
+                                    quarantined, kind="duplicate", candidate=home)
+        if home is None:
+            home, outcome = self._insert(norm, number), "inserted"
+        else:
+            outcome = self._update(home, norm, number, outcome)
+        self._remember(record, key, home, row_hash, number)
+        return outcome, home
+
+    def _locate(self, norm):
+        if "lat" in norm.fields:
+            return
+        district = gazetteer().district(norm.fields["district_code"])
+        point = geocode.locate(norm.fields["address"], district)
+        if point is not None:
+            norm.fields.update(lat=point[0], lon=point[1], location_approximate=False)
+        else:
+            norm.fields.update(lat=district.lat, lon=district.lon, location_approximate=True)
+
+    def _target(self, norm, record, force, quarantined):
+        """Return (home or None, 'match' | 'merged' | 'duplicate' | 'new') for a row not seen before."""
+        if record is not None:
+            return db.session.get(Home, record.home_id), "match"
+        if force == "merge" and quarantined is not None and quarantined.candidate_home_id:
+            return db.session.get(Home, quarantined.candidate_home_id), "merged"
+        if norm.fields.get("licence_no"):
+            home = db.session.scalar(sa.select(Home).where(Home.licence_no == norm.fields["licence_no"]))
+            if home is not None:
+                return home, "merged"
+        if force == "new":
+            return None, "new"
+        match, score = dedupe.best_match(norm.fields)
+        if match is not None and score >= dedupe.MERGE_AT:
+            return match, "merged"
+        if match is not None and score >= dedupe.QUEUE_AT:
+            return (match, score), "duplicate"
+        return None, "new"
+
+    def _insert(self, norm, number):
+        fields = dict(norm.fields)
+        home = Home(**fields, source=self.adapter.label[:200], name_en="")
+        db.session.add(home)
+        db.session.flush()  # the new home's id; the outbox hook queues it for search
+        now, today = utcnow(), date.today()
+        # executemany through Core: one statement per table, not one per fee or field
+        if norm.fees:
+            db.session.execute(sa.insert(FeeItem), [
+                {"home_id": home.id, "care_level": level, "kind": kind, "amount_fen": fen, "effective_from": today,
+                 "source": self._source_label(), "recorded_at": now} for (level, kind), fen in norm.fees.items()])
+        values = {**fields, **{f"fee.{level}.{kind}": fen for (level, kind), fen in norm.fees.items()}}
+        db.session.execute(sa.insert(FieldProvenance), [
+            {"home_id": home.id, "field": name, "value": _jsonable(value), "source": self.run.source,
+             "file_id": self.run.file_id, "row_number": number, "recorded_at": now} for name, value in values.items()])
+        db.session.add(ListingChange(home_id=home.id, channel="import", changes={"created": [None, self.run.source]}))
+        self.run.inserted += 1
+        return home
+
+    def _update(self, home, norm, number, how):
+        fields = dict(norm.fields)
+        if fields.get("location_approximate") and not home.location_approximate:
+            for name in ("lat", "lon", "location_approximate"):
+                fields.pop(name)  # never replace a real point with a district centre
+        if not fields.get("licence_no"):
+            fields.pop("licence_no", None)
+        for name in self._identity_owned_elsewhere(home):
+            fields.pop(name, None)
+        changes, human = {}, _HumanEdits(home)
+        for name, value in fields.items():
+            if _same(getattr(home, name), value) or self._conflict(home, name, getattr(home, name), value,
+                                                                   human, number):
+                continue
+            changes[name] = [getattr(home, name), value]
+            setattr(home, name, value)
+            self._provenance(home, name, value, number)
+        changes.update(self._update_fees(home, norm.fees, human, number))
+        if changes:
+            db.session.add(ListingChange(home_id=home.id, channel="import", changes=_jsonable(changes)))
+        if how == "merged":
+            self.run.merged += 1
+        if changes:
+            self.run.updated += 1
+            return "updated"
+        self.run.unchanged += 1
+        return "unchanged"
+
+    def _identity_owned_elsewhere(self, home):
+        """Identity fields another source (or a person) set: a merged row never renames or moves a home."""
+        owners = dict(db.session.execute(sa.select(FieldProvenance.field, FieldProvenance.source).where(
+            FieldProvenance.home_id == home.id, FieldProvenance.field.in_(IDENTITY_FIELDS))).all())
+        return [name for name in IDENTITY_FIELDS if owners.get(name) != self.run.source]
+
+    def _levels_owned_elsewhere(self, home, current):
+        """Care levels whose prices another source (or a person, without provenance) gave first: kept whole,
+        so an all-in price from one list is never added to itemised fees from another."""
+        owners = dict(db.session.execute(sa.select(FieldProvenance.field, FieldProvenance.source).where(
+            FieldProvenance.home_id == home.id, FieldProvenance.field.like("fee.%"))).all())
+        return {level for level, items in current.items()
+                if any(owners.get(f"fee.{level}.{kind}") != self.run.source for kind in items)}
+
+    def _update_fees(self, home, fees, human, number):
+        current, changes = home.current_fees(), {}
+        foreign = self._levels_owned_elsewhere(home, current)
+        for (level, kind), fen in fees.items():
+            if level in foreign:
+                continue
+            item = current.get(level, {}).get(kind)
+            old = item.amount_fen if item else None
+            if old == fen or self._conflict(home, f"fee.{level}.{kind}", old, fen, human, number):
+                continue
+            _set_fee(home, level, kind, fen, self._source_label())
+            changes[f"{level}.{kind}@{date.today().isoformat()}"] = [old, fen]
+            self._provenance(home, f"fee.{level}.{kind}", fen, number)
+        return changes
+
+    def _conflict(self, home, name, current, incoming, human, number):
+        """Flag and skip a change when a verified provider or a regulator set the field after the import did."""
+        edit = human.latest(name)
+        if edit is None:
+            return False
+        seen = db.session.scalar(sa.select(FieldProvenance).where(FieldProvenance.home_id == home.id,
+                                                                  FieldProvenance.field == name))
+        if seen is not None and seen.recorded_at >= edit.created_at:
+            return False
+        exists = db.session.scalar(sa.select(ImportConflict).where(
+            ImportConflict.run_id == self.run.id, ImportConflict.home_id == home.id, ImportConflict.field == name))
+        if exists is None:
+            db.session.add(ImportConflict(run_id=self.run.id, home_id=home.id, field=name,
+                                          current_value=_jsonable(current), incoming_value=_jsonable(incoming),
+                                          edited_by=edit.channel, edited_at=edit.created_at, row_number=number))
+            self.run.conflicts += 1
+        return True
+
+    def _provenance(self, home, name, value, number):
+        row = db.session.scalar(sa.select(FieldProvenance).where(FieldProvenance.home_id == home.id,
+                                                                 FieldProvenance.field == name))
+        if row is None:
+            row = FieldProvenance(home_id=home.id, field=name)
+            db.session.add(row)
+        row.value, row.source, row.file_id = _jsonable(value), self.run.source, self.run.file_id
+        row.row_number, row.recorded_at = number, utcnow()
+
+    def _remember(self, record, key, home, row_hash, number):
+        if record is None:
+            record = SourceRecord(source=self.run.source, natural_key=key)
+            db.session.add(record)
+        record.home_id, record.row_hash, record.file_id = home.id, row_hash, self.run.file_id
+        record.row_number, record.updated_at = number, utcnow()
+
+    def _quarantine(self, number, raw, problems, existing=None, kind="invalid", candidate=None):
+        row = existing or db.session.scalar(sa.select(QuarantinedRow).where(
+            QuarantinedRow.file_id == self.run.file_id, QuarantinedRow.source == self.run.source,
+            QuarantinedRow.row_number == number))
+        if row is None:
+            row = QuarantinedRow(run_id=self.run.id, file_id=self.run.file_id, source=self.run.source,
+                                 row_number=number)
+            db.session.add(row)
+            self.run.quarantined += 1
+        row.kind, row.data, row.problems = kind, raw, [p.as_dict() for p in problems]
+        row.candidate_home_id, row.score = (candidate[0].id, candidate[1]) if candidate else (None, None)
+        db.session.flush()
+        return "quarantined", row
+
+    def _source_label(self):
+        return f"import {self.run.source} #{self.run.id}"[:200]
+
+
+class _HumanEdits:
+    """The home's listing changes by a regulator or a verified provider, newest first, loaded once."""
+
+    def __init__(self, home):
+        self.home, self._rows = home, None
+
+    def latest(self, name):
+        """Return the newest human ListingChange that touched field NAME (fee.<level>.<kind> for fees), or None."""
+        if self._rows is None:
+            verified = self.home.provider is not None and self.home.provider.verified_at is not None
+            channels = HUMAN_CHANNELS if verified else ("regulator",)
+            self._rows = db.session.scalars(sa.select(ListingChange).where(
+                ListingChange.home_id == self.home.id, ListingChange.channel.in_(channels))
+                .order_by(ListingChange.created_at.desc())).all()
+        prefix = name.removeprefix("fee.") + "@" if name.startswith("fee.") else None
+        for change in self._rows:
+            keys = change.changes or {}
+            if (prefix and any(k.startswith(prefix) for k in keys)) or name in keys:
+                return change
+        return None
+
+
+def _same(old, new):
+    if isinstance(old, float) and isinstance(new, float):
+        return abs(old - new) < 1e-6
+    return old == new
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _set_fee(home, level, kind, fen, source):
+    today = date.today()
+    item = next((f for f in home.fee_items if (f.care_level, f.kind, f.effective_from) == (level, kind, today)), None)
+    if item is None:
+        home.fee_items.append(FeeItem(care_level=level, kind=kind, amount_fen=fen, effective_from=today,
+                                      source=source))
+    else:
+        item.amount_fen, item.source, item.recorded_at = fen, source, utcnow()
+
+
+# --- the regulator's side: quarantine fixes, duplicate decisions, conflicts -------------------------------
+
+EDITABLE = ("name", "licence_no", "district_code", "city_name", "district_name", "address", "phone", "beds_total",
+            "grade", "ownership", "lat", "lon")
+
+
+def get_quarantined(row_id):
+    """Return the quarantined row ROW_ID or raise NotFound."""
+    row = db.session.get(QuarantinedRow, row_id)
+    if row is None:
+        raise NotFound(_("No such quarantined row."))
+    return row
+
+
+def reimport_row(row, values, user, decision=None):
+    """Apply a regulator's fixes to a quarantined row and import it again; return (outcome, home or row); commit.
+
+    VALUES: {field or fee column: text}. DECISION for a possible duplicate: 'merge' or 'new'.
+    """
+    if row.status != "open":
+        raise ServiceError(_("This row was already dealt with."), status=409, code="already_resolved")
+    adapter = get_adapter(row.source)
+    data = {**row.data, "fees": dict(row.data.get("fees", {}))}
+    for name, text in values.items():
+        if name in adapter.fee_columns():
+            data["fees"][name] = (text or "").strip()
+        elif name in EDITABLE and (name in data or name in adapter.columns):
+            data[name] = (text or "").strip()
+    row.data = data
+    jurisdiction = user.jurisdiction_code if user.role == "regulator" else ""  # admins: everywhere
+    importer = RowImporter(row.run, adapter, jurisdiction=jurisdiction)
+    outcome, result = importer.handle(row.row_number, data, force=decision, quarantined=row)
+    if outcome != "quarantined":
+        row.status, row.home_id, row.resolved_by_id, row.resolved_at = "imported", result.id, user.id, utcnow()
+    db.session.commit()
+    return outcome, result
+
+
+def dismiss_row(row, user):
+    """Close a quarantined row without importing it (kept, with who decided); commit."""
+    if row.status != "open":
+        raise ServiceError(_("This row was already dealt with."), status=409, code="already_resolved")
+    row.status, row.resolved_by_id, row.resolved_at = "dismissed", user.id, utcnow()
+    db.session.commit()
+    return row
+
+
+def get_conflict(conflict_id):
+    """Return the conflict CONFLICT_ID or raise NotFound."""
+    conflict = db.session.get(ImportConflict, conflict_id)
+    if conflict is None:
+        raise NotFound(_("No such conflict."))
+    return conflict
+
+
+def resolve_conflict(conflict, accept, user):
+    """Keep the current value, or accept the imported one (recorded as the regulator's change); commit."""
+    if conflict.status != "open":
+        raise ServiceError(_("This conflict was already decided."), status=409, code="already_resolved")
+    conflict.status = "accepted" if accept else "kept"
+    conflict.resolved_by_id, conflict.resolved_at = user.id, utcnow()
+    if accept:
+        home = db.session.get(Home, conflict.home_id)
+        _apply_value(home, conflict.field, conflict.incoming_value)
+        db.session.add(ListingChange(home_id=home.id, user_id=user.id, channel="regulator",
+                                     changes={_change_key(conflict.field): [conflict.current_value,
+                                                                            conflict.incoming_value]}))
+    db.session.commit()
+    return conflict
+
+
+def _apply_value(home, name, value):
+    if name.startswith("fee."):
+        _prefix, level, kind = name.split(".")
+        _set_fee(home, level, kind, int(value), "regulator")
+    else:
+        setattr(home, name, value)
+
+
+def _change_key(name):
+    if name.startswith("fee."):
+        return f"{name.removeprefix('fee.')}@{date.today().isoformat()}"
+    return name

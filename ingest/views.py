@@ -1,0 +1,281 @@
+"""Regulator pages for imports: upload with progress, the run report, the quarantine, conflicts.
+
+Small files run inside the request; larger ones run in a background thread that records its progress on the
+run row, which the run page polls. Regulators see runs made for their jurisdiction (or a city in their
+province); admins see everything. The services decide everything else (ingest/services.py).
+"""
+
+import threading
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField
+
+from accounts import permissions
+from accounts.permissions import roles_required
+from core.errors import ServiceError
+from core.extensions import db
+from geo.gazetteer import gazetteer
+from ingest import services
+from ingest.adapters import adapters
+from ingest.models import ImportConflict, ImportRun, QuarantinedRow
+from ingest.normalise import FIELD_LABELS, problem_text
+from marketplace.models import Home
+
+bp = Blueprint("ingest", __name__, url_prefix="/regulator/imports", template_folder="templates")
+INLINE_MAX_BYTES = 2 * 1024 * 1024  # bigger uploads run in the background (INGEST_INLINE_MAX_BYTES)
+PAGE_SIZE = 50
+
+
+STATUS_LABELS = {
+    "running": _l("Running"), "done": _l("Done"), "failed": _l("Failed"), "open": _l("Open"),
+    "imported": _l("Imported"), "dismissed": _l("Dismissed"), "kept": _l("Current value kept"),
+    "accepted": _l("Imported value accepted"), "inserted": _l("inserted as a new home"),
+    "updated": _l("the home was updated"), "unchanged": _l("nothing needed to change"),
+    "portal": _l("the operator (portal)"), "api": _l("the operator (API)"), "regulator": _l("a regulator"),
+}
+
+
+@bp.context_processor
+def _labels():
+    return {"ingest_label": lambda code: str(STATUS_LABELS.get(code, code))}
+
+
+class UploadForm(FlaskForm):
+    source = SelectField(_l("Source format"), validators=[])
+    file = FileField(_l("File (CSV or XLSX)"), validators=[FileRequired(_l("Choose a file."))])
+
+
+class ActionForm(FlaskForm):
+    """Only the CSRF token: the action and the row's fields are read from the form by name."""
+
+
+def _allowed():
+    if not permissions.can_import_data(current_user):
+        abort(403)
+
+
+def _visible_codes():
+    """Return the jurisdiction codes of runs the user sees (None: all, for admins)."""
+    if current_user.role == "admin":
+        return None
+    code = current_user.jurisdiction_code
+    return [code] + [c.code for c in gazetteer().cities_of(code)] if gazetteer().province(code) else [code]
+
+
+def _scoped(stmt):
+    codes = _visible_codes()
+    return stmt if codes is None else stmt.where(ImportRun.jurisdiction_code.in_(codes))
+
+
+def _source_choices():
+    return [(code, f"{a.label} ({code})") for code, a in adapters().items()]
+
+
+@bp.get("/")
+@roles_required("regulator", "admin")
+def index():
+    """The upload form and the recent runs."""
+    _allowed()
+    form = UploadForm()
+    form.source.choices = _source_choices()
+    return _index(form)
+
+
+def _index(form, status=200):
+    runs = db.session.scalars(_scoped(sa.select(ImportRun).order_by(ImportRun.id.desc())).limit(PAGE_SIZE)).all()
+    return render_template("ingest/index.html", form=form, runs=runs, adapters=adapters()), status
+
+
+@bp.post("/")
+@roles_required("regulator", "admin")
+def upload():
+    """Keep the uploaded file and import it (inline when small, else in the background)."""
+    _allowed()
+    form = UploadForm()
+    form.source.choices = _source_choices()
+    if not form.validate_on_submit():
+        return _index(form, 400)
+    upload_file = form.file.data
+    try:
+        kept = services.store_file(upload_file.stream, upload_file.filename, current_user)
+        run, created = services.start_run(form.source.data, kept, current_user)
+        if not created and run.status == "done":
+            flash(_("This file was already imported with this format; nothing changed."), "info")
+        elif kept.size <= current_app.config.get("INGEST_INLINE_MAX_BYTES", INLINE_MAX_BYTES):
+            services.execute_run(run)
+        elif created or services.is_stale(run):
+            _run_in_background(run.id)
+    except ServiceError as exc:
+        db.session.rollback()
+        form.file.errors = list(form.file.errors) + [exc.message]
+        return _index(form, exc.status)
+    return redirect(url_for("ingest.run_report", run_id=run.id))
+
+
+def _run_in_background(run_id):
+    app = current_app._get_current_object()
+
+    def work():
+        with app.app_context():
+            try:
+                services.execute_run(db.session.get(ImportRun, run_id))
+            except ServiceError:
+                pass  # the run row records the failure
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=work, name=f"ingest-run-{run_id}", daemon=True).start()
+
+
+def _get_run(run_id):
+    run = db.session.get(ImportRun, run_id)
+    if run is None:
+        abort(404)
+    if not permissions.oversees_import(current_user, run.jurisdiction_code):
+        abort(403)
+    return run
+
+
+@bp.get("/runs/<int:run_id>")
+@roles_required("regulator", "admin")
+def run_report(run_id):
+    """The run report: counts, progress while running, the kept file and its checksum."""
+    _allowed()
+    run = _get_run(run_id)
+    rows = db.session.scalars(sa.select(QuarantinedRow).where(QuarantinedRow.run_id == run.id)
+                              .order_by(QuarantinedRow.row_number).limit(PAGE_SIZE)).all()
+    conflicts = db.session.scalars(sa.select(ImportConflict).where(ImportConflict.run_id == run.id)
+                                   .order_by(ImportConflict.id).limit(PAGE_SIZE)).all()
+    return render_template("ingest/run.html", run=run, adapter=adapters().get(run.source), rows=rows,
+                           conflicts=conflicts, problem_text=problem_text)
+
+
+@bp.get("/runs/<int:run_id>/progress")
+@roles_required("regulator", "admin")
+def run_progress(run_id):
+    """The run's progress as JSON, for the page to poll."""
+    _allowed()
+    run = _get_run(run_id)
+    return jsonify(status=run.status, rows_done=run.rows_done, rows_total=run.rows_total, error=run.error,
+                   **run.counts())
+
+
+@bp.get("/quarantine")
+@roles_required("regulator", "admin")
+def quarantine():
+    """The open quarantined rows of the runs the user oversees."""
+    _allowed()
+    stmt = _scoped(sa.select(QuarantinedRow).join(ImportRun, ImportRun.id == QuarantinedRow.run_id)
+                   .where(QuarantinedRow.status == "open").order_by(QuarantinedRow.id).limit(200))
+    return render_template("ingest/quarantine.html", rows=db.session.scalars(stmt).all(), problem_text=problem_text)
+
+
+def _get_row(row_id):
+    try:
+        row = services.get_quarantined(row_id)
+    except ServiceError:
+        abort(404)
+    if not permissions.oversees_import(current_user, row.run.jurisdiction_code):
+        abort(403)
+    return row
+
+
+def _row_page(row, form, status=200, problems=None):
+    adapter = adapters()[row.source]
+    fields = [(name, FIELD_LABELS.get(name, name)) for name in services.EDITABLE if name in adapter.columns]
+    candidate = db.session.get(Home, row.candidate_home_id) if row.candidate_home_id else None
+    return render_template("ingest/row.html", row=row, form=form, fields=fields,
+                           fee_columns=list(adapter.fee_columns()),
+                           candidate=candidate, problems=problems if problems is not None else row.problems,
+                           problem_text=problem_text), status
+
+
+@bp.get("/quarantine/<int:row_id>")
+@roles_required("regulator", "admin")
+def quarantined_row(row_id):
+    """One quarantined row: its reasons, its fields to fix, and the decisions."""
+    _allowed()
+    return _row_page(_get_row(row_id), ActionForm())
+
+
+@bp.post("/quarantine/<int:row_id>")
+@roles_required("regulator", "admin")
+def fix_row(row_id):
+    """Re-import a fixed row, decide a possible duplicate (merge or new), or dismiss the row."""
+    _allowed()
+    row, form = _get_row(row_id), ActionForm()
+    action = request.form.get("action")
+    if not form.validate_on_submit() or action not in ("reimport", "merge", "new", "dismiss"):
+        flash(_("Choose what to do with this row."), "error")
+        return _row_page(row, form, 400)
+    try:
+        if action == "dismiss":
+            services.dismiss_row(row, current_user)
+            flash(_("The row was dismissed."), "info")
+            return redirect(url_for("ingest.quarantine"))
+        values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "action")}
+        outcome, _result = services.reimport_row(row, values, current_user,
+                                                 decision=None if action == "reimport" else action)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _row_page(row, form, exc.status)
+    if outcome == "quarantined":
+        return _row_page(row, form, 400)
+    flash(_("The row was imported: %(outcome)s.", outcome=STATUS_LABELS.get(outcome, outcome)), "info")
+    return redirect(url_for("ingest.quarantine"))
+
+
+@bp.get("/conflicts")
+@roles_required("regulator", "admin")
+def conflicts():
+    """Open conflicts: imported values not applied because a person changed the field more recently."""
+    _allowed()
+    stmt = (sa.select(ImportConflict, Home).join(Home, Home.id == ImportConflict.home_id)
+            .where(ImportConflict.status == "open").order_by(ImportConflict.id).limit(200))
+    return _conflicts_page(db.session.execute(stmt))
+
+
+def _conflicts_page(results, status=200):
+    rows = [(c, h) for c, h in results if permissions.regulates_home(current_user, h)]
+    return render_template("ingest/conflicts.html", rows=rows, form=ActionForm(), field_label=_field_label), status
+
+
+def _field_label(name):
+    if name.startswith("fee."):
+        from marketplace.vocab import CARE_LEVEL_LABELS, FEE_KIND_LABELS, label
+
+        _prefix, level, kind = name.split(".")
+        return f"{label(CARE_LEVEL_LABELS, level)} · {label(FEE_KIND_LABELS, kind)}"
+    return str(FIELD_LABELS.get(name, name))
+
+
+@bp.post("/conflicts/<int:conflict_id>")
+@roles_required("regulator", "admin")
+def decide_conflict(conflict_id):
+    """Keep the current value or accept the imported one."""
+    _allowed()
+    try:
+        conflict = services.get_conflict(conflict_id)
+    except ServiceError:
+        abort(404)
+    if not permissions.regulates_home(current_user, db.session.get(Home, conflict.home_id)):
+        abort(403)
+    form, decision = ActionForm(), request.form.get("decision")
+    if not form.validate_on_submit() or decision not in ("accept", "keep"):
+        flash(_("Choose whether to keep the current value or accept the imported one."), "error")
+        return _conflicts_page([(conflict, db.session.get(Home, conflict.home_id))], 400)
+    try:
+        services.resolve_conflict(conflict, decision == "accept", current_user)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _conflicts_page([(conflict, db.session.get(Home, conflict.home_id))], exc.status)
+    flash(_("Decision recorded."), "info")
+    return redirect(url_for("ingest.conflicts"))

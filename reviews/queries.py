@@ -1,0 +1,97 @@
+"""Reads for reviews: the public list of a home, an author's reviews, the moderation queue, the audit log."""
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from core.errors import NotFound
+from core.extensions import db
+from marketplace.models import Home
+from reviews.models import Appeal, ModerationDecision, Review
+
+QUEUE_STATUSES = ("pending", "appealed")
+PUBLIC_STATUSES = ("published", "folded")
+
+
+def get_review(review_id):
+    """Return the review with REVIEW_ID (its home, signals and appeal loaded) or raise NotFound."""
+    review = db.session.scalars(sa.select(Review).where(Review.id == review_id).options(
+        selectinload(Review.signals), selectinload(Review.appeal), selectinload(Review.home))).first()
+    if review is None:
+        raise NotFound(_("No such review."))
+    return review
+
+
+def home_reviews(home_id, include_folded=False, limit=None, offset=0, statuses=None):
+    """Return HOME_ID's current public reviews, newest first: published, and folded ones when asked."""
+    statuses = statuses or (PUBLIC_STATUSES if include_folded else ("published",))
+    stmt = (sa.select(Review).where(Review.home_id == home_id, Review.status.in_(statuses),
+                                    Review.superseded.is_(False))
+            .order_by(Review.published_at.desc().nullslast(), Review.id.desc()).offset(offset))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return db.session.scalars(stmt).all()
+
+
+def count_home_reviews(home_id):
+    """Return {"published": n, "folded": n} of HOME_ID's current reviews."""
+    rows = db.session.execute(sa.select(Review.status, sa.func.count()).where(
+        Review.home_id == home_id, Review.status.in_(PUBLIC_STATUSES), Review.superseded.is_(False))
+        .group_by(Review.status)).all()
+    return {"published": 0, "folded": 0, **dict(rows)}
+
+
+def author_reviews(user_id):
+    """Return USER_ID's reviews, newest first, with their homes."""
+    return db.session.scalars(sa.select(Review).where(Review.author_id == user_id)
+                              .options(selectinload(Review.home), selectinload(Review.appeal))
+                              .order_by(Review.created_at.desc(), Review.id.desc())).all()
+
+
+def in_jurisdiction_of(user):
+    """Return the SQL condition on Home for the homes USER regulates (admins: all; others: none)."""
+    if user.role == "admin":
+        return sa.true()
+    if user.role != "regulator" or not user.jurisdiction_code:
+        return sa.false()
+    return sa.or_(Home.province_code == user.jurisdiction_code, Home.city_code == user.jurisdiction_code)
+
+
+def moderation_queue(user, status=None, limit=200):
+    """Return the reviews waiting for USER (pending and appealed in their jurisdiction), riskiest first."""
+    statuses = (status,) if status else QUEUE_STATUSES
+    stmt = (sa.select(Review).join(Home, Home.id == Review.home_id)
+            .where(Review.status.in_(statuses), in_jurisdiction_of(user))
+            .options(selectinload(Review.signals), selectinload(Review.home), selectinload(Review.appeal))
+            .order_by(Review.risk_score.desc(), Review.created_at, Review.id).limit(limit))
+    return db.session.scalars(stmt).all()
+
+
+def queue_counts(user):
+    """Return {status: n} of the reviews waiting in USER's jurisdiction."""
+    rows = db.session.execute(sa.select(Review.status, sa.func.count()).join(Home, Home.id == Review.home_id)
+                              .where(Review.status.in_(QUEUE_STATUSES), in_jurisdiction_of(user))
+                              .group_by(Review.status)).all()
+    return {s: 0 for s in QUEUE_STATUSES} | dict(rows)
+
+
+def review_log(review_id):
+    """Return REVIEW_ID's audit log, oldest first."""
+    return db.session.scalars(sa.select(ModerationDecision).where(ModerationDecision.review_id == review_id)
+                              .options(selectinload(ModerationDecision.actor))
+                              .order_by(ModerationDecision.id)).all()
+
+
+def audit_log(user, limit=200):
+    """Return the latest audit log lines about reviews of homes in USER's jurisdiction, newest first."""
+    stmt = (sa.select(ModerationDecision, Review, Home).join(Review, Review.id == ModerationDecision.review_id)
+            .join(Home, Home.id == Review.home_id).where(in_jurisdiction_of(user))
+            .options(selectinload(ModerationDecision.actor))
+            .order_by(ModerationDecision.id.desc()).limit(limit))
+    return db.session.execute(stmt).all()
+
+
+def open_appeal(review_id):
+    """Return REVIEW_ID's open appeal, or None."""
+    return db.session.scalars(sa.select(Appeal).where(Appeal.review_id == review_id,
+                                                      Appeal.status == "open")).first()

@@ -1,0 +1,167 @@
+"""The estimator against worked examples written down from costs/data (ltci.json, limits.json).
+
+Rules used below (costs/data/ltci.json, version 2026-11-23.1):
+  Shanghai (310000): institutional fund share 85%; daily standard by grade 2:20.00, 3:20.00, 4:25.00,
+  5:30.00, 6:30.00 yuan; days_per_month 30; eligible grades 2-6; LTCI is capped at the home's care fee.
+  Suzhou (320500): fixed daily amount, moderate (grades 2-3) 20.00, severe (grades 4-6) 26.00 yuan.
+  Assumed grade by care level: self_care 1, partial 3, full 5, dementia 4; by national level 0:1 1:2 2:3 3:5 4:6.
+limits.json: deposit <= 12 x monthly bed fee; prepayment <= 12 months.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+
+from core.extensions import db
+from costs import estimator
+from costs.location import place_region
+from costs.rules import rules
+from marketplace.models import FeeItem
+from tests.factories import make_home
+
+SHANGHAI, SUZHOU, NANTONG, QINGPU = (place_region(c) for c in ("310000", "320500", "320600", "310118"))
+DEMENTIA = {"dementia": (3000, 4000, 900)}  # bed, care, meals in yuan
+
+
+def _estimate(home, level="dementia", **kwargs):
+    db.session.refresh(home)
+    return estimator.estimate(home, level, **kwargs)
+
+
+def test_rules_files_match_the_worked_examples_below(app):
+    shanghai = rules("ltci")["cities"]["310000"]["institutional"]
+    assert shanghai["fund_share_pct"] == 85
+    assert shanghai["daily_standard_fen_by_grade"] == {"2": 2000, "3": 2000, "4": 2500, "5": 3000, "6": 3000}
+    assert rules("ltci")["days_per_month"] == 30
+    assert rules("limits")["deposit_max_months_of_bed_fee"] == 12 and rules("limits")["prepayment_max_months"] == 12
+
+
+def test_shanghai_grade_4_in_a_designated_shanghai_home(app):
+    # bill: 3000 + 4000 + 900 = 7900 yuan = 790000 fen
+    # LTCI: 25.00 yuan/day x 30 days = 750.00; x 85% = 637.50 yuan = 63750 fen (below the 4000 care fee)
+    # family share: 790000 - 63750 = 726250 fen (7262.50 yuan)
+    home = make_home("310104", fees=DEMENTIA, ltci=True)
+    e = _estimate(home, insured_region=SHANGHAI, ltci_grade=4)
+    assert e["monthly_fen"] == 790000
+    assert [line["kind"] for line in e["lines"]] == ["bed", "care", "meals"]
+    assert e["ltci"]["outcome"] == "applies" and e["ltci"]["monthly_fen"] == 63750
+    assert e["family_share_fen"] == 726250
+    assert e["ltci"]["grade_basis"] == "given"
+    assert e["ltci"]["rule"]["file"] == "costs/data/ltci.json"
+    assert e["ltci"]["rule"]["version"] == rules("ltci")["version"]
+    assert e["ltci"]["rule"]["confirmed"] is False  # the daily standards are marked illustrative in the file
+    assert e["lines"][0]["source"] == {"type": "fee_item", "source": "test",
+                                       "effective_from": (date.today() - timedelta(days=30)).isoformat(),
+                                       "recorded_at": e["lines"][0]["source"]["recorded_at"]}
+
+
+def test_grade_assumed_from_the_care_level_or_national_level_says_so(app):
+    # full care, no grade: assumed grade 5 -> 30.00 x 30 x 85% = 765.00 yuan = 76500 fen
+    home = make_home("310104", fees={"full": (2200, 2800, 900), "dementia": (3000, 4000, 900)}, ltci=True)
+    e = _estimate(home, "full", insured_region=SHANGHAI)
+    assert (e["ltci"]["grade"], e["ltci"]["grade_basis"], e["ltci"]["monthly_fen"]) == (5, "assumed_from_care_level",
+                                                                                       76500)
+    # national level 1 -> grade 2 -> 20.00 x 30 x 85% = 510.00 yuan = 51000 fen
+    e = _estimate(home, "dementia", insured_region=SHANGHAI, national_level=1)
+    assert (e["ltci"]["grade"], e["ltci"]["grade_basis"], e["ltci"]["monthly_fen"]) == (2, "from_national_level", 51000)
+    # a given grade wins over the national level
+    e = _estimate(home, "dementia", insured_region=SHANGHAI, national_level=1, ltci_grade=6)
+    assert e["ltci"]["monthly_fen"] == 76500
+
+
+def test_ltci_is_capped_at_the_care_fee(app):
+    # grade 6: 30.00 x 30 x 85% = 765.00 yuan, but the care fee is 500 yuan: LTCI pays 50000 fen
+    home = make_home("310104", fees={"dementia": (3000, 500, 900)}, ltci=True)
+    e = _estimate(home, insured_region=SHANGHAI, ltci_grade=6)
+    assert e["ltci"]["monthly_fen"] == 50000 and e["family_share_fen"] == 440000 - 50000
+
+
+def test_suzhou_pays_a_fixed_daily_amount_by_severity(app):
+    # grade 5 -> severe -> 26.00 x 30 = 780.00 yuan = 78000 fen; grade 2 -> moderate -> 20.00 x 30 = 60000 fen
+    home = make_home("320508", fees=DEMENTIA, ltci=True)
+    assert _estimate(home, insured_region=SUZHOU, ltci_grade=5)["ltci"]["monthly_fen"] == 78000
+    assert _estimate(home, insured_region=SUZHOU, ltci_grade=2)["ltci"]["monthly_fen"] == 60000
+
+
+@pytest.mark.parametrize(("home_district", "designated", "insured", "grade", "outcome"), [
+    ("310104", True, "310000", 1, "grade_not_eligible"),      # grade 1 is below the eligible 2-6
+    ("310104", False, "310000", 4, "home_not_designated"),
+    ("330402", True, "310000", 4, "does_not_follow"),         # Shanghai insurance, Jiaxing home
+    ("320612", True, "320600", 4, "no_figures"),              # Nantong runs LTCI, no figures in our file
+    ("341802", True, "341800", 4, "city_no_ltci"),            # Xuancheng is not in ltci.json
+])
+def test_ltci_pays_nothing_with_the_reason(app, home_district, designated, insured, grade, outcome):
+    home = make_home(home_district, fees=DEMENTIA, ltci=designated)
+    e = _estimate(home, insured_region=place_region(insured), ltci_grade=grade)
+    assert e["ltci"]["outcome"] == outcome
+    assert e["family_share_fen"] == 790000
+    assert e["ltci"]["monthly_fen"] in (0, None)
+
+
+def test_without_an_insurance_place_ltci_is_not_estimated(app):
+    home = make_home("310104", fees=DEMENTIA, ltci=True)
+    e = _estimate(home, ltci_grade=4)
+    assert e["ltci"]["outcome"] == "no_insurance_city" and e["ltci"]["monthly_fen"] is None
+    assert e["family_share_fen"] == e["monthly_fen"]
+
+
+def test_ltci_follows_within_the_demonstration_zone_pilot(app):
+    # Qingpu-insured (Shanghai scheme) parent in a designated Jiashan home: the zone pilot applies; grade 4:
+    # 25.00 x 30 x 85% = 63750 fen, marked illustrative (the pilot and the standards are to be confirmed)
+    home = make_home("330421", fees=DEMENTIA, ltci=True)
+    e = _estimate(home, insured_region=QINGPU, ltci_grade=4)
+    assert e["ltci"]["outcome"] == "applies" and e["ltci"]["monthly_fen"] == 63750
+    assert e["ltci"]["rule"]["confirmed"] is False
+    # the same parent insured in central Shanghai: no pilot
+    assert _estimate(home, insured_region=SHANGHAI, ltci_grade=4)["ltci"]["outcome"] == "does_not_follow"
+
+
+def test_chosen_extras_are_added_and_others_ignored(app):
+    # 7900 + 800 (single room) = 8700 yuan; the 300 laundry extra is not chosen; an unknown extra is ignored
+    home = make_home("310104", fees=DEMENTIA)
+    start = date.today() - timedelta(days=30)
+    for kind, yuan in (("extra_single_room", 800), ("extra_laundry", 300)):
+        db.session.add(FeeItem(home_id=home.id, care_level="dementia", kind=kind, amount_fen=yuan * 100,
+                               effective_from=start, source="price list 2026"))
+    db.session.commit()
+    e = _estimate(home, extras=("extra_single_room", "extra_nonexistent"))
+    assert e["extras_available"] == ["extra_laundry", "extra_single_room"]
+    assert e["extras_chosen"] == ["extra_single_room"]
+    assert e["monthly_fen"] == 870000
+    assert e["lines"][-1] == {"kind": "extra_single_room", "amount_fen": 80000,
+                              "source": {**e["lines"][-1]["source"], "source": "price list 2026"}}
+
+
+@pytest.mark.parametrize(("deposit_yuan", "over"), [(36000, False), (36001, True), (0, False)])
+def test_deposit_over_12_months_of_bed_fee_is_flagged(app, deposit_yuan, over):
+    # bed 3000 yuan -> limit 12 x 3000 = 36000 yuan = 3600000 fen
+    home = make_home("310104", fees=DEMENTIA, deposit_yuan=deposit_yuan)
+    deposit = _estimate(home)["deposit"]
+    assert deposit["limit_fen"] == 3600000 and deposit["amount_fen"] == deposit_yuan * 100
+    assert deposit["over_limit"] is over
+    assert deposit["rule"]["file"] == "costs/data/limits.json"
+
+
+@pytest.mark.parametrize(("months", "amount", "over"), [(12, 12 * 790000, False), (13, 13 * 790000, True),
+                                                       (None, None, False)])
+def test_prepayment_over_12_months_is_flagged(app, months, amount, over):
+    home = make_home("310104", fees=DEMENTIA)
+    prepayment = _estimate(home, prepay_months=months)["prepayment"]
+    assert (prepayment["amount_fen"], prepayment["over_limit"], prepayment["limit_months"]) == (amount, over, 12)
+
+
+def test_a_scheduled_price_change_shows_the_future_bill(app):
+    # bed 3000 -> 3300 yuan from in 20 days: the bill goes 7900 -> 8200 yuan (+300)
+    home = make_home("310104", fees=DEMENTIA)
+    day = date.today() + timedelta(days=20)
+    db.session.add(FeeItem(home_id=home.id, care_level="dementia", kind="bed", amount_fen=330000,
+                           effective_from=day, source="announced"))
+    db.session.commit()
+    e = _estimate(home)
+    assert e["monthly_fen"] == 790000
+    assert e["upcoming"] == [{"effective_from": day.isoformat(), "monthly_fen": 820000, "change_fen": 30000}]
+
+
+def test_a_level_the_home_does_not_offer_is_said_so(app):
+    home = make_home("310104", fees=DEMENTIA)
+    assert _estimate(home, "self_care") == {"home_id": home.id, "care_level": "self_care", "accepts_care_level": False}

@@ -1,0 +1,121 @@
+"""The family's location, the estimate on home and compare pages, search results, compare regions, rules."""
+
+import re
+
+from costs.location import SESSION_KEY
+from tests.factories import make_home
+
+DEMENTIA = {"dementia": (3000, 4000, 900)}
+
+
+def _token(client):
+    html = client.get("/family-location").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _live_in(client, code):
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = code
+
+
+def test_family_sets_its_location_and_goes_back(client):
+    response = client.post("/family-location", data={"csrf_token": _token(client), "place_code": "310118",
+                                                      "next": "/compare?ids=1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/compare?ids=1")
+    with client.session_transaction() as session:
+        assert session[SESSION_KEY] == "310118"
+    assert "青浦区, 上海市" in client.get("/family-location").get_data(as_text=True)
+
+
+def test_a_bad_place_is_a_form_error_and_nothing_is_stored(client):
+    response = client.post("/family-location", data={"csrf_token": _token(client), "place_code": "320000"})
+    assert response.status_code == 400 and 'id="error-summary"' in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert SESSION_KEY not in session
+
+
+def test_next_cannot_leave_the_site(client):
+    response = client.post("/family-location", data={"csrf_token": _token(client), "place_code": "310000",
+                                                      "next": "//evil.example/"})
+    assert response.headers["Location"] == "/"
+
+
+def test_forgetting_the_location(client):
+    _live_in(client, "310000")
+    response = client.post("/family-location", data={"csrf_token": _token(client), "clear": "1", "next": "/"})
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert SESSION_KEY not in session
+
+
+def test_home_page_shows_the_estimate_with_sources_and_flags(client):
+    home = make_home("310104", fees=DEMENTIA, ltci=True, deposit_yuan=40000)
+    _live_in(client, "310000")
+    html = client.get(f"/homes/{home.id}?care_level=dementia&ltci_grade=4&prepay_months=24&lang=en") \
+        .get_data(as_text=True)
+    assert 'id="estimate-monthly">¥7,900<' in html
+    assert 'id="estimate-ltci">−¥637.50<' in html
+    assert 'id="estimate-family-share">¥7,262.50<' in html
+    assert 'id="deposit-flag"' in html and 'id="prepayment-flag"' in html
+    assert "costs/data/ltci.json" in html and "illustrative, to be confirmed" in html
+    assert "Your family lives in Shanghai." in html
+    assert 'class="decision"' in html and "estimate" in html
+
+
+def test_home_page_without_a_location_invites_the_family_to_set_it(client):
+    home = make_home("330402", fees=DEMENTIA)
+    html = client.get(f"/homes/{home.id}").get_data(as_text=True)
+    assert 'id="set-family-place"' in html and 'id="estimate-monthly"' in html
+    assert 'class="decision"' not in html
+
+
+def test_bad_estimate_input_on_the_home_page_is_a_form_error(client):
+    home = make_home("310104", fees=DEMENTIA)
+    response = client.get(f"/homes/{home.id}?care_level=dementia&ltci_grade=9")
+    assert response.status_code == 200 and 'id="estimate-errors"' in response.get_data(as_text=True)
+
+
+def test_compare_shows_cost_travel_and_portability_per_home(client):
+    homes = [make_home("330402", fees=DEMENTIA, ltci=True, cross_province_settlement=True),
+             make_home("320508", fees=DEMENTIA, ownership="public"),
+             make_home("341802", fees={"full": (2000, 2500, 700)})]
+    _live_in(client, "310000")
+    html = client.get(f"/compare?ids={','.join(str(h.id) for h in homes)}&care_level=dementia&lang=en") \
+        .get_data(as_text=True)
+    assert 'id="compare-costs-table"' in html
+    assert html.count('data-row="travel"') == 1 and html.count("travel-estimate") == 3
+    assert "Direct medical settlement works here" in html and "No direct medical settlement" in html
+    assert "Public home: local residents usually have priority" in html
+    assert "Does not offer this level" in html
+
+
+def test_search_results_show_the_decision_once_the_family_is_known(client, app):
+    from search.backend import current_backend
+    from search.outbox import drain
+
+    make_home("330402", fees=DEMENTIA, cross_province_settlement=True)
+    drain(current_backend())
+    assert "result-decision" not in client.get("/?care_level=dementia").get_data(as_text=True)
+    _live_in(client, "310000")
+    html = client.get("/?care_level=dementia&lang=en").get_data(as_text=True)
+    assert html.count("result-decision") == 1 and "direct medical settlement" in html
+
+
+def test_compare_regions_page(client):
+    make_home("330402", fees=DEMENTIA)
+    _live_in(client, "310000")
+    html = client.get("/compare-regions?care_level=dementia&budget_yuan=8000&max_hours=2").get_data(as_text=True)
+    assert 'data-city="330400"' in html and "¥7,900" in html
+    assert client.get("/compare-regions").status_code == 200
+    assert client.get("/compare-regions?care_level=dementia&max_hours=99").status_code == 400
+
+
+def test_compare_regions_without_a_place_asks_for_one(client):
+    response = client.get("/compare-regions?care_level=dementia")
+    assert response.status_code == 400 and 'id="error-summary"' in response.get_data(as_text=True)
+
+
+def test_rules_page_lists_every_file_with_version(client):
+    html = client.get("/cost-rules").get_data(as_text=True)
+    for name in ("ltci", "limits", "crossprov", "demozone", "rail"):
+        assert f'id="rules-file-{name}"' in html
