@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from accounts import permissions
 from accounts.permissions import roles_required
+from core import jobs
 from core.errors import ServiceError
 from core.extensions import db
 from marketplace.models import Home
@@ -29,6 +30,8 @@ from quality.forms import (
 from quality.models import Sanction, StaffingReport
 
 bp = Blueprint("quality", __name__, template_folder="templates")
+# ratings move with the date (recency weights, certificate expiry): the search worker recomputes them daily
+bp.record_once(lambda state: jobs.daily(state.app, services.recompute_ratings))
 
 REGULATOR_LIST_LIMIT = 100
 

@@ -1,11 +1,11 @@
 """`flask search ...`: drain the outbox, run a worker, rebuild and check the index."""
 
 import time
-from datetime import date
 
 import click
 from flask.cli import AppGroup
 
+from core import jobs
 from search import outbox
 from search.backend import current_backend
 from search.documents import iter_all_documents, sql_versions
@@ -33,12 +33,12 @@ def requeue_due_command(days_back):
 @click.option("--batch-size", default=500, show_default=True)
 @click.option("--max-idle-polls", default=0, help="stop after this many empty polls (0: run forever)")
 def worker_command(interval, batch_size, max_idle_polls):
-    """Poll the outbox and drain it, forever (or until idle for --max-idle-polls polls); re-queue due prices daily."""
-    backend, idle, requeued_on = current_backend(), 0, None
+    """Poll the outbox and drain it, forever (or until idle for --max-idle-polls polls); run the daily jobs."""
+    backend, idle, ran_on = current_backend(), 0, None
     while not max_idle_polls or idle < max_idle_polls:
-        if requeued_on != date.today():  # at start and at each new day: announced prices now in effect
-            outbox.queue_price_changes_due()
-            requeued_on = date.today()
+        if ran_on != jobs.today():  # at start and each new day: prices now in effect, ratings' decaying weights
+            click.echo("daily jobs: " + ", ".join(jobs.run_daily_jobs()))
+            ran_on = jobs.today()
         try:
             done = outbox.drain(backend, batch_size=batch_size)
         except Exception as exc:  # engine down: keep the rows, retry later

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import jobs
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
 
@@ -155,3 +156,4 @@ def init_app(app):
         if not sa.event.contains(db.session, name, fn):
             sa.event.listen(db.session, name, fn)
     app.after_request(_drain_after_request)
+    jobs.daily(app, queue_price_changes_due)

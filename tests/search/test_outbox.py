@@ -283,3 +283,20 @@ def test_an_announced_price_reaches_search_on_its_date(app, runner):
     assert result.exit_code == 0 and "queued 1 homes" in result.output
     outbox.drain(current_backend())
     assert current_backend().search(query).hits[0].doc["price_full"] == 800_000
+
+
+def test_the_worker_runs_the_daily_jobs_and_drains_what_they_queue(app, runner):
+    """Announced prices now in effect are re-queued and made-up ratings are recomputed from the rules."""
+    home = make_home("320508", name="日常任务测试院")
+    outbox.drain(current_backend())
+    home.quality_stars = 5  # a figure no rule gave it: the daily recompute must take it back
+    db.session.commit()
+    outbox.drain(current_backend())
+    result = runner.invoke(args=["search", "worker", "--interval", "0", "--max-idle-polls", "1"])
+    assert result.exit_code == 0, result.output
+    assert "daily jobs: queue_price_changes_due, recompute_ratings" in result.output
+    db.session.expire_all()
+    assert db.session.get(Home, home.id).quality_stars is None
+    assert outbox.pending_count() == 0
+    hit = current_backend().search(SearchQuery(text="日常任务", with_facets=False)).hits[0]
+    assert hit.doc["quality_stars"] is None
