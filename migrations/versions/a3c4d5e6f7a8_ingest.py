@@ -1,4 +1,4 @@
-"""ingest sources, files, runs, quarantine, field provenance (owned by the ingest work; fill in upgrade/downgrade by hand, matching the models)
+"""ingest sources, files, runs, quarantine, field provenance
 
 Revision ID: a3c4d5e6f7a8
 Revises: f2b3c4d5e6f7

@@ -1,4 +1,4 @@
-"""family location, cost estimator and cross-province tables, if any (owned by the cost work; fill in upgrade/downgrade by hand, matching the models)
+"""no schema change: the cost estimator and the family location need no tables (the location lives in the session)
 
 Revision ID: b4d5e6f7a8b9
 Revises: a3c4d5e6f7a8

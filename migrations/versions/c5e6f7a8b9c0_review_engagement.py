@@ -1,4 +1,4 @@
-"""review replies, reports, helpful votes, verification codes (owned by the review-engagement work; fill in upgrade/downgrade by hand, matching the models)
+"""review replies, reports, helpful votes, verification codes
 
 Revision ID: c5e6f7a8b9c0
 Revises: e1a2b3c4d5e6

@@ -1,4 +1,4 @@
-"""review moderation, replies, reports, audit log, verification codes (owned by the reviews work; fill in upgrade/downgrade by hand, matching the models)
+"""review moderation, replies, reports, audit log, verification codes
 
 Revision ID: e1a2b3c4d5e6
 Revises: d21d3906967c

@@ -1,4 +1,4 @@
-"""inspections, sanctions, grade certificates, staffing, quality ratings (owned by the quality work; fill in upgrade/downgrade by hand, matching the models)
+"""inspections, sanctions, grade certificates, staffing, quality ratings
 
 Revision ID: f2b3c4d5e6f7
 Revises: c5e6f7a8b9c0
