@@ -166,6 +166,8 @@ class CompareColumnSchema(ma.Schema):
     vacancy_stale = F.Boolean()
     distance_km = F.Float(allow_none=True)
     rating = F.Float(allow_none=True)
+    quality_stars = F.Integer(allow_none=True, metadata={"description": "1-5 quality rating, null: not enough data"})
+    quality_warning = F.Boolean(metadata={"description": "a serious sanction in the last 12 months"})
     ownership = F.String()
     is_demo = F.Boolean()
     lat = F.Float()

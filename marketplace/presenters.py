@@ -227,7 +227,7 @@ def home_detail(home, care_level=None, from_city=None):
     }
 
 
-COMPARE_ROWS = ("monthly_price_fen", "deposit_fen", "grade", "beds_free", "distance_km", "rating",
+COMPARE_ROWS = ("monthly_price_fen", "deposit_fen", "quality_stars", "grade", "beds_free", "distance_km", "rating",
                 "ownership", *FEATURES)
 
 
@@ -244,6 +244,7 @@ def _compare_column(home, care_level, from_city):
         "grade": home.grade, "beds_free": vacancy.beds_free if vacancy else 0,
         "vacancy_stale": is_stale(vacancy.confirmed_at if vacancy else None),
         "distance_km": distance_from_city(home, from_city), "rating": home.review_score,
+        "quality_stars": home.quality_stars, "quality_warning": bool(home.quality_warning),
         "ownership": home.ownership, "is_demo": home.is_demo, "lat": home.lat, "lon": home.lon,
     }
     column.update({f: getattr(home, f) for f in FEATURES})

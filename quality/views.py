@@ -42,13 +42,7 @@ REGULATOR_LIST_LIMIT = 100
 @bp.app_context_processor
 def _quality_context():
     return {"quality_rating": lambda home_id: presenters.rating_view(services.rating_of(home_id)),
-            "quality_stars_of": _stars_of, "quality_label": _label}
-
-
-def _stars_of(home_id):
-    """Return (stars or None, warning) of HOME_ID from the listing row (what search shows too)."""
-    home = db.session.get(Home, home_id)
-    return (home.quality_stars, home.quality_warning) if home else (None, False)
+            "quality_label": _label}
 
 
 def _label(group, code):

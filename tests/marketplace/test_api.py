@@ -220,3 +220,16 @@ def test_search_and_detail_carry_the_quality_rating(client, homes):
     detail = client.get(f"/api/v1/homes/{rated.id}").get_json()
     assert (detail["quality_stars"], detail["quality_warning"]) == (2, True)
     assert [i["id"] for i in client.get("/api/v1/homes?min_quality=2").get_json()["items"]] == [rated.id]
+
+
+def test_compare_shows_the_quality_rating_and_marks_it_when_homes_differ(client, homes):
+    from core.extensions import db
+
+    homes[0].quality_stars = 4
+    db.session.commit()
+    ids = f"{homes[0].id},{homes[1].id}"
+    body = client.get(f"/api/v1/compare?ids={ids}").get_json()
+    assert [c["quality_stars"] for c in body["homes"]] == [4, None]
+    assert "quality_stars" in body["differing_rows"]
+    page = client.get(f"/compare?ids={ids}&lang=en").get_data(as_text=True)
+    assert 'class="differs" data-row="quality_stars"' in page and "Quality rating 4 of 5 stars" in page
