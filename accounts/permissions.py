@@ -165,6 +165,11 @@ def sees_review_file(user, review):
     return wrote_review(user, review) or moderates_review(user, review)
 
 
+def sees_review_photos(user, review):
+    """Say whether USER may see REVIEW's photos: anyone once it is published, else its author or a moderator."""
+    return review.status == "published" or sees_review_file(user, review)
+
+
 def sees_regulator_dashboard(user):
     """Say whether USER may see the regulator dashboard: a regulator with a jurisdiction, or an admin."""
     return _is(user, "admin") or (_is(user, "regulator") and bool(user.jurisdiction_code))

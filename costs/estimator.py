@@ -11,16 +11,10 @@ from flask_babel import lazy_gettext as _l
 from costs.crossprov import HomePlace, ltci_follows
 from costs.rules import citation, rules
 from marketplace import pricing
-from marketplace.vocab import MONTHLY_FEE_KINDS
+from marketplace.vocab import EXTRA_KIND_LABELS, EXTRA_KINDS, MONTHLY_FEE_KINDS
 
 EXTRA_PREFIX = "extra_"  # optional monthly extras are fee items whose kind starts with this
-EXTRA_LABELS = {  # labels of common extras; any other extra_* kind is shown by its name
-    "extra_single_room": _l("Single-room supplement"),
-    "extra_one_to_one": _l("One-to-one care"),
-    "extra_supplies": _l("Incontinence and care supplies"),
-    "extra_laundry": _l("Personal laundry"),
-    "extra_rehab": _l("Extra rehabilitation sessions"),
-}
+EXTRA_LABELS = EXTRA_KIND_LABELS  # the fixed vocabulary of extras a home may publish (marketplace/vocab.py)
 SHANGHAI_GRADES = (1, 2, 3, 4, 5, 6)
 NATIONAL_LEVELS = (0, 1, 2, 3, 4)
 LTCI_REASONS = {
@@ -41,9 +35,9 @@ def _fee_source(item):
 
 
 def extra_kinds(fee_items, care_level, on=None):
-    """Return the optional extras (kinds starting with extra_) in effect for CARE_LEVEL ON a date."""
+    """Return the optional extras the home publishes for CARE_LEVEL ON a date, in vocabulary order."""
     fees = pricing.current_fees(fee_items, on).get(care_level, {})
-    return sorted(kind for kind in fees if kind.startswith(EXTRA_PREFIX))
+    return [kind for kind in EXTRA_KINDS if kind in fees]
 
 
 def _bill(fees, extras):
@@ -62,10 +56,15 @@ def _deposit(fees):
             "source": _fee_source(item) if item else None, "rule": citation("limits")}
 
 
-def _prepayment(months, monthly_fen):
+def _prepayment(months, monthly_fen, required_months=None):
+    """Return the prepayment: the family's figure when given, else the months the home requires."""
     limit = rules("limits")["prepayment_max_months"]
-    return {"months": months, "amount_fen": months * monthly_fen if months is not None else None,
+    basis = "family" if months is not None else "home" if required_months is not None else None
+    months = months if months is not None else required_months
+    return {"months": months, "basis": basis, "amount_fen": months * monthly_fen if months is not None else None,
             "limit_months": limit, "over_limit": bool(months is not None and months > limit),
+            "required_months": required_months,
+            "required_over_limit": bool(required_months is not None and required_months > limit),
             "rule": citation("limits")}
 
 
@@ -171,7 +170,7 @@ def estimate(home, care_level, *, insured_region=None, ltci_grade=None, national
         "home_id": home.id, "care_level": care_level, "accepts_care_level": True,
         "lines": lines, "extras_available": available, "extras_chosen": chosen,
         "monthly_fen": monthly,
-        "deposit": _deposit(fees), "prepayment": _prepayment(prepay_months, monthly),
+        "deposit": _deposit(fees), "prepayment": _prepayment(prepay_months, monthly, home.prepayment_months),
         "ltci": ltci,
         "family_share_fen": monthly - (ltci["monthly_fen"] or 0),
         "upcoming": upcoming_bills(home.fee_items, care_level, chosen, on),

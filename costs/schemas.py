@@ -1,19 +1,16 @@
 """marshmallow at the edges of costs/: query arguments in, estimates and region figures out."""
 
-import re
-
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
-from costs.estimator import NATIONAL_LEVELS, SHANGHAI_GRADES
+from costs.estimator import EXTRA_KINDS, NATIONAL_LEVELS, SHANGHAI_GRADES
 from costs.location import place_region
 from search.query import CARE_LEVELS
 
 F = ma.fields
 MAX_PREPAY_MONTHS = 120
 MAX_BUDGET_YUAN = 1_000_000
-_EXTRA = re.compile(r"^extra_[a-z0-9_]{1,14}$")
 
 
 def _place(code):
@@ -22,11 +19,11 @@ def _place(code):
 
 
 class _Extras(F.Field):
-    """Chosen extras: fee-item kinds starting with extra_, comma-separated or repeated."""
+    """Chosen extras: kinds from the extras vocabulary (marketplace/vocab.py), comma-separated or repeated."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         items = [v.strip() for v in str(value).split(",") if v.strip()]
-        bad = [v for v in items if not _EXTRA.match(v)]
+        bad = [v for v in items if v not in EXTRA_KINDS]
         if bad:
             raise ma.ValidationError(str(_l("Unknown extras: %(values)s.", values=", ".join(bad))))
         return tuple(dict.fromkeys(items))
@@ -46,7 +43,8 @@ class EstimateArgs(ma.Schema):
         "description": "Shanghai unified needs assessment grade 1-6"})
     national_level = F.Integer(validate=validate.OneOf(NATIONAL_LEVELS), metadata={
         "description": "GB/T 42195-2022 capability level 0-4"})
-    extras = _Extras(metadata={"description": "optional fee items (kinds starting with extra_), comma-separated"})
+    extras = _Extras(metadata={"description": "optional extras: " + ", ".join(EXTRA_KINDS)
+                                              + "; comma-separated; those the home does not publish are ignored"})
     prepay_months = F.Integer(validate=validate.Range(0, MAX_PREPAY_MONTHS), metadata={
         "description": "months of fees the home asks to be paid in advance"})
 
@@ -117,10 +115,15 @@ class DepositSchema(ma.Schema):
 
 
 class PrepaymentSchema(ma.Schema):
-    months = F.Integer(allow_none=True)
-    amount_fen = F.Integer(allow_none=True)
+    months = F.Integer(allow_none=True, metadata={"description": "the family's prepay_months when given, else "
+                                                                 "the months the home requires"})
+    basis = F.String(allow_none=True, metadata={"description": "family | home | null (no prepayment known)"})
+    amount_fen = F.Integer(allow_none=True, metadata={"description": "months x the monthly bill"})
     limit_months = F.Integer()
     over_limit = F.Boolean()
+    required_months = F.Integer(allow_none=True, metadata={"description": "months the home says it requires "
+                                                                          "paid in advance (null: not stated)"})
+    required_over_limit = F.Boolean(metadata={"description": "the home's requirement exceeds the 2024 limit"})
     rule = F.Nested(RuleCitationSchema)
 
 

@@ -1,4 +1,4 @@
-"""`flask ingest ...`: run an import with a progress bar, list the source formats, list the quarantine."""
+"""`flask ingest ...`: run or resume an import with a progress bar, list the source formats and the quarantine."""
 
 from pathlib import Path
 
@@ -47,9 +47,37 @@ def run_command(source, file, email, batch_size):
                 services.execute_run(run, on_progress=bar.update, batch_size=batch_size)
     except ServiceError as exc:
         raise click.ClickException(exc.message) from exc
+    _report(run)
+    _sync_search()
+
+
+def _report(run):
     counts = " ".join(f"{k}={v}" for k, v in run.counts().items())
     click.echo(f"run {run.id} {run.status}: rows={run.rows_done} {counts}")
+
+
+@ingest_cli.command("resume")
+@click.option("--run", "run_id", type=int, help="Only this run.")
+@click.option("--batch-size", default=services.DEFAULT_BATCH, show_default=True, help="Rows per commit.")
+def resume_command(run_id, batch_size):
+    """Finish the imports whose process died (left running without a heartbeat); safe to run from cron."""
+    runs = [r for r in services.resumable_runs() if run_id in (None, r.id)]
+    if not runs:
+        click.echo("nothing to resume")
+    failed = False
+    for run in runs:
+        try:
+            with click.progressbar(length=run.rows_total or 1, label=f"run {run.id}") as bar:
+                bar.update(run.rows_done)
+                services.execute_run(run, on_progress=bar.update, batch_size=batch_size)
+        except ServiceError as exc:
+            click.echo(f"run {run.id}: {exc.message}", err=True)
+            failed = failed or exc.code != "import_running"  # a live run of the source: it finishes there
+            continue
+        _report(run)
     _sync_search()
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 def _sync_search():

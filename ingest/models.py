@@ -7,7 +7,7 @@ from core.db import UTCDateTime, utcnow
 from core.extensions import db
 
 RUN_STATUSES = ("running", "done", "failed")
-QUARANTINE_STATUSES = ("open", "imported", "dismissed")
+QUARANTINE_STATUSES = ("open", "imported", "dismissed", "resolved")  # resolved: a later valid row came in
 QUARANTINE_KINDS = ("invalid", "duplicate")
 CONFLICT_STATUSES = ("open", "kept", "accepted")
 
@@ -96,7 +96,8 @@ class QuarantinedRow(db.Model):
     """A rejected or doubtful row, with its raw fields and the reasons; fixable and re-importable."""
 
     __tablename__ = "ingest_quarantine"
-    __table_args__ = (sa.UniqueConstraint("file_id", "source", "row_number", name="uq_ingest_quarantine_row"),)
+    __table_args__ = (sa.UniqueConstraint("file_id", "source", "row_number", name="uq_ingest_quarantine_row"),
+                      sa.Index("ix_ingest_quarantine_source_key", "source", "natural_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("ingest_runs.id"), index=True)
@@ -112,9 +113,29 @@ class QuarantinedRow(db.Model):
     home_id: Mapped[int | None] = mapped_column(sa.ForeignKey("homes.id", ondelete="SET NULL"))
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     resolved_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    # the row's identity in its source as far as it could be read (None: not even that), so a later valid
+    # version of the row closes this entry, naming the run that brought it
+    natural_key: Mapped[str | None] = mapped_column(sa.String(300))
+    resolved_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ingest_runs.id"))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
-    run: Mapped[ImportRun] = relationship()
+    run: Mapped[ImportRun] = relationship(foreign_keys="QuarantinedRow.run_id")
+
+
+class ImportLock(db.Model):
+    """The one run of a source allowed to write now, claimed in its own transaction; kept alive per batch.
+
+    A lock whose heartbeat is older than INGEST_STALE_AFTER_S (or whose owner is a dead process on this
+    host) may be taken over; the loser notices at its next batch, rolls it back and stops.
+    """
+
+    __tablename__ = "ingest_locks"
+
+    source: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("ingest_runs.id"))
+    owner: Mapped[str] = mapped_column(sa.String(120))  # host:pid:token of the claiming process
+    acquired_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ImportConflict(db.Model):

@@ -2,16 +2,25 @@
 
 Crash-safety: each batch commits the homes it touched together with the run's counters and its resume point
 (`last_row`), so a run killed at any moment resumes after its last committed row and ends exactly as one clean
-run would. Idempotency: a file is stored once (SHA-256), a (file, source) pair runs once, and each row is
-compared with the last version of it this source applied (`SourceRecord.row_hash`) and field by field with
-the home, so an unchanged row writes nothing.
+run would. Concurrency: one run per source writes at a time, across processes and machines: the run claims
+the source's row in `ingest_locks` in its own transaction, beats it with every batch (in the batch's own
+transaction, so a run that lost its lock commits nothing more), and a lock without a heartbeat for
+INGEST_STALE_AFTER_S (or held by a dead process on this host) may be taken over. A second run meanwhile is
+refused (409 `import_running`); `flask ingest resume` finishes runs whose process died.
+
+Idempotency: a file is stored once (SHA-256), a (file, source) pair runs once, and each row is compared with
+the last version of it this source applied (`SourceRecord.row_hash`) and field by field with the home, so an
+unchanged row writes nothing. A valid row closes the open quarantine entries of earlier runs with its natural
+key (status `resolved`, naming the run).
 """
 
 import hashlib
 import json
 import os
 import shutil
+import socket
 import tempfile
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +37,7 @@ from ingest.adapters import FormatError, count_rows, get_adapter
 from ingest.models import (
     FieldProvenance,
     ImportConflict,
+    ImportLock,
     ImportRun,
     QuarantinedRow,
     SourceFile,
@@ -42,6 +52,7 @@ IDENTITY_FIELDS = ("name", "address", "province_code", "city_code", "district_co
                    "location_approximate")
 DEFAULT_BATCH = 500
 STALE_AFTER_S = 120  # a running run without a heartbeat for this long was killed; it may be resumed
+LOCK_ATTEMPTS = 3
 
 
 def ingest_dir():
@@ -77,7 +88,11 @@ def store_file(stream, filename, user=None):
     kept = SourceFile(sha256=sha, filename=Path(filename).name[:255], stored_path=str(target), size=size,
                       uploaded_by_id=getattr(user, "id", None))
     db.session.add(kept)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # the same bytes uploaded at the same moment elsewhere: theirs is ours
+        db.session.rollback()
+        return db.session.scalar(sa.select(SourceFile).where(SourceFile.sha256 == sha))
     return kept
 
 
@@ -100,19 +115,144 @@ def start_run(source, source_file, user=None):
     run = ImportRun(file_id=source_file.id, source=source, jurisdiction_code=jurisdiction,
                     started_by_id=getattr(user, "id", None), rows_total=count_rows(source_file.stored_path))
     db.session.add(run)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # started at the same moment by another process: one run, theirs
+        db.session.rollback()
+        return db.session.scalar(sa.select(ImportRun).where(ImportRun.file_id == source_file.id,
+                                                            ImportRun.source == source)), False
     return run, True
+
+
+def stale_after_s():
+    """Return how long a run or lock may go without a heartbeat before it counts as dead (seconds)."""
+    return int(current_app.config.get("INGEST_STALE_AFTER_S") or STALE_AFTER_S)
 
 
 def is_stale(run):
     """Say whether a running run stopped beating (its process died) and may be resumed."""
-    return run.status == "running" and (utcnow() - run.heartbeat_at).total_seconds() > STALE_AFTER_S
+    return run.status == "running" and (utcnow() - run.heartbeat_at).total_seconds() > stale_after_s()
 
 
-def execute_run(run, on_progress=None, batch_size=DEFAULT_BATCH):
-    """Import the run's rows after its last committed one, committing every BATCH_SIZE rows; return the run."""
+# --- one writer per source: the lock row ------------------------------------------------------------------
+
+def _new_owner():
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"[:120]
+
+
+def _process_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, as another user
+        return True
+    return True
+
+
+def _holder_gone(lock, now):
+    """Say whether a lock's holder stopped: no heartbeat for too long, or a dead process on this very host."""
+    if (now - lock.heartbeat_at).total_seconds() > stale_after_s():
+        return True
+    host, _sep, rest = lock.owner.partition(":")
+    pid = rest.partition(":")[0]
+    return host == socket.gethostname() and pid.isdigit() and not _process_alive(int(pid))
+
+
+def _lock_row(source):
+    return db.session.execute(sa.select(ImportLock.owner, ImportLock.run_id, ImportLock.heartbeat_at)
+                              .where(ImportLock.source == source)).first()
+
+
+def _running_elsewhere(run, holder_run_id):
+    return ServiceError(
+        _("Another import of this source format is running (run %(run)s). Try again when it has finished.",
+          run=holder_run_id),
+        {"file": [_("Another import of this source format is running.")]}, status=409, code="import_running")
+
+
+def claim_run(run):
+    """Claim the one-writer lock of RUN's source in its own transaction; return the owner token.
+
+    Raises ServiceError 409 `import_running` while another live run of the source holds it.
+    """
+    db.session.commit()
+    for _attempt in range(LOCK_ATTEMPTS):
+        owner, now = _new_owner(), utcnow()
+        try:
+            db.session.add(ImportLock(source=run.source, run_id=run.id, owner=owner, acquired_at=now,
+                                      heartbeat_at=now))
+            db.session.commit()
+            return owner
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+        except sa.exc.OperationalError as exc:  # SQLite: another writer held the database past the timeout
+            db.session.rollback()
+            raise _running_elsewhere(run, "?") from exc
+        lock = _lock_row(run.source)
+        if lock is None:
+            continue  # released in between: try again
+        if not _holder_gone(lock, now):
+            raise _running_elsewhere(run, lock.run_id)
+        taken = db.session.execute(
+            sa.update(ImportLock).where(ImportLock.source == run.source, ImportLock.owner == lock.owner)
+            .values(owner=owner, run_id=run.id, acquired_at=now, heartbeat_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+        db.session.commit()
+        if taken == 1:
+            return owner
+    raise _running_elsewhere(run, "?")
+
+
+def _beat(run, owner):
+    """Renew the lock inside the batch's transaction; if it was taken over, undo the batch and stop."""
+    now = utcnow()
+    kept = db.session.execute(
+        sa.update(ImportLock).where(ImportLock.source == run.source, ImportLock.owner == owner)
+        .values(heartbeat_at=now).execution_options(synchronize_session=False)).rowcount
+    if kept != 1:
+        db.session.rollback()
+        raise ServiceError(_("This import was taken over by another process; it carries on there."),
+                           status=409, code="import_lock_lost")
+    run.heartbeat_at = now
+
+
+def release_run(run_source, owner):
+    """Give the source's lock back if OWNER still holds it (its own transaction)."""
+    db.session.rollback()
+    db.session.execute(sa.delete(ImportLock).where(ImportLock.source == run_source, ImportLock.owner == owner)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
+def execute_run(run, on_progress=None, batch_size=DEFAULT_BATCH, owner=None):
+    """Import the run's rows after its last committed one, committing every BATCH_SIZE rows; return the run.
+
+    Claims the source's lock first (unless OWNER already holds it) and gives it back at the end.
+    """
     if run.status == "done":
         return run
+    source = run.source
+    owner = owner or claim_run(run)
+    try:
+        if run.status != "done":  # reloaded after the claim: another process may have finished it meanwhile
+            _execute(run, owner, on_progress, batch_size)
+        else:
+            release_run(source, owner)
+    except BaseException:
+        _release_quietly(source, owner)
+        raise
+    return run
+
+
+def _release_quietly(source, owner):
+    try:
+        release_run(source, owner)
+    except sa.exc.SQLAlchemyError:  # the database went away too: the lock goes stale and is taken over
+        db.session.rollback()
+
+
+def _execute(run, owner, on_progress, batch_size):
     adapter = get_adapter(run.source)
     importer = RowImporter(run, adapter)
     run.status, run.error, pending = "running", "", 0
@@ -122,26 +262,57 @@ def execute_run(run, on_progress=None, batch_size=DEFAULT_BATCH):
                 continue
             importer.handle(number, raw)
             run.rows_done, run.last_row, pending = run.rows_done + 1, number, pending + 1
-            if pending >= batch_size:
-                _commit_batch(run, on_progress, pending)
+            if pending >= batch_size or _beat_due(run):
+                _commit_batch(run, owner, on_progress, pending)
                 pending = 0
     except FormatError as exc:
         db.session.rollback()
         run.status, run.error, run.finished_at = "failed", str(exc), utcnow()
+        _beat(run, owner)
+        _release_with(run, owner)
         db.session.commit()
         raise ServiceError(_("The file cannot be read as this format: %(reason)s", reason=str(exc)),
                            {"file": [str(exc)]}, code="unreadable_file") from exc
     run.status, run.finished_at = "done", utcnow()
     run.rows_total = max(run.rows_total, run.rows_done)
-    _commit_batch(run, on_progress, pending)
-    return run
+    _beat(run, owner)
+    _release_with(run, owner)  # the last batch, the status and the lock's release commit together
+    _commit_batch(run, owner, on_progress, pending, beat=False)
 
 
-def _commit_batch(run, on_progress, rows):
-    run.heartbeat_at = utcnow()
+def _beat_due(run):
+    """Say whether the batch must commit early to keep the heartbeat fresh (slow rows, e.g. geocoding)."""
+    return (utcnow() - run.heartbeat_at).total_seconds() > stale_after_s() / 4
+
+
+def _release_with(run, owner):
+    db.session.execute(sa.delete(ImportLock).where(ImportLock.source == run.source, ImportLock.owner == owner)
+                       .execution_options(synchronize_session=False))
+
+
+def _commit_batch(run, owner, on_progress, rows, beat=True):
+    if beat:
+        _beat(run, owner)
     db.session.commit()  # the identity map holds rows weakly: nothing of the batch outlives it
     if on_progress:
         on_progress(rows)
+
+
+def is_running_live(run):
+    """Say whether a live process holds RUN's lock right now (it is being imported)."""
+    lock = _lock_row(run.source)
+    return lock is not None and lock.run_id == run.id and not _holder_gone(lock, utcnow())
+
+
+def resumable_runs():
+    """Return the runs left 'running' by a process that died: a stale heartbeat, or a lock whose holder is gone."""
+    now, found = utcnow(), []
+    for run in db.session.scalars(sa.select(ImportRun).where(ImportRun.status == "running").order_by(ImportRun.id)):
+        lock = _lock_row(run.source)
+        mine = lock is not None and lock.run_id == run.id
+        if (mine and _holder_gone(lock, now)) or (not mine and is_stale(run)):
+            found.append(run)
+    return found
 
 
 def import_file(source, stream, filename, user=None, on_progress=None, batch_size=DEFAULT_BATCH):
@@ -160,6 +331,13 @@ def natural_key(fields):
     return f"name:{fields.get('district_code')}:{dedupe.name_key(fields['name'], fields.get('district_code'))}"[:300]
 
 
+def _loose_key(fields):
+    """Return the natural key of a row that failed validation, when its identity could be read; else None."""
+    if fields.get("licence_no") or (fields.get("name") and fields.get("district_code")):
+        return natural_key(fields)
+    return None
+
+
 def _row_hash(norm):
     payload = {"fields": norm.fields, "fees": sorted([list(k) + [v] for k, v in norm.fees.items()])}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
@@ -169,35 +347,56 @@ class RowImporter:
     """Applies normalised rows of one run: insert, update, merge, quarantine or flag a conflict."""
 
     def __init__(self, run, adapter, jurisdiction=None):
-        self.run, self.adapter = run, adapter
+        self.run, self.adapter, self._any_open = run, adapter, None
         self.jurisdiction = jurisdiction if jurisdiction is not None else run.jurisdiction_code
 
     def handle(self, number, raw, force=None, quarantined=None):
         """Import one raw row; FORCE: 'merge' into QUARANTINED's candidate or 'new' (a regulator's decision)."""
         norm = normalise_row(self.adapter, raw, self.jurisdiction)
         if not norm.ok:
-            return self._quarantine(number, raw, norm.problems, quarantined)
+            return self._quarantine(number, raw, norm.problems, quarantined, key=_loose_key(norm.fields))
         self._locate(norm)
         key = natural_key(norm.fields)
         record = db.session.scalar(sa.select(SourceRecord).where(SourceRecord.source == self.run.source,
                                                                  SourceRecord.natural_key == key))
         if record is not None and record.file_id == self.run.file_id and record.row_number != number:
             return self._quarantine(number, raw, [Problem("duplicate_row", "name", str(record.row_number))],
-                                    quarantined)
+                                    quarantined, key=key)
         row_hash = _row_hash(norm)
         if record is not None and record.row_hash == row_hash:
             self.run.unchanged += 1
-            return "unchanged", db.session.get(Home, record.home_id)
+            home = db.session.get(Home, record.home_id)
+            self._close_quarantined(key, home)
+            return "unchanged", home
         home, outcome = self._target(norm, record, force, quarantined)
         if outcome == "duplicate":
             return self._quarantine(number, raw, [Problem("possible_duplicate", "name", home[0].name)],
-                                    quarantined, kind="duplicate", candidate=home)
+                                    quarantined, kind="duplicate", candidate=home, key=key)
         if home is None:
             home, outcome = self._insert(norm, number), "inserted"
         else:
             outcome = self._update(home, norm, number, outcome)
         self._remember(record, key, home, row_hash, number)
+        self._close_quarantined(key, home)
         return outcome, home
+
+    def _close_quarantined(self, key, home):
+        """Resolve the open quarantine entries of earlier runs for the same row: its valid version is in now."""
+        if not self._open_elsewhere():
+            return
+        rows = db.session.scalars(sa.select(QuarantinedRow).where(
+            QuarantinedRow.source == self.run.source, QuarantinedRow.natural_key == key,
+            QuarantinedRow.status == "open", QuarantinedRow.run_id != self.run.id)).all()
+        for row in rows:
+            row.status, row.resolved_run_id, row.home_id, row.resolved_at = "resolved", self.run.id, home.id, utcnow()
+
+    def _open_elsewhere(self):
+        """Say (once per run) whether earlier runs of this source left open entries to look for at all."""
+        if self._any_open is None:
+            self._any_open = bool(db.session.scalar(sa.select(sa.exists().where(
+                QuarantinedRow.source == self.run.source, QuarantinedRow.status == "open",
+                QuarantinedRow.natural_key.is_not(None), QuarantinedRow.run_id != self.run.id))))
+        return self._any_open
 
     def _locate(self, norm):
         if "lat" in norm.fields:
@@ -338,7 +537,7 @@ class RowImporter:
         record.home_id, record.row_hash, record.file_id = home.id, row_hash, self.run.file_id
         record.row_number, record.updated_at = number, utcnow()
 
-    def _quarantine(self, number, raw, problems, existing=None, kind="invalid", candidate=None):
+    def _quarantine(self, number, raw, problems, existing=None, kind="invalid", candidate=None, key=None):
         row = existing or db.session.scalar(sa.select(QuarantinedRow).where(
             QuarantinedRow.file_id == self.run.file_id, QuarantinedRow.source == self.run.source,
             QuarantinedRow.row_number == number))
@@ -347,7 +546,7 @@ class RowImporter:
                                  row_number=number)
             db.session.add(row)
             self.run.quarantined += 1
-        row.kind, row.data, row.problems = kind, raw, [p.as_dict() for p in problems]
+        row.kind, row.data, row.problems, row.natural_key = kind, raw, [p.as_dict() for p in problems], key
         row.candidate_home_id, row.score = (candidate[0].id, candidate[1]) if candidate else (None, None)
         db.session.flush()
         return "quarantined", row
@@ -419,9 +618,21 @@ def get_quarantined(row_id):
 def reimport_row(row, values, user, decision=None):
     """Apply a regulator's fixes to a quarantined row and import it again; return (outcome, home or row); commit.
 
-    VALUES: {field or fee column: text}. DECISION for a possible duplicate: 'merge' or 'new'.
+    VALUES: {field or fee column: text}. DECISION for a possible duplicate: 'merge' or 'new'. Holds the source's
+    lock like a run (409 `import_running` while a run of the source imports).
     """
     if row.status != "open":
+        raise ServiceError(_("This row was already dealt with."), status=409, code="already_resolved")
+    source, owner = row.source, claim_run(row.run)
+    try:
+        return _reimport_row(row, values, user, decision, owner)
+    except BaseException:
+        _release_quietly(source, owner)
+        raise
+
+
+def _reimport_row(row, values, user, decision, owner):
+    if row.status != "open":  # reloaded after the claim: decided meanwhile by someone else
         raise ServiceError(_("This row was already dealt with."), status=409, code="already_resolved")
     adapter = get_adapter(row.source)
     data = {**row.data, "fees": dict(row.data.get("fees", {}))}
@@ -436,6 +647,7 @@ def reimport_row(row, values, user, decision=None):
     outcome, result = importer.handle(row.row_number, data, force=decision, quarantined=row)
     if outcome != "quarantined":
         row.status, row.home_id, row.resolved_by_id, row.resolved_at = "imported", result.id, user.id, utcnow()
+    _release_with(row.run, owner)
     db.session.commit()
     return outcome, result
 

@@ -1,8 +1,9 @@
 """Regulator pages for imports: upload with progress, the run report, the quarantine, conflicts.
 
 Small files run inside the request; larger ones run in a background thread that records its progress on the
-run row, which the run page polls. Regulators see runs made for their jurisdiction (or a city in their
-province); admins see everything. The services decide everything else (ingest/services.py).
+run row, which the run page polls. If the worker restarts, the run keeps its resume point: `flask ingest
+resume` (cron) or uploading the same file again finishes it. Regulators see runs made for their jurisdiction
+(or a city in their province); admins see everything. The services decide everything else (ingest/services.py).
 """
 
 import threading
@@ -23,6 +24,7 @@ from core.extensions import db
 from geo.gazetteer import gazetteer
 from ingest import services
 from ingest.adapters import adapters
+from ingest.forms import fix_form
 from ingest.models import ImportConflict, ImportRun, QuarantinedRow
 from ingest.normalise import FIELD_LABELS, problem_text
 from marketplace.models import Home
@@ -35,7 +37,8 @@ PAGE_SIZE = 50
 STATUS_LABELS = {
     "running": _l("Running"), "done": _l("Done"), "failed": _l("Failed"), "open": _l("Open"),
     "imported": _l("Imported"), "dismissed": _l("Dismissed"), "kept": _l("Current value kept"),
-    "accepted": _l("Imported value accepted"), "inserted": _l("inserted as a new home"),
+    "accepted": _l("Imported value accepted"), "resolved": _l("Resolved by a later import"),
+    "inserted": _l("inserted as a new home"),
     "updated": _l("the home was updated"), "unchanged": _l("nothing needed to change"),
     "portal": _l("the operator (portal)"), "api": _l("the operator (API)"), "regulator": _l("a regulator"),
 }
@@ -107,10 +110,13 @@ def upload():
         run, created = services.start_run(form.source.data, kept, current_user)
         if not created and run.status == "done":
             flash(_("This file was already imported with this format; nothing changed."), "info")
+        elif services.is_running_live(run):
+            pass  # already being imported by a live process: follow it on its report
         elif kept.size <= current_app.config.get("INGEST_INLINE_MAX_BYTES", INLINE_MAX_BYTES):
             services.execute_run(run)
-        elif created or services.is_stale(run):
-            _run_in_background(run.id)
+        else:
+            # claimed here, so a running import of the source is a form error, not a silent thread failure
+            _run_in_background(run.id, services.claim_run(run))
     except ServiceError as exc:
         db.session.rollback()
         form.file.errors = list(form.file.errors) + [exc.message]
@@ -118,13 +124,14 @@ def upload():
     return redirect(url_for("ingest.run_report", run_id=run.id))
 
 
-def _run_in_background(run_id):
+def _run_in_background(run_id, owner):
+    """Run the import in a thread of this worker; if the worker dies, `flask ingest resume` finishes it."""
     app = current_app._get_current_object()
 
     def work():
         with app.app_context():
             try:
-                services.execute_run(db.session.get(ImportRun, run_id))
+                services.execute_run(db.session.get(ImportRun, run_id), owner=owner)
             except ServiceError:
                 pass  # the run row records the failure
             finally:
@@ -153,7 +160,7 @@ def run_report(run_id):
     conflicts = db.session.scalars(sa.select(ImportConflict).where(ImportConflict.run_id == run.id)
                                    .order_by(ImportConflict.id).limit(PAGE_SIZE)).all()
     return render_template("ingest/run.html", run=run, adapter=adapters().get(run.source), rows=rows,
-                           conflicts=conflicts, problem_text=problem_text)
+                           conflicts=conflicts, problem_text=problem_text, stalled=services.is_stale(run))
 
 
 @bp.get("/runs/<int:run_id>/progress")
@@ -187,13 +194,16 @@ def _get_row(row_id):
 
 
 def _row_page(row, form, status=200, problems=None):
-    adapter = adapters()[row.source]
-    fields = [(name, FIELD_LABELS.get(name, name)) for name in services.EDITABLE if name in adapter.columns]
+    """Render the row with its form; the importer's reasons go next to their fields, the rest on top."""
+    problems = form.show_problems(problems if problems is not None else row.problems, problem_text)
     candidate = db.session.get(Home, row.candidate_home_id) if row.candidate_home_id else None
-    return render_template("ingest/row.html", row=row, form=form, fields=fields,
-                           fee_columns=list(adapter.fee_columns()),
-                           candidate=candidate, problems=problems if problems is not None else row.problems,
-                           problem_text=problem_text), status
+    resolver = db.session.get(ImportRun, row.resolved_run_id) if row.resolved_run_id else None
+    return render_template("ingest/row.html", row=row, form=form, candidate=candidate, problems=problems,
+                           resolver=resolver, problem_text=problem_text), status
+
+
+def _fix_form(row, prefill=False):
+    return fix_form(adapters()[row.source], services.EDITABLE, row if prefill else None)
 
 
 @bp.get("/quarantine/<int:row_id>")
@@ -201,7 +211,8 @@ def _row_page(row, form, status=200, problems=None):
 def quarantined_row(row_id):
     """One quarantined row: its reasons, its fields to fix, and the decisions."""
     _allowed()
-    return _row_page(_get_row(row_id), ActionForm())
+    row = _get_row(row_id)
+    return _row_page(row, _fix_form(row, prefill=True))
 
 
 @bp.post("/quarantine/<int:row_id>")
@@ -209,22 +220,21 @@ def quarantined_row(row_id):
 def fix_row(row_id):
     """Re-import a fixed row, decide a possible duplicate (merge or new), or dismiss the row."""
     _allowed()
-    row, form = _get_row(row_id), ActionForm()
-    action = request.form.get("action")
-    if not form.validate_on_submit() or action not in ("reimport", "merge", "new", "dismiss"):
-        flash(_("Choose what to do with this row."), "error")
-        return _row_page(row, form, 400)
+    row = _get_row(row_id)
+    form = _fix_form(row)
+    if not form.validate_on_submit():
+        return _row_page(row, form, 400, problems=[])  # the form's own errors, next to the fields
+    action = form.action.data
     try:
         if action == "dismiss":
             services.dismiss_row(row, current_user)
             flash(_("The row was dismissed."), "info")
             return redirect(url_for("ingest.quarantine"))
-        values = {k: v for k, v in request.form.items() if k not in ("csrf_token", "action")}
-        outcome, _result = services.reimport_row(row, values, current_user,
+        outcome, _result = services.reimport_row(row, form.fixes(request.form), current_user,
                                                  decision=None if action == "reimport" else action)
     except ServiceError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        form.form_errors.append(exc.message)
         return _row_page(row, form, exc.status)
     if outcome == "quarantined":
         return _row_page(row, form, 400)

@@ -62,6 +62,20 @@ class SearchResponseSchema(ma.Schema):
     facets = F.Nested(FacetsSchema)
 
 
+class ExtraFeeSchema(ma.Schema):
+    kind = F.String(metadata={"description": "extra_single_room, extra_incontinence, extra_rehab, "
+                                             "extra_special_diet or extra_laundry"})
+    label = F.String()
+    amount_fen = F.Integer(metadata={"description": "integer fen a month"})
+
+
+class HomePrepaymentSchema(ma.Schema):
+    months = F.Integer(allow_none=True, metadata={"description": "months of fees the home requires paid in "
+                                                                 "advance; null when not stated"})
+    limit_months = F.Integer(metadata={"description": "the 2024 national limit (12)"})
+    over_limit = F.Boolean()
+
+
 class FeeRowSchema(ma.Schema):
     care_level = F.String()
     care_level_label = F.String()
@@ -73,6 +87,8 @@ class FeeRowSchema(ma.Schema):
     monthly_fen = F.Integer(allow_none=True)
     deposit_fen = F.Integer(allow_none=True)
     deposit_over_limit = F.Boolean()
+    extras = F.List(F.Nested(ExtraFeeSchema), metadata={
+        "description": "optional monthly extras a family may choose; not part of monthly_fen"})
     effective_from = F.String(allow_none=True)
     sources = F.List(F.String())
     recorded_at = F.String(allow_none=True)
@@ -131,6 +147,7 @@ class HomeDetailSchema(ma.Schema):
     vacancy_stale = F.Boolean()
     fees = F.List(F.Nested(FeeRowSchema))
     upcoming_fee_changes = F.List(F.Nested(UpcomingFeeSchema))
+    prepayment = F.Nested(HomePrepaymentSchema)
     monthly_price_fen = F.Integer(allow_none=True)
     care_level = F.String(allow_none=True)
     vacancies = F.List(F.Nested(VacancySchema))

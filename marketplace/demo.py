@@ -83,6 +83,10 @@ DISTRICT_SUFFIX_EN = {"district": " District", "county": " County", "county-leve
 GRADE_WEIGHTS = {None: 35, 1: 5, 2: 13, 3: 23, 4: 16, 5: 8}  # ~35% not graded under GB/T 37276
 GRADE_MEDIAN_BEDS = {None: 100, 1: 70, 2: 110, 3: 180, 4: 280, 5: 400}
 GRADE_PRICE_POSITION = {None: 0.35, 1: 0.2, 2: 0.3, 3: 0.45, 4: 0.6, 5: 0.75}
+# optional monthly extras: (share of homes offering it, lowest and highest yuan a month)
+DEMO_EXTRAS = {"extra_single_room": (0.3, 500, 2000), "extra_incontinence": (0.4, 200, 600),
+               "extra_rehab": (0.25, 300, 1200), "extra_special_diet": (0.2, 150, 500),
+               "extra_laundry": (0.3, 80, 200)}
 CARE_SHARE = {"self_care": 0.12, "partial": 0.5, "full": 1.0, "dementia": 1.3}  # of the full-care fee
 VISITING_HOURS = ("每日 9:00-11:00，14:00-17:00", "每日 8:30-20:00", "周一至周日 9:00-17:00（12:00-14:00 午休）",
                   "预约探视：每日 10:00-16:00", "每日 9:00-19:00，节假日照常")
@@ -162,6 +166,8 @@ class _Market:
 
     def __init__(self, rng, seed, now, reference_date, first_ids):
         self.rng, self.seed, self.now, self.ref = rng, seed, now, reference_date
+        # extras and prepayments draw from their own stream, so the rest of a seed's market stays as it was
+        self.extras_rng = random.Random(f"{seed}:extras")
         self.ids = dict(first_ids)
         self.source = f"demo:generator seed={seed}"
         self.names = set()
@@ -341,6 +347,22 @@ class _Market:
                 fen = _round10_fen(level_fees[kind] / 100 * rise)
                 self.rows["fee_items"].append(self._fee_row(home_id, level, kind, fen, when))
 
+    def _extras(self, levels):
+        """Return {level: {extra kind: fen}}: each extra is offered by a share of homes, at one price per home."""
+        rng, offered = self.extras_rng, {}
+        for kind, (share, low, high) in DEMO_EXTRAS.items():
+            if rng.random() < share:
+                offered[kind] = _round10_fen(rng.uniform(low, high))
+        return {level: {kind: fen for kind, fen in offered.items()
+                        if not (kind == "extra_incontinence" and level == "self_care")} for level in levels}
+
+    def prepayment_months(self):
+        """Return the months a demo home asks paid in advance (None: not stated; a few ask over the limit)."""
+        rng = self.extras_rng
+        if rng.random() < 0.5:
+            return None
+        return rng.choice((1, 1, 3, 3, 3, 6, 6, 12)) if rng.random() > 0.04 else rng.choice((18, 24))
+
     def add_fees(self, home_id, full_yuan, levels):
         """Generate the home's fee items: monthly bed, care and meals per level, a deposit, maybe a rise."""
         fees = self._monthly_fees(full_yuan, levels)
@@ -350,6 +372,9 @@ class _Market:
             for kind, fen in level_fees.items():
                 self.rows["fee_items"].append(self._fee_row(home_id, level, kind, fen, since))
             self.rows["fee_items"].append(self._fee_row(home_id, level, "deposit", deposit, since))
+        for level, extras in self._extras(levels).items():
+            self.rows["fee_items"].extend(self._fee_row(home_id, level, kind, fen, since)
+                                          for kind, fen in extras.items())
         if self.rng.random() < 0.05:
             self._price_change(home_id, fees)
 
@@ -402,6 +427,7 @@ class _Market:
         home.update(grading, **features, beds_total=self._beds(grading["grade"], ownership),
                     services=self._services(levels, features), included=self._included())
         home["description"], home["description_en"] = self._descriptions(home, city, district, levels)
+        home["prepayment_months"] = self.prepayment_months()
         self.rows["homes"].append(home)
         self.add_fees(home_id, self._full_care_yuan(city, grading["grade"], ownership), levels)
         self.add_vacancies(home_id, levels, home["beds_total"])

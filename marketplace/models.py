@@ -50,6 +50,8 @@ class Home(db.Model):
     grade_valid_until: Mapped[date | None] = mapped_column(sa.Date)
     grade_source: Mapped[str] = mapped_column(sa.String(200), default="")
     beds_total: Mapped[int] = mapped_column(default=0)
+    # months of fees the home requires paid in advance (预收费); None: not stated. Over 12 is recorded but flagged
+    prepayment_months: Mapped[int | None] = mapped_column(sa.SmallInteger)
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     website: Mapped[str] = mapped_column(sa.String(200), default="")
     visiting_hours: Mapped[str] = mapped_column(sa.String(100), default="")

@@ -14,7 +14,7 @@ import secrets
 import warnings
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import abort, current_app, send_file
 from flask_babel import gettext as _
 from PIL import Image, ImageOps
 
@@ -81,6 +81,36 @@ def _clean_jpeg(image):
     return out.getvalue(), image.width, image.height
 
 
+def clean_upload(data):
+    """Check DATA by its content; return (jpeg, width, height) of a clean re-encoding, or raise ServiceError."""
+    return _clean_jpeg(_open_checked(data))
+
+
+def store_jpeg(jpeg):
+    """Write a clean JPEG under PHOTO_DIR with a new random name; return the name."""
+    return _write(jpeg)
+
+
+def remove_stored(filename):
+    """Remove a stored photo's file if it is there (after its row is gone, or its transaction failed)."""
+    _unlink(filename)
+
+
+def send_stored(filename):
+    """Return the response serving stored photo FILENAME: always image/jpeg, never sniffed; 404 if missing."""
+    path = photo_path(filename)
+    if path is None:
+        abort(404)
+    try:
+        response = send_file(path, mimetype="image/jpeg", max_age=7 * 24 * 3600, conditional=True)
+    except FileNotFoundError:
+        abort(404)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
 def photo_dir():
     """Return the folder photos are stored in (created on first use)."""
     path = current_app.config.get("PHOTO_DIR") or os.path.join(current_app.instance_path, "photos")
@@ -114,7 +144,7 @@ def add_photo(home, data, caption, actor):
     count = db.session.scalar(sa.select(sa.func.count()).select_from(HomePhoto).where(HomePhoto.home_id == home.id))
     if count >= MAX_PHOTOS_PER_HOME:
         _refuse(_("A home can show at most %(n)s photos. Delete one first.", n=MAX_PHOTOS_PER_HOME), status=409)
-    jpeg, width, height = _clean_jpeg(_open_checked(data))
+    jpeg, width, height = clean_upload(data)
     filename = _write(jpeg)
     photo = HomePhoto(home_id=home.id, filename=filename, caption=(caption or "").strip()[:200], width=width,
                       height=height, size_bytes=len(jpeg), uploaded_by_id=getattr(actor.user, "id", None))

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,6 +29,7 @@ from marketplace.portal_forms import (
     ListingForm,
     OperatorForm,
     PhotoForm,
+    PrepaymentForm,
     fen_to_yuan,
     vacancy_form_class,
 )
@@ -294,9 +295,15 @@ def price_history(home):
     return sorted(rows, key=lambda r: (r["effective_from"], CARE_LEVELS.index(r["care_level"])), reverse=True)
 
 
-def _render_fees(home, forms, status=200):
+def _prepayment_form(home, posted=None):
+    return posted or PrepaymentForm(formdata=None, data={"prepayment_months": home.prepayment_months})
+
+
+def _render_fees(home, forms, status=200, prepayment_form=None):
     return render_template("portal/fees.html", home=home, forms=forms, fees=presenters.fee_table(home),
-                           upcoming=presenters.upcoming_changes(home), history=price_history(home)), status
+                           upcoming=presenters.upcoming_changes(home), history=price_history(home),
+                           prepayment=presenters.prepayment(home),
+                           prepayment_form=_prepayment_form(home, prepayment_form)), status
 
 
 @bp.route("/homes/<int:home_id>/fees")
@@ -327,6 +334,29 @@ def set_fees(home_id, level):
             flash(_("Fees saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for(".fees", home_id=home.id) + f"#fees-{level}")
     return _render_fees(home, _fee_forms(home, level, form), 400)
+
+
+@bp.route("/homes/<int:home_id>/prepayment", methods=["POST"])
+@roles_required("provider", "admin")
+def set_prepayment(home_id):
+    """Set the months of fees the home requires paid in advance (over 12: recorded, and flagged to families)."""
+    home = _managed_home(home_id)
+    _require_publish()
+    form = PrepaymentForm()
+    if form.validate_on_submit():
+        try:
+            changes = services.set_fees(home, [], _actor(), prepayment_months=form.prepayment_months.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            home = _managed_home(home_id)
+            _apply_errors(form, exc)
+        else:
+            flash(_("Prepayment requirement saved.") if changes else _("Nothing changed."), "success")
+            if pricing.prepayment_over_limit(home.prepayment_months):
+                flash(_("More than 12 months paid in advance exceeds the 2024 national limit; families will see "
+                        "this flagged."), "warning")
+            return redirect(url_for(".fees", home_id=home.id) + "#prepayment")
+    return _render_fees(home, _fee_forms(home), 400, prepayment_form=form)
 
 
 # --- vacancies ---------------------------------------------------------------------------------------
@@ -463,11 +493,4 @@ def photo_file(filename):
     photo = db.session.scalar(sa.select(HomePhoto).where(HomePhoto.filename == filename)) if path else None
     if photo is None or not photo.published:
         abort(404)
-    try:
-        response = send_file(path, mimetype="image/jpeg", max_age=7 * 24 * 3600, conditional=True)
-    except FileNotFoundError:
-        abort(404)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return photos.send_stored(filename)

@@ -12,10 +12,11 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from marketplace import vocab
-from marketplace.services import MAX_BEDS, MAX_FEE_FEN
+from marketplace.services import MAX_BEDS, MAX_EXTRA_FEN, MAX_FEE_FEN, MAX_PREPAYMENT_MONTHS
 from search.query import CARE_LEVELS
 
 MAX_FEE_YUAN = Decimal(MAX_FEE_FEN) / 100
+MAX_EXTRA_YUAN = Decimal(MAX_EXTRA_FEN) / 100
 
 
 class CheckboxesField(SelectMultipleField):
@@ -66,8 +67,8 @@ def _two_places(form, field):
         raise ValidationError(_l("At most two decimal places (fen)."))
 
 
-def _yuan_field(label):
-    return DecimalField(label, places=2, validators=[Optional(), NumberRange(0, MAX_FEE_YUAN), _two_places],
+def _yuan_field(label, top=MAX_FEE_YUAN):
+    return DecimalField(label, places=2, validators=[Optional(), NumberRange(0, top), _two_places],
                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
 
@@ -78,10 +79,15 @@ class FeeForm(FlaskForm):
     care = _yuan_field(_l("Care, yuan a month"))
     meals = _yuan_field(_l("Meals, yuan a month"))
     deposit = _yuan_field(_l("One-off deposit, yuan"))
+    extra_single_room = _yuan_field(_l("Single-room supplement, yuan a month"), MAX_EXTRA_YUAN)
+    extra_incontinence = _yuan_field(_l("Incontinence supplies, yuan a month"), MAX_EXTRA_YUAN)
+    extra_rehab = _yuan_field(_l("Rehabilitation training, yuan a month"), MAX_EXTRA_YUAN)
+    extra_special_diet = _yuan_field(_l("Special diet, yuan a month"), MAX_EXTRA_YUAN)
+    extra_laundry = _yuan_field(_l("Personal laundry, yuan a month"), MAX_EXTRA_YUAN)
     effective_from = DateField(_l("Takes effect on"), default=date.today, validators=[DataRequired()])
     submit = SubmitField(_l("Save fees"))
 
-    KINDS = ("bed", "care", "meals", "deposit")
+    KINDS = ("bed", "care", "meals", "deposit", *vocab.EXTRA_KINDS)
 
     def validate(self, extra_validators=None):
         """Validate, and require at least one amount."""
@@ -96,6 +102,15 @@ class FeeForm(FlaskForm):
         return [{"care_level": care_level, "kind": kind, "amount_fen": yuan_to_fen(getattr(self, kind).data),
                  "effective_from": self.effective_from.data}
                 for kind in self.KINDS if getattr(self, kind).data is not None]
+
+
+class PrepaymentForm(FlaskForm):
+    """The months of fees the home requires paid in advance (empty: the home states none)."""
+
+    prepayment_months = IntegerField(_l("Months paid in advance the home requires"),
+                                     validators=[Optional(), NumberRange(0, MAX_PREPAYMENT_MONTHS)],
+                                     render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    submit = SubmitField(_l("Save prepayment requirement"))
 
 
 def yuan_to_fen(amount):

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
-from marketplace import vocab
+from marketplace import pricing, vocab
 from search.query import CARE_LEVELS, FEATURES, free_field, price_band_of, price_field  # noqa: F401
 
 PRICE_BAND_LABELS = {
@@ -154,6 +154,8 @@ def _fee_row(home, level, fees):
         "monthly_fen": home.monthly_price_for(level),
         "deposit_fen": deposit,
         "deposit_over_limit": bool(deposit and monthly["bed"] and deposit > 12 * monthly["bed"]),
+        "extras": [{"kind": k, "label": vocab.label(vocab.FEE_KIND_LABELS, k), "amount_fen": fen}
+                   for k, fen in pricing.extras(fees).items()],
         "effective_from": max(i.effective_from for i in items).isoformat() if items else None,
         "sources": sorted({i.source for i in items}),
         "recorded_at": max(i.recorded_at for i in items).isoformat() if items else None,
@@ -164,6 +166,12 @@ def fee_table(home, on=None):
     """Return the current fee table, one row per accepted care level, in care-level order."""
     current = home.current_fees(on)
     return [_fee_row(home, level, current[level]) for level in CARE_LEVELS if level in current]
+
+
+def prepayment(home):
+    """Return the home's prepayment requirement: months (None: not stated), and whether it is over the limit."""
+    return {"months": home.prepayment_months, "limit_months": pricing.PREPAYMENT_MONTHS_LIMIT,
+            "over_limit": pricing.prepayment_over_limit(home.prepayment_months)}
 
 
 def upcoming_changes(home, on=None):
@@ -208,7 +216,7 @@ def home_detail(home, care_level=None, from_city=None):
         "beds_total": home.beds_total, "beds_free": home.beds_free,
         "vacancy_confirmed_at": confirmed.isoformat() if confirmed else None,
         "vacancy_stale": is_stale(confirmed),
-        "fees": fee_table(home), "upcoming_fee_changes": upcoming_changes(home),
+        "fees": fee_table(home), "upcoming_fee_changes": upcoming_changes(home), "prepayment": prepayment(home),
         "monthly_price_fen": home.monthly_price_for(care_level) if care_level else
         min(home.monthly_prices().values(), default=None),
         "care_level": care_level,

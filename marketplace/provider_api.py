@@ -181,7 +181,7 @@ def _once(headers, schema, apply):
 
 def _fees_payload(home, changes):
     return {"home_id": home.id, "changes": changes, "fees": presenters.fee_table(home),
-            "upcoming_fee_changes": presenters.upcoming_changes(home)}
+            "upcoming_fee_changes": presenters.upcoming_changes(home), "prepayment": presenters.prepayment(home)}
 
 
 def _vacancies_payload(home, changes):
@@ -203,12 +203,16 @@ class HomeFees(MethodView):
 
         Amounts are integer fen. An item with a later effective_from is announced to families as an upcoming
         price change. A deposit may not exceed 12 months of the bed fee in effect (deposit_over_limit).
-        Returns the fee table in effect today and the upcoming changes.
+        Optional monthly extras (kinds extra_*) are shown to families beside the fee table and offered in the
+        cost estimator; they never count in the all-in monthly price. prepayment_months sets the months the
+        home requires paid in advance (over 12 is recorded, and flagged: prepayment.over_limit).
+        Returns the fee table in effect today, the upcoming changes and the prepayment requirement.
         """
         home = _home_for_write(home_id)
+        prepayment = body.get("prepayment_months", services.UNCHANGED)
 
         def apply():
-            changes = services.set_fees(home, body["items"], _actor())
+            changes = services.set_fees(home, body["items"], _actor(), prepayment_months=prepayment)
             return _fees_payload(home, changes)
 
         return _once(headers, FeesOut, apply)

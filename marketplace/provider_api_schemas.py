@@ -6,9 +6,9 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
-from marketplace.api_schemas import FeeRowSchema, UpcomingFeeSchema, VacancySchema
-from marketplace.services import MAX_BEDS, MAX_FEE_FEN
-from marketplace.vocab import CARE_LEVELS, FEE_KINDS
+from marketplace.api_schemas import FeeRowSchema, HomePrepaymentSchema, UpcomingFeeSchema, VacancySchema
+from marketplace.services import MAX_BEDS, MAX_EXTRA_FEN, MAX_FEE_FEN, MAX_PREPAYMENT_MONTHS
+from marketplace.vocab import CARE_LEVELS, EXTRA_KINDS, FEE_KINDS
 
 F = ma.fields
 MAX_FEE_ITEMS = 200
@@ -48,9 +48,12 @@ class IdempotencyHeaders(ma.Schema):
 class FeeItemIn(_Strict):
     care_level = F.String(required=True, validate=validate.OneOf(CARE_LEVELS))
     kind = F.String(required=True, validate=validate.OneOf(FEE_KINDS), metadata={
-        "description": "bed, care, meals (monthly) or deposit (one-off; at most 12 x the monthly bed fee)"})
+        "description": "bed, care, meals (monthly), deposit (one-off; at most 12 x the monthly bed fee), or an "
+                       "optional monthly extra a family may choose: " + ", ".join(EXTRA_KINDS) + " (extras are "
+                       "not part of the all-in monthly price)"})
     amount_fen = WholeNumber(required=True, validate=validate.Range(0, MAX_FEE_FEN), metadata={
-        "description": "integer fen (1 yuan = 100 fen); monthly for bed, care, meals"})
+        "description": f"integer fen (1 yuan = 100 fen); monthly for bed, care, meals and extras; an extra at "
+                       f"most {MAX_EXTRA_FEN}"})
     effective_from = F.Date(load_default=today, metadata={
         "description": "ISO date from which the amount applies; today by default, never in the past"})
 
@@ -59,11 +62,26 @@ class FeeItemIn(_Strict):
         if value < today():
             raise ma.ValidationError(_l("A price change cannot take effect in the past."))
 
+    @ma.validates_schema
+    def _extra_within_bounds(self, data, **_kwargs):
+        if data.get("kind") in EXTRA_KINDS and data.get("amount_fen", 0) > MAX_EXTRA_FEN:
+            raise ma.ValidationError({"amount_fen": [_l("An optional extra is at most %(max)s fen a month.",
+                                                        max=MAX_EXTRA_FEN)]})
+
 
 class FeesIn(_Strict):
-    items = F.List(F.Nested(FeeItemIn), required=True, validate=validate.Length(1, MAX_FEE_ITEMS), metadata={
+    items = F.List(F.Nested(FeeItemIn), load_default=list, validate=validate.Length(0, MAX_FEE_ITEMS), metadata={
         "description": "Fee items. The natural key is (care_level, kind, effective_from): sending the same item "
-                       "again changes nothing, sending another amount for the same key replaces it."})
+                       "again changes nothing, sending another amount for the same key replaces it. Required "
+                       "(at least one) unless prepayment_months is sent."})
+    prepayment_months = WholeNumber(allow_none=True, validate=validate.Range(0, MAX_PREPAYMENT_MONTHS), metadata={
+        "description": "months of fees the home requires paid in advance (预收费); null: not stated; left as it "
+                       "is when absent. More than 12 (the 2024 national limit) is recorded and flagged."})
+
+    @ma.validates_schema
+    def _something_to_set(self, data, **_kwargs):
+        if not data.get("items") and "prepayment_months" not in data:
+            raise ma.ValidationError({"items": [_l("Send at least one fee item, or prepayment_months.")]})
 
     @ma.validates_schema
     def _one_item_per_key(self, data, **_kwargs):
@@ -92,6 +110,7 @@ class FeesOut(ma.Schema):
                                               "empty when it changed nothing"})
     fees = F.List(F.Nested(FeeRowSchema), metadata={"description": "the fee table in effect today"})
     upcoming_fee_changes = F.List(F.Nested(UpcomingFeeSchema))
+    prepayment = F.Nested(HomePrepaymentSchema)
 
 
 class VacanciesOut(ma.Schema):

@@ -21,6 +21,9 @@ LISTING_FIELDS = ("description", "description_en", "name_en", "address_en", "pho
                   "services", "included")
 MAX_FEE_FEN = 10_000_000  # ¥100,000 a month: anything above is a typing error, not a price
 DEPOSIT_MONTHS_LIMIT = 12  # 2024 national rule on prepaid fees: deposit <= 12 x the monthly bed fee
+MAX_EXTRA_FEN = 2_000_000  # ¥20,000 a month for one optional extra: anything above is a typing error
+MAX_PREPAYMENT_MONTHS = 120  # ten years: anything above is a typing error, not a requirement
+UNCHANGED = object()  # set_fees: leave the prepayment requirement as it is
 MAX_BEDS = 5000
 
 
@@ -69,8 +72,10 @@ def _validate_fee(item):
         errors["care_level"] = [_("Unknown care level.")]
     if item["kind"] not in FEE_KINDS:
         errors["kind"] = [_("Unknown fee kind.")]
-    if not isinstance(item["amount_fen"], int) or not 0 <= item["amount_fen"] <= MAX_FEE_FEN:
-        errors["amount_fen"] = [_("An amount in fen between 0 and %(max)s.", max=MAX_FEE_FEN)]
+    top = MAX_EXTRA_FEN if item["kind"] in pricing.EXTRA_KINDS else MAX_FEE_FEN
+    amount = item["amount_fen"]
+    if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= top:
+        errors["amount_fen"] = [_("An amount in fen between 0 and %(max)s.", max=top)]
     if item["effective_from"] < date.today():
         errors["effective_from"] = [_("A price change cannot take effect in the past.")]
     if errors:
@@ -89,14 +94,33 @@ def _check_deposit_limit(fee_items, on_dates):
                                    level=level)]}, code="deposit_over_limit")
 
 
-def set_fees(home, items, actor):
+def _validate_prepayment(months):
+    """Refuse a prepayment requirement that is not a whole number of months from 0 to MAX_PREPAYMENT_MONTHS."""
+    if months is None or (isinstance(months, int) and not isinstance(months, bool)
+                          and 0 <= months <= MAX_PREPAYMENT_MONTHS):
+        return
+    raise ServiceError(_("The prepayment requirement is invalid."), {"prepayment_months": [
+        _("A whole number of months from 0 to %(max)s.", max=MAX_PREPAYMENT_MONTHS)]}, code="invalid_fee")
+
+
+def _set_prepayment(home, months, changes):
+    if months is not UNCHANGED and months != home.prepayment_months:
+        changes["prepayment_months"] = [home.prepayment_months, months]
+        home.prepayment_months = months
+
+
+def set_fees(home, items, actor, prepayment_months=UNCHANGED):
     """Add or replace fee items (natural key: care level, kind, effective date); idempotent; commit.
 
-    ITEMS: [{care_level, kind, amount_fen, effective_from (date)}]. A price change with a later effective date
-    is announced to families until it applies; history is kept.
+    ITEMS: [{care_level, kind, amount_fen, effective_from (date)}]; kinds include the optional extras (extra_*).
+    A price change with a later effective date is announced to families until it applies; history is kept.
+    PREPAYMENT_MONTHS (None: not stated) sets the months the home requires paid in advance; over 12 is
+    recorded, and flagged to families (pricing.prepayment_over_limit).
     """
     for item in items:
         _validate_fee(item)
+    if prepayment_months is not UNCHANGED:
+        _validate_prepayment(prepayment_months)
     existing = {(f.care_level, f.kind, f.effective_from): f for f in home.fee_items}
     # check the schedule as it would be before touching any row: a refused write changes nothing
     prospective = {key: SimpleNamespace(care_level=key[0], kind=key[1], effective_from=key[2],
@@ -121,6 +145,7 @@ def set_fees(home, items, actor):
         else:
             continue
         row.source, row.recorded_at = _source(actor), utcnow()
+    _set_prepayment(home, prepayment_months, changes)
     _record(home, actor, changes)
     db.session.commit()
     return changes

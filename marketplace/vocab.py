@@ -39,14 +39,23 @@ OWNERSHIP_LABELS = {
     "public": _l("Public"),
     "public_private": _l("Public-built, privately run"),
 }
-FEE_KINDS = ("bed", "care", "meals", "deposit")
-from marketplace.pricing import MONTHLY_FEE_KINDS  # noqa: E402,F401  (one definition)
+from marketplace.pricing import EXTRA_KINDS, MONTHLY_FEE_KINDS  # noqa: E402,F401  (one definition)
 
+FEE_KINDS = ("bed", "care", "meals", "deposit", *EXTRA_KINDS)
+# Optional monthly extras a family may choose; never part of the all-in monthly price (marketplace/pricing.py).
+EXTRA_KIND_LABELS = {
+    "extra_single_room": _l("Single-room supplement"),  # 单人间差价
+    "extra_incontinence": _l("Incontinence supplies"),  # 失禁护理用品
+    "extra_rehab": _l("Rehabilitation training"),  # 康复训练
+    "extra_special_diet": _l("Special diet"),  # 特殊膳食
+    "extra_laundry": _l("Personal laundry"),  # 洗衣
+}
 FEE_KIND_LABELS = {
     "bed": _l("Bed"),
     "care": _l("Care"),
     "meals": _l("Meals"),
     "deposit": _l("One-off deposit"),
+    **EXTRA_KIND_LABELS,
 }
 SERVICES = ("rehabilitation", "nursing", "hospice", "respite", "day_care", "tcm", "psychological",
             "activities", "escort_to_hospital", "dental")

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-DATASET_VERSION = "1.0"  # bump the major part when a column changes meaning or disappears
+DATASET_VERSION = "1.1"  # bump the major part when a column changes meaning or disappears (1.1: extra_* kinds)
 LICENCE = "CC BY 4.0"
 CARE_LEVEL_COLUMNS = ("self_care", "partial", "full", "dementia")
 
@@ -43,7 +43,9 @@ HOME_FIELDS = (
 PRICE_FIELDS = (
     ("home_id", "integer", _l("The home's id (homes file).")),
     ("care_level", "string", _l("self_care, partial, full or dementia.")),
-    ("kind", "string", _l("bed, care, meals (monthly) or deposit (one-off).")),
+    ("kind", "string", _l("bed, care, meals (monthly; their sum is the all-in price), deposit (one-off), or an "
+                          "optional monthly extra: extra_single_room, extra_incontinence, extra_rehab, "
+                          "extra_special_diet, extra_laundry (not part of the all-in price).")),
     ("amount_fen", "integer", _l("Amount in fen (1 yuan = 100 fen).")),
     ("effective_from", "date", _l("Date from which the fee applies; later dates are announced changes.")),
     ("source", "string", _l("Where the fee came from.")),

@@ -342,6 +342,13 @@ def open_report_counts(review_ids):
     return dict(db.session.execute(stmt).all())
 
 
+def open_reports_of(review):
+    """Return REVIEW's open reports, oldest first (the moderation page shows them with the review)."""
+    return db.session.scalars(sa.select(ReviewReport).where(
+        ReviewReport.review_id == review.id, ReviewReport.status == "open")
+        .order_by(ReviewReport.created_at, ReviewReport.id)).all()
+
+
 def pending_replies_for(regulator):
     """Return pending replies on reviews of homes in REGULATOR's jurisdiction, oldest first: (reply, review, home)."""
     stmt = (sa.select(ReviewReply, Review, Home).join(Review, Review.id == ReviewReply.review_id)

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
 from wtforms import DateField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
@@ -82,6 +83,8 @@ class ReviewForm(FlaskForm):
         DataRequired(message=_l("Write your review.")),
         Length(min=TEXT_MIN, max=TEXT_MAX, message=_l("Write between %(min)d and %(max)d characters."))],
         render_kw={"rows": 8, "maxlength": TEXT_MAX})
+    photos = MultipleFileField(_l("Photos (optional)"),
+                               render_kw={"accept": "image/jpeg,image/png,image/webp", "multiple": True})
 
     def service_values(self):
         """Return the keyword arguments for services.submit_review."""

@@ -20,13 +20,18 @@ RELATIONSHIPS = ("resident", "family", "visitor")
 # -> published | folded | rejected. The allowed moves are reviews.services.TRANSITIONS.
 STATUSES = ("submitted", "screening", "pending", "published", "folded", "rejected", "appealed")
 APPEAL_STATUSES = ("open", "upheld", "overturned")
+CURRENT_REVIEW_INDEX = "uq_reviews_current_author_home"
 
 
 class Review(db.Model):
     __tablename__ = "reviews"
     __table_args__ = (sa.CheckConstraint("overall BETWEEN 1 AND 5", name="overall_1_to_5"),
                       sa.Index("ix_reviews_home_status", "home_id", "status"),
-                      sa.Index("ix_reviews_author_home", "author_id", "home_id"))
+                      sa.Index("ix_reviews_author_home", "author_id", "home_id"),
+                      # only the most recent review of one person per home counts: at most one current row,
+                      # also when two submissions race (reviews.services.submit_review retries the loser)
+                      sa.Index(CURRENT_REVIEW_INDEX, "author_id", "home_id", unique=True,
+                               sqlite_where=sa.text("NOT superseded"), postgresql_where=sa.text("NOT superseded")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     home_id: Mapped[int] = mapped_column(sa.ForeignKey("homes.id", ondelete="CASCADE"))
@@ -56,6 +61,23 @@ class Review(db.Model):
     author = orm_relationship("User", foreign_keys=[author_id])
     signals = orm_relationship("ReviewSignal", order_by="ReviewSignal.risk.desc()", back_populates="review")
     appeal = orm_relationship("Appeal", uselist=False, back_populates="review")
+    photos = orm_relationship("ReviewPhoto", order_by="ReviewPhoto.id", back_populates="review")
+
+
+class ReviewPhoto(db.Model):
+    """A photo with a review: a clean JPEG under PHOTO_DIR (marketplace.photos rules), public once published."""
+
+    __tablename__ = "review_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    width: Mapped[int] = mapped_column(default=0)
+    height: Mapped[int] = mapped_column(default=0)
+    size_bytes: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+    review = orm_relationship("Review", back_populates="photos")
 
 
 class ReviewSignal(db.Model):

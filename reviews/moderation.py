@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from accounts.permissions import decides_appeal, jurisdiction_label, moderates_review, roles_required
 from core.errors import NotFound, ServiceError
-from reviews import queries, services
+from reviews import engagement, queries, services
 from reviews.forms import DECISION_LABELS, REASON_LABELS, DecisionForm
 from reviews.services import DECISIONS, PUBLISH_REASONS, REASON_CODES
 
@@ -21,11 +21,14 @@ MODERATORS = ("regulator", "admin")
 @bp.route("/")
 @roles_required(*MODERATORS)
 def queue():
-    """List the reviews waiting in the regulator's jurisdiction, riskiest first (?status=pending|appealed)."""
+    """List the reviews waiting in the jurisdiction: ?status=pending|appealed|reported, ?order=risk|reports."""
     status = request.args.get("status") or None
-    if status and status not in queries.QUEUE_STATUSES:
+    if status and status not in queries.QUEUE_FILTERS:
         abort(400, _("Unknown status."))
-    return _render_queue(status, DecisionForm(formdata=None))
+    order = request.args.get("order") or "risk"
+    if order not in queries.QUEUE_ORDERS:
+        abort(400, _("Unknown order."))
+    return _render_queue(status, order, DecisionForm(formdata=None))
 
 
 @bp.route("/bulk", methods=["POST"])
@@ -34,21 +37,22 @@ def bulk():
     """Apply one decision with one reason to the checked reviews."""
     form = DecisionForm()
     status = request.form.get("status") or None
-    if status not in (None, *queries.QUEUE_STATUSES):
+    if status not in (None, *queries.QUEUE_FILTERS):
         status = None
+    order = request.form.get("order") if request.form.get("order") in queries.QUEUE_ORDERS else "risk"
     if not form.validate_on_submit():
-        return _render_queue(status, form), 400
+        return _render_queue(status, order, form), 400
     try:
         decided, skipped = services.moderate_reviews(current_user, request.form.getlist("review_id"),
                                                      form.action.data, form.reason(), form.statement.data)
     except ServiceError as exc:
         _copy_errors(form, exc.fields)
-        return _render_queue(status, form, message=exc.message), exc.status
+        return _render_queue(status, order, form, message=exc.message), exc.status
     flash(_("Reviews decided: %(n)s.", n=len(decided)), "success")
     if skipped:
         flash(_("Reviews skipped because they were no longer open to this decision: %(n)s.", n=len(skipped)),
               "warning")
-    return redirect(url_for("moderation.queue", status=status))
+    return redirect(url_for("moderation.queue", status=status, order=None if order == "risk" else order))
 
 
 @bp.route("/log")
@@ -118,15 +122,18 @@ def _reasons():
             "other": [(c, REASON_LABELS[c]) for c in REASON_CODES if c not in PUBLISH_REASONS]}
 
 
-def _render_queue(status, form, message=None):
-    return render_template("reviews/queue.html", reviews=queries.moderation_queue(current_user, status),
-                           counts=queries.queue_counts(current_user), status=status, form=form, message=message,
-                           jurisdiction=_jurisdiction(), decisions=DECISIONS, reasons=_reasons())
+def _render_queue(status, order, form, message=None):
+    reviews = queries.moderation_queue(current_user, status, order)
+    return render_template("reviews/queue.html", reviews=reviews, counts=queries.queue_counts(current_user),
+                           reports=engagement.open_report_counts([r.id for r in reviews]), status=status,
+                           order=order, form=form, message=message, jurisdiction=_jurisdiction(),
+                           decisions=DECISIONS, reasons=_reasons())
 
 
 def _render_review(item, form, message=None):
     waiting = [r.id for r in queries.moderation_queue(current_user) if r.id != item.id]
     return render_template("reviews/moderate.html", review=item, form=form, message=message,
+                           open_reports=engagement.open_reports_of(item),
                            log=queries.review_log(item.id), decisions=DECISIONS, reasons=_reasons(),
                            may_decide_appeal=item.status != "appealed" or decides_appeal(current_user, item),
                            next_id=waiting[0] if waiting else None)

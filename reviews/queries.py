@@ -7,16 +7,20 @@ from sqlalchemy.orm import selectinload
 from core.errors import NotFound
 from core.extensions import db
 from marketplace.models import Home
+from reviews.engagement_models import ReviewReport
 from reviews.models import Appeal, ModerationDecision, Review
 
 QUEUE_STATUSES = ("pending", "appealed")
+QUEUE_FILTERS = (*QUEUE_STATUSES, "reported")  # reported: open reports by families or homes, any status
+QUEUE_ORDERS = ("risk", "reports")
 PUBLIC_STATUSES = ("published", "folded")
 
 
 def get_review(review_id):
     """Return the review with REVIEW_ID (its home, signals and appeal loaded) or raise NotFound."""
     review = db.session.scalars(sa.select(Review).where(Review.id == review_id).options(
-        selectinload(Review.signals), selectinload(Review.appeal), selectinload(Review.home))).first()
+        selectinload(Review.signals), selectinload(Review.appeal), selectinload(Review.home),
+        selectinload(Review.photos))).first()
     if review is None:
         raise NotFound(_("No such review."))
     return review
@@ -27,6 +31,7 @@ def home_reviews(home_id, include_folded=False, limit=None, offset=0, statuses=N
     statuses = statuses or (PUBLIC_STATUSES if include_folded else ("published",))
     stmt = (sa.select(Review).where(Review.home_id == home_id, Review.status.in_(statuses),
                                     Review.superseded.is_(False))
+            .options(selectinload(Review.photos))
             .order_by(Review.published_at.desc().nullslast(), Review.id.desc()).offset(offset))
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -57,22 +62,46 @@ def in_jurisdiction_of(user):
     return sa.or_(Home.province_code == user.jurisdiction_code, Home.city_code == user.jurisdiction_code)
 
 
-def moderation_queue(user, status=None, limit=200):
-    """Return the reviews waiting for USER (pending and appealed in their jurisdiction), riskiest first."""
-    statuses = (status,) if status else QUEUE_STATUSES
+def _open_reports():
+    """Return a subquery of (review_id, n) for reviews with open reports from families or homes."""
+    return (sa.select(ReviewReport.review_id.label("review_id"), sa.func.count(ReviewReport.id).label("n"))
+            .where(ReviewReport.status == "open").group_by(ReviewReport.review_id).subquery("open_reports"))
+
+
+def _queue_condition(reports, status):
+    """Return what puts a review in the queue under the filter STATUS (None: everything waiting)."""
+    if status == "reported":
+        return reports.c.n > 0
+    if status:
+        return Review.status == status
+    return sa.or_(Review.status.in_(QUEUE_STATUSES), reports.c.n > 0)
+
+
+def moderation_queue(user, status=None, order="risk", limit=200):
+    """Return the reviews waiting for USER in their jurisdiction: pending, appealed and reported ones.
+
+    ORDER "risk" puts the riskiest first; "reports" the most reported first (then the riskiest).
+    """
+    reports = _open_reports()
+    ordering = [Review.risk_score.desc(), Review.created_at, Review.id]
+    if order == "reports":
+        ordering.insert(0, sa.func.coalesce(reports.c.n, 0).desc())
     stmt = (sa.select(Review).join(Home, Home.id == Review.home_id)
-            .where(Review.status.in_(statuses), in_jurisdiction_of(user))
-            .options(selectinload(Review.signals), selectinload(Review.home), selectinload(Review.appeal))
-            .order_by(Review.risk_score.desc(), Review.created_at, Review.id).limit(limit))
+            .outerjoin(reports, reports.c.review_id == Review.id)
+            .where(_queue_condition(reports, status), in_jurisdiction_of(user))
+            .options(selectinload(Review.signals), selectinload(Review.home), selectinload(Review.appeal),
+                     selectinload(Review.photos))
+            .order_by(*ordering).limit(limit))
     return db.session.scalars(stmt).all()
 
 
 def queue_counts(user):
-    """Return {status: n} of the reviews waiting in USER's jurisdiction."""
-    rows = db.session.execute(sa.select(Review.status, sa.func.count()).join(Home, Home.id == Review.home_id)
-                              .where(Review.status.in_(QUEUE_STATUSES), in_jurisdiction_of(user))
-                              .group_by(Review.status)).all()
-    return {s: 0 for s in QUEUE_STATUSES} | dict(rows)
+    """Return {filter: n} of the reviews waiting in USER's jurisdiction (pending, appealed, reported, all)."""
+    reports = _open_reports()
+    base = (sa.select(sa.func.count(Review.id)).join(Home, Home.id == Review.home_id)
+            .outerjoin(reports, reports.c.review_id == Review.id).where(in_jurisdiction_of(user)))
+    return {name or "all": db.session.scalar(base.where(_queue_condition(reports, name)))
+            for name in (*QUEUE_FILTERS, None)}
 
 
 def review_log(review_id):

@@ -25,6 +25,7 @@ from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.extensions import db
 from marketplace.models import Home
+from reviews import photos as review_photos
 from reviews.models import RELATIONSHIPS, SUB_SCORES, Appeal, ModerationDecision, Review, ReviewSignal
 from reviews.reputation import compute_scores
 
@@ -53,6 +54,7 @@ SEVERITY = {"published": 0, "folded": 1, "rejected": 2}
 REASON_CODES = ("meets_guidelines", "personal_data", "abusive_language", "advertising", "duplicate",
                 "suspected_fake", "conflict_of_interest", "not_first_hand", "off_topic", "unsubstantiated", "other")
 PUBLISH_REASONS = ("meets_guidelines",)
+SUPERSEDE_ATTEMPTS = 5
 
 
 class InvalidTransition(ServiceError):
@@ -64,27 +66,67 @@ class InvalidTransition(ServiceError):
 
 
 def submit_review(user, home, *, relationship, period_start, period_end, overall, sub_scores, text,
-                  source_ip=None, device_id=None, now=None):
-    """Take USER's review of HOME: check it, screen it, queue it for a regulator; one commit."""
+                  source_ip=None, device_id=None, photos=(), now=None):
+    """Take USER's review of HOME (PHOTOS: a few uploads as bytes): check, screen, queue it; one commit."""
     if not can_write_reviews(user):
         raise ServiceError(_("Only family accounts can write reviews."), status=403, code="forbidden")
     now = now or utcnow()
     text = (text or "").strip()
     _check_review(relationship, period_start, period_end, overall, sub_scores, text, now)
-    review = Review(home_id=home.id, author_id=user.id, relationship=relationship, period_start=period_start,
-                    period_end=period_end, overall=overall, sub_scores={k: sub_scores[k] for k in SUB_SCORES},
-                    text=text, language=detect_language(text), status="submitted", source_ip=source_ip,
-                    device_id=(device_id or None) and device_id[:64], created_at=now)
-    db.session.add(review)
-    db.session.flush()
+    cleaned = review_photos.clean_photos(photos)  # every photo checked before anything is written
+    review, changed_homes = _insert_current(user, home, now, dict(
+        relationship=relationship, period_start=period_start, period_end=period_end, overall=overall,
+        sub_scores={k: sub_scores[k] for k in SUB_SCORES}, text=text, language=detect_language(text),
+        source_ip=source_ip, device_id=(device_id or None) and device_id[:64]))
     _log(review, "submit", None, "submitted", user, now=now)
     _move(review, "screen", None, now=now)
     _store_signals(review, _screen(review), now)
-    changed_homes = _supersede_older(review, user, now)
     _move(review, "queue", None, now=now)
     _refresh_scores(changed_homes)
-    db.session.commit()
+    filenames = review_photos.store_photos(review, cleaned)
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        review_photos.remove_files(filenames)
+        raise
     return review
+
+
+def _insert_current(user, home, now, values):
+    """Insert USER's new review of HOME as their one current review of it; return (review, homes to rescore).
+
+    The partial unique index uq_reviews_current_author_home allows one current review per author and home.
+    The author's current rows are locked (FOR UPDATE on PostgreSQL) and superseded before the insert; a
+    concurrent submission that committed its own review in between makes our insert fail on the index,
+    and the next attempt supersedes that one: the most recent submission wins, both are kept.
+    """
+    for _attempt in range(SUPERSEDE_ATTEMPTS):
+        try:
+            with db.session.begin_nested():
+                older = _supersede_current(user, home, now)
+                review = Review(home_id=home.id, author_id=user.id, status="submitted", created_at=now, **values)
+                db.session.add(review)
+                db.session.flush()
+        except sa.exc.IntegrityError:
+            continue
+        for old in older:
+            _log(old, "supersede", old.status, old.status, None, now=now,
+                 statement=f"superseded by review {review.id}")
+        return review, ({home.id} if any(old.status == "published" for old in older) else set())
+    raise ServiceError(_("Another review of this home by you is being saved. Please try again."), status=409,
+                       code="concurrent_review")
+
+
+def _supersede_current(user, home, now):
+    """Mark USER's current reviews of HOME superseded (locking them); return them."""
+    older = db.session.scalars(sa.select(Review).where(
+        Review.author_id == user.id, Review.home_id == home.id, Review.superseded.is_(False))
+        .with_for_update()).all()
+    for old in older:
+        old.superseded = True
+    db.session.flush()
+    return older
 
 
 def detect_language(text):
@@ -151,18 +193,6 @@ def _store_signals(review, signals, now):
         db.session.add(ReviewSignal(review_id=review.id, code=signal.code, risk=int(signal.risk),
                                     evidence=dict(signal.evidence), created_at=now))
     review.risk_score = min(RISK_MAX, sum(max(0, int(s.risk)) for s in signals))
-
-
-def _supersede_older(review, user, now):
-    """Mark USER's earlier reviews of the same home superseded; return the homes whose score may change."""
-    older = db.session.scalars(sa.select(Review).where(
-        Review.author_id == user.id, Review.home_id == review.home_id, Review.id != review.id,
-        Review.superseded.is_(False))).all()
-    for old in older:
-        old.superseded = True
-        _log(old, "supersede", old.status, old.status, None, now=now,
-             statement=f"superseded by review {review.id}")
-    return {review.home_id} if any(old.status == "published" for old in older) else set()
 
 
 # --- moderating ----------------------------------------------------------------------------------------

@@ -22,11 +22,19 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from accounts.permissions import can_write_reviews, roles_required, sees_review_file, wrote_review
+from accounts.permissions import (
+    can_write_reviews,
+    roles_required,
+    sees_review_file,
+    sees_review_photos,
+    wrote_review,
+)
 from core.errors import NotFound, ServiceError
 from core.extensions import limiter
+from marketplace import photos as photo_store
 from marketplace import presenters
 from marketplace.queries import get_home
+from reviews import photos as review_photos
 from reviews import queries, reputation, services
 from reviews.forms import (
     ACTION_LABELS,
@@ -48,6 +56,14 @@ DEFAULT_LIMITS = {"REVIEW_SUBMIT_LIMIT_USER": "5/hour", "REVIEW_SUBMIT_LIMIT_IP"
 DEVICE_COOKIE = "yrd_device"
 DEVICE_COOKIE_AGE = 2 * 365 * 86400
 HOME_PAGE_REVIEWS = 20
+UPLOAD_OVERHEAD = 64 * 1024  # the form's other fields and the multipart boundaries around the photos
+
+
+@bp.url_value_preprocessor
+def _limit_upload_size(endpoint, _values):
+    # runs before CSRFProtect parses the body (as in marketplace.portal): an oversized upload stops with 413
+    if endpoint == "reviews.write" and request.method == "POST":
+        request.max_content_length = review_photos.MAX_REVIEW_PHOTOS * photo_store.MAX_BYTES + UPLOAD_OVERHEAD
 
 
 def _limit(name):
@@ -111,8 +127,12 @@ def write(home_id):
     form = ReviewForm()
     if not form.validate_on_submit():
         return _render_form(home, form), 400
+    uploads = [f for f in request.files.getlist(form.photos.name) if f and f.filename]
     try:
+        if len(uploads) > review_photos.MAX_REVIEW_PHOTOS:  # refuse before reading them
+            review_photos.clean_photos(uploads)
         review = services.submit_review(current_user, home, **form.service_values(),
+                                        photos=[f.read(photo_store.MAX_BYTES + 1) for f in uploads],
                                         source_ip=get_remote_address(), device_id=device_id())
     except ServiceError as exc:
         _copy_errors(form, exc.fields)
@@ -166,6 +186,18 @@ def home_list(home_id):
     folded = request.args.get("folded") == "1"
     return render_template("reviews/home_list.html", home=_home_summary(home), folded=folded,
                            panel=home_reviews_panel(home.id, limit=None, include_folded=folded))
+
+
+@bp.route("/reviews/photos/<filename>")
+def photo_file(filename):
+    """Serve a review's photo: to anyone once the review is published, before that to its author and moderators."""
+    photo = review_photos.photo_by_filename(filename)
+    if photo is None or not sees_review_photos(current_user, photo.review):
+        raise NotFound(_("No such photo."))
+    response = review_photos.send_photo(filename)
+    if photo.review.status != "published":  # seen before publication: no shared cache may keep it
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/methods/reviews")
@@ -230,4 +262,5 @@ def _review_labels():
             "sub_score_label": lambda n: SUB_SCORE_LABELS.get(n, n),
             "signal_label": lambda c: SIGNAL_LABELS.get(c, c),
             "evidence_text": _evidence_text,
-            "home_reviews_panel": home_reviews_panel}
+            "home_reviews_panel": home_reviews_panel,
+            "max_review_photos": review_photos.MAX_REVIEW_PHOTOS}

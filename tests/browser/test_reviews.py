@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from tests.browser.conftest import serve, sign_in
+from tests.reviews.test_photos import png_bytes
 
 PASSWORD = "correct horse battery"
 TEXT = "母亲在这里住了八个月，护理员很耐心，每天都有康复训练，饭菜清淡合口。"
@@ -32,7 +33,8 @@ def review_server(tmp_path_factory):
                 "regulator": make_user("regulator", email="reg@example.test", password=PASSWORD,
                                        jurisdiction="320000").email}
 
-    with serve(tmp_path_factory, "live-reviews", seed, SEARCH_SYNC="worker") as (base, ids, app):
+    with serve(tmp_path_factory, "live-reviews", seed, SEARCH_SYNC="worker",
+               PHOTO_DIR=str(tmp_path_factory.mktemp("review-photos"))) as (base, ids, app):
         yield base, ids, app
 
 
@@ -47,11 +49,14 @@ def _write_review(tab, base, home_id):
     tab.fill("#period_start", (local_today() - timedelta(days=240)).isoformat())
     tab.fill("#period_end", (local_today() - timedelta(days=5)).isoformat())
     tab.fill("#text", TEXT)
+    tab.set_input_files("#photos", files=[{"name": "garden.png", "mimeType": "image/png", "buffer": png_bytes()}])
     tab.click("#submit-review")  # no scores yet: the form comes back with the errors
     assert tab.locator("#error-summary").is_visible()
     assert tab.locator("#overall-error").is_visible() and tab.locator("#care-error").is_visible()
     for name in ("overall", *SUB_SCORES):
         tab.check(f"#{name}-4")  # 5 of 5
+    # a file input is never refilled after an error: choose the photo again
+    tab.set_input_files("#photos", files=[{"name": "garden.png", "mimeType": "image/png", "buffer": png_bytes()}])
     tab.click("#submit-review")
     tab.wait_for_url(re.compile(r"/reviews/\d+$"))
     return int(tab.url.rsplit("/", 1)[1])
@@ -62,8 +67,10 @@ def test_a_review_is_written_published_replied_to_and_shown(tab, browser, review
     sign_in(tab, base, ids["family"], PASSWORD)
     review_id = _write_review(tab, base, ids["home"])
     assert tab.locator("#review-status").is_visible()
+    assert _photo_loaded(tab, review_id)  # the author sees the photo on the review's own page
     tab.goto(f"{base}/homes/{ids['home']}")
     assert TEXT not in tab.content()  # waiting for the regulator
+    assert tab.locator(f"#review-photos-{review_id}").count() == 0
 
     # the regulator publishes it from the queue with the keyboard: j to the first review, p to publish
     sign_in(tab, base, ids["regulator"], PASSWORD)
@@ -80,10 +87,19 @@ def test_a_review_is_written_published_replied_to_and_shown(tab, browser, review
     tab.goto(f"{base}/homes/{ids['home']}")
     review = tab.locator(f"#review-{review_id}")
     assert TEXT in review.inner_text()
+    assert _photo_loaded(tab, review_id)  # published: the photo shows with the review
     if replied:
         assert REPLY in tab.locator(f"#reply-{review_id}").inner_text()
     tab.goto(f"{base}/reviews/{review_id}")
     assert tab.locator("#decision").is_visible()
+
+
+def _photo_loaded(tab, review_id):
+    """Say whether the review's first photo is on the page and the browser decoded it (lazy: scroll to it)."""
+    image = tab.locator(f"#review-photos-{review_id} img").first
+    image.scroll_into_view_if_needed()
+    tab.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    return True
 
 
 def _reply_and_approve(tab, browser, base, ids, review_id, app):

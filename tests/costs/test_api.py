@@ -102,3 +102,20 @@ def test_settlement_and_ltci_follow_the_parents_insurance_not_the_familys_home(c
     assert body["decision"]["ltci_follows"] is True
     assert body["decision"]["settlement"]["scope"] == "in_province" and body["decision"]["settlement"]["inpatient"]
     assert body["decision"]["accepts_residents"] == "yes"  # a private home, whoever comes
+
+
+def test_estimate_api_adds_chosen_extras_and_uses_the_homes_prepayment_requirement(client):
+    home = make_home("310104", fees=DEMENTIA, prepayment_months=15)
+    start = date.today() - timedelta(days=10)
+    for kind, yuan in (("extra_special_diet", 300), ("extra_rehab", 700)):
+        db.session.add(FeeItem(home_id=home.id, care_level="dementia", kind=kind, amount_fen=yuan * 100,
+                               effective_from=start, source="price list"))
+    db.session.commit()
+    body = client.get(f"/api/v1/homes/{home.id}/estimate?care_level=dementia&family_city=310000"
+                      "&extras=extra_special_diet").get_json()
+    # 7900 + 300 special diet = 8200 yuan; the home requires 15 months: 15 x 8200 = 123000 yuan, flagged
+    assert body["extras_available"] == ["extra_rehab", "extra_special_diet"] and body["monthly_fen"] == 820000
+    assert body["prepayment"] == {**body["prepayment"], "months": 15, "basis": "home", "amount_fen": 15 * 820000,
+                                  "over_limit": True, "required_months": 15, "required_over_limit": True}
+    bad = client.get(f"/api/v1/homes/{home.id}/estimate?care_level=dementia&family_city=310000&extras=extra_spa")
+    assert bad.status_code == 400 and "extras" in bad.get_json()["error"]["fields"]

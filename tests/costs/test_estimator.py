@@ -125,7 +125,7 @@ def test_chosen_extras_are_added_and_others_ignored(app):
                                effective_from=start, source="price list 2026"))
     db.session.commit()
     e = _estimate(home, extras=("extra_single_room", "extra_nonexistent"))
-    assert e["extras_available"] == ["extra_laundry", "extra_single_room"]
+    assert e["extras_available"] == ["extra_single_room", "extra_laundry"]  # vocabulary order
     assert e["extras_chosen"] == ["extra_single_room"]
     assert e["monthly_fen"] == 870000
     assert e["lines"][-1] == {"kind": "extra_single_room", "amount_fen": 80000,
@@ -165,3 +165,52 @@ def test_a_scheduled_price_change_shows_the_future_bill(app):
 def test_a_level_the_home_does_not_offer_is_said_so(app):
     home = make_home("310104", fees=DEMENTIA)
     assert _estimate(home, "self_care") == {"home_id": home.id, "care_level": "self_care", "accepts_care_level": False}
+
+
+def _publish_extras(home, level="dementia", **yuan):
+    start = date.today() - timedelta(days=30)
+    for kind, amount in yuan.items():
+        db.session.add(FeeItem(home_id=home.id, care_level=level, kind=f"extra_{kind}", amount_fen=amount * 100,
+                               effective_from=start, source="price list 2026"))
+    db.session.commit()
+
+
+def test_worked_example_with_two_chosen_extras_of_three_published(app):
+    # bed 3000 + care 4000 + meals 900 = 7900 yuan; extras published: incontinence 450, rehab 600, laundry 120;
+    # chosen: incontinence and laundry -> 7900 + 450 + 120 = 8470 yuan a month. The all-in price stays 7900.
+    home = make_home("310104", fees=DEMENTIA)
+    _publish_extras(home, incontinence=450, rehab=600, laundry=120)
+    e = _estimate(home, extras=("extra_laundry", "extra_incontinence"))
+    assert e["extras_available"] == ["extra_incontinence", "extra_rehab", "extra_laundry"]
+    assert e["monthly_fen"] == 847000 and e["family_share_fen"] == 847000
+    assert [line["kind"] for line in e["lines"]] == ["bed", "care", "meals", "extra_laundry", "extra_incontinence"]
+    assert home.monthly_price_for("dementia") == 790000
+    # 3 months paid in advance of that bill: 3 x 8470 = 25410 yuan
+    assert _estimate(home, extras=("extra_laundry", "extra_incontinence"), prepay_months=3)["prepayment"][
+        "amount_fen"] == 3 * 847000
+
+
+def test_extras_of_another_care_level_are_not_offered(app):
+    home = make_home("310104", fees={**DEMENTIA, "full": (2800, 3500, 900)})
+    _publish_extras(home, level="full", single_room=900)
+    e = _estimate(home, extras=("extra_single_room",))
+    assert e["extras_available"] == [] and e["extras_chosen"] == [] and e["monthly_fen"] == 790000
+
+
+@pytest.mark.parametrize(("required", "months", "over", "required_over"), [
+    (6, 6, False, False), (12, 12, False, False), (13, 13, True, True), (None, None, False, False)])
+def test_the_homes_prepayment_requirement_is_used_and_flagged_over_12_months(app, required, months, over,
+                                                                             required_over):
+    home = make_home("310104", fees=DEMENTIA, prepayment_months=required)
+    prepayment = _estimate(home)["prepayment"]
+    assert (prepayment["months"], prepayment["over_limit"], prepayment["required_over_limit"]) == \
+        (months, over, required_over)
+    assert prepayment["basis"] == ("home" if required is not None else None)
+    assert prepayment["amount_fen"] == (months * 790000 if months is not None else None)
+
+
+def test_the_familys_prepayment_figure_wins_but_the_homes_requirement_stays_flagged(app):
+    home = make_home("310104", fees=DEMENTIA, prepayment_months=24)
+    prepayment = _estimate(home, prepay_months=3)["prepayment"]
+    assert (prepayment["months"], prepayment["basis"], prepayment["over_limit"]) == (3, "family", False)
+    assert (prepayment["required_months"], prepayment["required_over_limit"]) == (24, True)

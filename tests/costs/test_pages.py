@@ -1,8 +1,11 @@
 """The family's location, the estimate on home and compare pages, search results, compare regions, rules."""
 
 import re
+from datetime import date, timedelta
 
+from core.extensions import db
 from costs.location import SESSION_KEY
+from marketplace.models import FeeItem
 from tests.factories import make_home
 
 DEMENTIA = {"dementia": (3000, 4000, 900)}
@@ -119,3 +122,39 @@ def test_rules_page_lists_every_file_with_version(client):
     html = client.get("/cost-rules").get_data(as_text=True)
     for name in ("ltci", "limits", "crossprov", "demozone", "rail"):
         assert f'id="rules-file-{name}"' in html
+
+
+def _with_extras(home, level="dementia", **yuan):
+    start = date.today() - timedelta(days=30)
+    for kind, amount in yuan.items():
+        db.session.add(FeeItem(home_id=home.id, care_level=level, kind=f"extra_{kind}", amount_fen=amount * 100,
+                               effective_from=start, source="price list"))
+    db.session.commit()
+
+
+def test_the_estimator_offers_exactly_the_homes_published_extras_and_adds_the_chosen_ones(client):
+    home = make_home("310104", fees=DEMENTIA)
+    _with_extras(home, single_room=800, laundry=150)
+    _with_extras(home, level="full", rehab=500)  # another level's extra is not offered for dementia care
+    html = client.get(f"/homes/{home.id}?care_level=dementia&extras=extra_laundry&lang=en").get_data(as_text=True)
+    offered = re.findall(r'name="extras" value="([a-z_]+)"', html)
+    assert offered == ["extra_single_room", "extra_laundry"]
+    assert re.search(r'value="extra_laundry"\s+checked', html)
+    assert not re.search(r'value="extra_single_room"\s+checked', html)
+    assert 'id="estimate-monthly">¥8,050<' in html  # 7900 + 150 laundry
+    assert 'data-line="extra_laundry"' in html and "Personal laundry" in html
+
+
+def test_a_home_requiring_more_than_12_months_in_advance_is_flagged(client):
+    home = make_home("310104", fees=DEMENTIA, prepayment_months=18)
+    html = client.get(f"/homes/{home.id}?care_level=dementia&lang=en").get_data(as_text=True)
+    assert 'id="home-prepayment-flag"' in html and 'id="prepayment-flag"' not in html  # one flag, the home's
+    assert "Paid in advance (18 months)" in html and "¥142,200" in html  # 18 x 7900
+    assert 'id="prepayment-requirement"' in html and 'id="prepayment-over-limit"' in html
+    within = make_home("310104", fees=DEMENTIA, prepayment_months=6)
+    html = client.get(f"/homes/{within.id}?care_level=dementia&lang=en").get_data(as_text=True)
+    assert "Paid in advance (6 months)" in html and 'prepayment-flag"' not in html and "As the home requires." in html
+    # the family's own figure over the limit is flagged as before, beside the home's flag
+    html = client.get(f"/homes/{home.id}?care_level=dementia&prepay_months=3&lang=en").get_data(as_text=True)
+    assert "Paid in advance (3 months)" in html and 'id="home-prepayment-flag"' in html
+    assert 'id="prepayment-flag"' not in html

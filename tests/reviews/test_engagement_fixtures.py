@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime
 
 import flask_babel
+import sqlalchemy as sa
 
 from core.extensions import db
 from reviews.models import Review
@@ -13,7 +14,11 @@ from tests.factories import login_as, make_home, make_provider, make_user, make_
 
 
 def make_review(home, author=None, overall=4, status="published", relationship="visitor", **fields):
-    """Create a review of HOME by AUTHOR (None: a demo-like review without an author)."""
+    """Create a review of HOME by AUTHOR (None: a demo-like review without an author); it is the author's
+    current one (their earlier reviews of HOME become superseded, as the submit service does)."""
+    if author is not None and not fields.get("superseded"):
+        db.session.execute(sa.update(Review).where(Review.author_id == author.id, Review.home_id == home.id)
+                           .values(superseded=True))
     review = Review(home_id=home.id, author_id=author.id if author else None, relationship=relationship,
                     period_start=date(2026, 1, 1), period_end=date(2026, 6, 1), overall=overall,
                     sub_scores={}, text=fields.pop("text", "护理员很耐心，饭菜可口。"), status=status,
