@@ -3,7 +3,7 @@
 import math
 import multiprocessing as mp
 import os
-from collections import defaultdict
+from collections import defaultdict, deque
 
 import sqlalchemy as sa
 
@@ -167,8 +167,15 @@ def iter_all_documents(batch_size=1000, workers=None):
             return
     _pool_engine = engine
     with mp.get_context("fork").Pool(workers, initializer=_pool_init) as pool:
-        for docs in pool.imap(_pool_documents, batches):
-            yield from docs
+        # at most 2 batches per worker in flight: imap would run ahead of a slower consumer (the index
+        # writer) and hold every finished batch in memory
+        pending = deque()
+        for ids in batches:
+            pending.append(pool.apply_async(_pool_documents, (ids,)))
+            if len(pending) >= 2 * workers:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
 
 
 def sql_versions():
