@@ -61,7 +61,9 @@ def test_landline_is_accepted_and_normalised(as_family, world):
 def test_references_are_unique_random_and_unambiguous():
     year = local_today().year
     references = {new_reference(year) for _ in range(5000)}
-    assert len(references) == 5000
+    # 30^6 codes: among 5,000 draws a collision or two can happen (about 1.7 %), which send_inquiry handles by
+    # drawing again; a non-random generator would collide far more often than this
+    assert len(references) >= 4990
     assert all(REFERENCE.match(r) for r in references)
     assert not set("01ILOU") & set(REFERENCE_ALPHABET)
 
