@@ -14,6 +14,7 @@ from flask_login import current_user
 from accounts.permissions import manages_home, roles_required
 from core.errors import ServiceError
 from core.extensions import limiter
+from core.forms import add_field_errors
 from inquiries import queries, services
 from inquiries.forms import (
     KIND_LABELS,
@@ -96,7 +97,7 @@ def inquire(home_id):
     try:
         inquiry = services.send_inquiry(current_user, home, **form.service_values())
     except ServiceError as exc:
-        _copy_errors(form, exc.fields)
+        add_field_errors(form, exc.fields)
         return _render_form(home, form, message=exc.message), exc.status
     return redirect(url_for("inquiries.sent", reference=inquiry.reference))
 
@@ -140,7 +141,7 @@ def reply(reference):
     try:
         services.reply(current_user, inquiry, form.body.data)
     except ServiceError as exc:
-        _copy_errors(form, exc.fields)
+        add_field_errors(form, exc.fields)
         return _render_thread(inquiry, form, message=exc.message), exc.status
     return redirect(url_for("inquiries.thread", reference=inquiry.reference, _anchor="latest"))
 
@@ -207,12 +208,6 @@ def _decide(reference, decision):
         return redirect(url_for("inquiries.provider_inbox"))
     return redirect(url_for("inquiries.thread", reference=inquiry.reference))
 
-
-def _copy_errors(form, fields):
-    for name, messages in (fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + list(messages)
 
 
 def _home_summary(home):

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from accounts.permissions import decides_appeal, jurisdiction_label, moderates_review, roles_required
 from core.errors import NotFound, ServiceError
+from core.forms import add_field_errors
 from reviews import engagement, queries, services
 from reviews.forms import DECISION_LABELS, REASON_LABELS, DecisionForm
 from reviews.services import DECISIONS, PUBLISH_REASONS, REASON_CODES
@@ -46,7 +47,7 @@ def bulk():
         decided, skipped = services.moderate_reviews(current_user, request.form.getlist("review_id"),
                                                      form.action.data, form.reason(), form.statement.data)
     except ServiceError as exc:
-        _copy_errors(form, exc.fields)
+        add_field_errors(form, exc.fields)
         return _render_queue(status, order, form, message=exc.message), exc.status
     flash(_("Reviews decided: %(n)s.", n=len(decided)), "success")
     if skipped:
@@ -85,7 +86,7 @@ def decide(review_id):
         else:
             services.moderate_review(current_user, item, form.action.data, form.reason(), form.statement.data)
     except ServiceError as exc:
-        _copy_errors(form, exc.fields)
+        add_field_errors(form, exc.fields)
         return _render_review(queries.get_review(review_id), form, message=exc.message), exc.status
     flash(_("Decision recorded: %(label)s.", label=DECISION_LABELS[form.action.data]), "success")
     next_id = request.form.get("next_id", type=int)
@@ -109,12 +110,6 @@ def _jurisdiction():
         return _("all regions")
     return jurisdiction_label(current_user.jurisdiction_code or "")
 
-
-def _copy_errors(form, fields):
-    for name, messages in (fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + list(messages)
 
 
 def _reasons():

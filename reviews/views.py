@@ -31,6 +31,7 @@ from accounts.permissions import (
 )
 from core.errors import NotFound, ServiceError
 from core.extensions import limiter
+from core.forms import add_field_errors
 from marketplace import photos as photo_store
 from marketplace import presenters
 from marketplace.queries import get_home
@@ -135,7 +136,7 @@ def write(home_id):
                                         photos=[f.read(photo_store.MAX_BYTES + 1) for f in uploads],
                                         source_ip=get_remote_address(), device_id=device_id())
     except ServiceError as exc:
-        _copy_errors(form, exc.fields)
+        add_field_errors(form, exc.fields)
         return _render_form(home, form, message=exc.message), exc.status
     flash(_("Thank you. Your review waits for a regulator's check before it is shown."), "success")
     return redirect(url_for("reviews.detail", review_id=review.id))
@@ -170,7 +171,7 @@ def appeal(review_id):
     try:
         services.appeal_review(current_user, review, form.grounds.data)
     except ServiceError as exc:
-        _copy_errors(form, exc.fields)
+        add_field_errors(form, exc.fields)
         return _render_detail(review, form, message=exc.message), exc.status
     flash(_("Your appeal was sent. A different regulator will decide it."), "success")
     return redirect(url_for("reviews.detail", review_id=review.id))
@@ -223,12 +224,6 @@ def _review_file(review_id):
         raise NotFound(_("No such review."))
     return review
 
-
-def _copy_errors(form, fields):
-    for name, messages in (fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors) + list(messages)
 
 
 def _home_summary(home):
