@@ -1,10 +1,12 @@
 """The declarative Model base and column types shared by every package."""
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from core import time
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -40,5 +42,5 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow():
-    """Return the current time, timezone-aware, in UTC."""
-    return datetime.now(UTC)
+    """Return the current time, timezone-aware, in UTC (the one clock: core.time)."""
+    return time.utcnow()

@@ -6,13 +6,12 @@ several workers on several machines may run it the same day without harm.
 """
 
 import logging
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from core import time
+
 log = logging.getLogger(__name__)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def daily(app, job):
@@ -21,8 +20,8 @@ def daily(app, job):
 
 
 def today():
-    """Return today's date in Asia/Shanghai."""
-    return datetime.now(SHANGHAI).date()
+    """Return today's business date (core.time)."""
+    return time.today()
 
 
 def run_daily_jobs():

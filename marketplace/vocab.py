@@ -5,7 +5,7 @@ Codes are stable API values; labels go through Flask-Babel (zh-CN first, English
 
 from flask_babel import lazy_gettext as _l
 
-from search.query import CARE_LEVELS, FEATURES, OWNERSHIPS  # noqa: F401  (re-exported: one source of codes)
+from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS  # noqa: F401  (re-exported: one source of codes)
 
 CARE_LEVEL_LABELS = {
     "self_care": _l("Self-care"),

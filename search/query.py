@@ -26,11 +26,9 @@ The semantics, which every backend implements identically (the conformance suite
 
 from dataclasses import dataclass, field
 
+from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS
 from search.analysis import FIELD_WEIGHTS
 
-CARE_LEVELS = ("self_care", "partial", "full", "dementia")
-FEATURES = ("medical_insurance", "ltci", "cross_province_settlement", "integrated_medical", "dementia_unit")
-OWNERSHIPS = ("private", "public", "public_private")
 SORTS = ("relevance", "price", "grade", "rating", "distance", "quality")
 FACETS = ("province", "city", "district", "care_level", "grade", "price_band", "features", "ownership")
 # (key, lower bound in fen inclusive, upper bound in fen exclusive or None), on the effective monthly price
