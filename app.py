@@ -110,6 +110,9 @@ def _register(app):
     app.register_blueprint(dashboard_views)
     for group in (geo_cli, search_cli, demo_cli, accounts_cli, ingest_cli, quality_cli):
         app.cli.add_command(group)
+    import ops
+
+    ops.init_app(app)
     # every model module, so that migrations and create_all see every table
     import accounts.models  # noqa: F401
     import accounts.oauth2_models  # noqa: F401
