@@ -13,7 +13,6 @@ from pythonjsonlogger.json import JsonFormatter
 from core.context import current_request_id
 
 request_log = logging.getLogger("yrd.request")
-job_log = logging.getLogger("yrd.job")
 
 # 18-digit resident ID numbers (GB 11643, last digit may be X), mainland mobile numbers, e-mail addresses,
 # bearer tokens and password/secret/token query or form values
@@ -86,10 +85,3 @@ def log_request(response):
                      extra={"method": request.method, "route": rule, "path": request.path,
                             "status": response.status_code, "duration_ms": duration_ms})
     return response
-
-
-def log_job(name, started, outcome, **fields):
-    """Write a job's one line (name, outcome, seconds, counts)."""
-    seconds = round(clock.perf_counter() - started, 3)
-    job_log.info("job %s %s in %ss", name, outcome, seconds,
-                 extra={"job": name, "outcome": outcome, "seconds": seconds, **fields})

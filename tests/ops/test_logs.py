@@ -69,3 +69,28 @@ def test_personal_data_and_secrets_are_masked_in_any_log_record(caplog):
 def test_masking_leaves_ordinary_numbers_alone():
     assert mask_personal_data("home 171 at version 31, 2026-12-07, 320508") == \
         "home 171 at version 31, 2026-12-07, 320508"
+
+
+def test_an_outbox_row_carries_the_request_id_that_made_the_change(app):
+    from core.extensions import db
+    from search.outbox import OutboxEntry
+    from tests.factories import make_home
+
+    with app.test_request_context("/", headers={"X-Request-ID": "req-write"}):
+        app.preprocess_request()
+        home = make_home()
+    row = db.session.query(OutboxEntry).filter_by(home_id=home.id).one()
+    assert row.request_id == "req-write"
+
+
+def test_each_daily_job_writes_one_line_with_its_outcome(app, caplog):
+    from core import jobs
+
+    def failing_job():
+        raise RuntimeError("boom")
+
+    app.extensions["daily_jobs"] = [failing_job]
+    with caplog.at_level(logging.INFO, logger="yrd.job"):
+        jobs.run_daily_jobs()
+    lines = [r for r in caplog.records if r.name == "yrd.job"]
+    assert len(lines) == 1 and lines[0].outcome == "failed" and lines[0].job == "failing_job"
