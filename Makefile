@@ -48,3 +48,5 @@ bench: install translations
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/hadolint docs/ops/Dockerfile
+	$(VENV)/bin/check-jsonschema --schemafile docs/ops/vendor/compose-spec.schema.json docs/ops/compose.yaml
