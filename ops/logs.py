@@ -35,27 +35,34 @@ def mask_personal_data(text):
 
 
 class ContextFilter(logging.Filter):
-    """Give every record the current request id and mask personal data in its message and exception text."""
+    """Give every record the current request id (the record is otherwise left as other handlers see it)."""
 
     def filter(self, record):
         record.request_id = current_request_id() or "-"
-        message = record.getMessage()
-        masked = mask_personal_data(message)
-        if masked != message or record.args:
-            record.msg, record.args = masked, None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = mask_personal_data(record.exc_text)
         return True
+
+
+class _Masking:
+    """Mask personal data and secrets in the whole formatted line: message, extra fields and traceback."""
+
+    def format(self, record):
+        return mask_personal_data(super().format(record))
+
+
+class TextFormatter(_Masking, logging.Formatter):
+    pass
+
+
+class JsonLineFormatter(_Masking, JsonFormatter):
+    pass
 
 
 def _formatter(fmt):
     if fmt == "json":
-        return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-                             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                             timestamp=False)
-    return logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+        return JsonLineFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                                 rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+                                 json_ensure_ascii=False)
+    return TextFormatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
 
 
 def configure_logging(app):

@@ -56,10 +56,10 @@ def test_personal_data_and_secrets_are_masked_in_any_log_record(caplog):
         log.info("call %s or %s, id %s, mail %s, %s", "13812345678", "+86 139-1234-5678", "11010519491231002X",
                  "wang.fang@example.cn", "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc")
         log.info("password=hunter2hunter2&next=/")
-    context = ContextFilter()
+    context, formatter = ContextFilter(), _formatter("json")
     for record in caplog.records:
         context.filter(record)
-    text = " ".join(r.getMessage() for r in caplog.records)
+    text = " ".join(formatter.format(r) for r in caplog.records)
     for secret in ("13812345678", "139-1234-5678", "11010519491231002X", "wang.fang@example.cn", "eyJhbGci",
                    "hunter2"):
         assert secret not in text
@@ -94,3 +94,29 @@ def test_each_daily_job_writes_one_line_with_its_outcome(app, caplog):
         jobs.run_daily_jobs()
     lines = [r for r in caplog.records if r.name == "yrd.job"]
     assert len(lines) == 1 and lines[0].outcome == "failed" and lines[0].job == "failing_job"
+
+
+def test_the_run_log_check_finds_personal_data_that_got_through(tmp_path):
+    from tests.ops.logcheck import personal_data_in_log
+
+    log = tmp_path / "run.log"
+    log.write_text('{"message": "home 171 at version 33"}\n{"message": "call 13912345678"}\n'
+                   '{"message": "mail li@example.com.cn"}\n', encoding="utf-8")
+    assert [kind for kind, _ in personal_data_in_log(log)] == ["phone", "email"]
+
+
+def test_the_production_formatter_writes_nothing_the_run_log_check_would_flag(tmp_path):
+    from tests.ops.logcheck import personal_data_in_log
+
+    path = tmp_path / "app.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(_formatter("json"))
+    handler.addFilter(ContextFilter())
+    log = logging.getLogger("yrd.test.file")
+    log.addHandler(handler)
+    try:
+        log.warning("inquiry from %s <%s> id %s", "13912345678", "li@example.com.cn", "11010519491231002X")
+    finally:
+        log.removeHandler(handler)
+        handler.close()
+    assert path.read_text(encoding="utf-8") and personal_data_in_log(path) == []
