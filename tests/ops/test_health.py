@@ -117,3 +117,44 @@ def test_readyz_fails_when_the_outbox_lags_behind(app, client):
     body = client.get("/readyz").get_json()
     assert body["failing"] == ["outbox"]
     assert body["checks"]["outbox"]["error"] == "lagging" and body["checks"]["outbox"]["oldest_age_s"] >= 300
+
+
+def test_readyz_follows_a_real_redis_process_that_is_stopped(app, client, tmp_path):
+    import shutil
+    import subprocess
+    import time
+
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    port = _closed_port()
+    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        app.config["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+        deadline = time.monotonic() + 10
+        while client.get("/readyz").status_code != 200:
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.1)
+        process.terminate()
+        process.wait(timeout=10)
+        response = client.get("/readyz")
+        assert response.status_code == 503 and response.get_json()["failing"] == ["redis"]
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_readyz_names_the_database_when_it_cannot_be_reached(tmp_path):
+    from app import create_app
+
+    port = _closed_port()
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://yrd:pw@127.0.0.1:{port}/yrd",
+                     SEARCH_INDEX_PATH=str(tmp_path / "index.sqlite3"),
+                     SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"connect_timeout": 1}})
+    response = app.test_client().get("/readyz")
+    body = response.get_json()
+    assert response.status_code == 503
+    assert "database" in body["failing"] and body["checks"]["database"]["error"] in ("unavailable", "timeout")
+    assert str(port) not in response.get_data(as_text=True) and "pw" not in response.get_data(as_text=True)
+    assert app.test_client().get("/healthz").status_code == 200
