@@ -9,19 +9,12 @@ import logging
 
 from flask import current_app
 
-from core import time
-
 log = logging.getLogger(__name__)
 
 
 def daily(app, job):
     """Register JOB (a function of no arguments, run in an app context) to run once a day."""
     app.extensions.setdefault("daily_jobs", []).append(job)
-
-
-def today():
-    """Return today's business date (core.time)."""
-    return time.today()
 
 
 def run_daily_jobs():

@@ -8,8 +8,7 @@ verification starts.
 """
 
 from collections import defaultdict
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,6 +17,7 @@ from flask_login import current_user
 
 from accounts import permissions
 from accounts.permissions import roles_required
+from core import time
 from core.errors import ServiceError
 from core.extensions import db, login_manager
 from marketplace import photos, presenters, pricing, services, vocab
@@ -38,7 +38,6 @@ from search.query import CARE_LEVELS
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 STATS_MONTHS = 12
 HISTORY_LIMIT = 200
 UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields around the photo
@@ -99,11 +98,6 @@ def _own_claims():
                               .where(HomeClaim.provider_id == current_user.provider_id)
                               .order_by(HomeClaim.created_at.desc())).all()
     return [{"claim": claim, "home": home} for claim, home in rows]
-
-
-def local_today():
-    """Return today's date in China Standard Time."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 @bp.app_template_filter("fen_as_yuan_input")
@@ -222,19 +216,19 @@ def _inquiries_by_month(home_id):
 def _ratings_by_month(home_id, since):
     from reviews.models import Review
 
-    start = datetime(since.year, since.month, 1, tzinfo=LOCAL_TZ)
+    start = time.start_of_day(since.replace(day=1))
     rows = db.session.execute(sa.select(Review.published_at, Review.overall)
                               .where(Review.home_id == home_id, Review.status == "published",
                                      Review.published_at.is_not(None), Review.published_at >= start)).all()
     scores = defaultdict(list)
     for published_at, overall in rows:
-        scores[published_at.astimezone(LOCAL_TZ).strftime("%Y-%m")].append(overall)
+        scores[published_at.astimezone(time.business_tz()).strftime("%Y-%m")].append(overall)
     return scores
 
 
 def home_stats(home_id, today=None):
     """Return one row per month of the last year: page views, inquiries, visits, reviews and their average."""
-    months = _months(today or local_today())
+    months = _months(today or time.today())
     since = date.fromisoformat(months[0] + "-01")
     views, asks, ratings = _views_by_month(home_id, since), _inquiries_by_month(home_id), \
         _ratings_by_month(home_id, since)
@@ -278,7 +272,7 @@ def _fee_forms(home, posted_level=None, posted_form=None):
             continue
         fees = current.get(level, {})
         data = {kind: fen_to_yuan(fees[kind].amount_fen) if kind in fees else None for kind in FeeForm.KINDS}
-        forms[level] = FeeForm(prefix=level, formdata=None, data={**data, "effective_from": date.today()})
+        forms[level] = FeeForm(prefix=level, formdata=None, data={**data, "effective_from": time.today()})
     return forms
 
 
@@ -289,7 +283,7 @@ def price_history(home):
         dates = sorted({f.effective_from for f in home.fee_items if f.care_level == level}, reverse=True)
         for on in dates:
             fees = pricing.current_fees(home.fee_items, on).get(level, {})
-            rows.append({"care_level": level, "effective_from": on, "upcoming": on > date.today(),
+            rows.append({"care_level": level, "effective_from": on, "upcoming": on > time.today(),
                          **{f"{k}_fen": fees[k].amount_fen if k in fees else None for k in FeeForm.KINDS},
                          "monthly_fen": pricing.monthly_price(fees)})
     return sorted(rows, key=lambda r: (r["effective_from"], CARE_LEVELS.index(r["care_level"])), reverse=True)
@@ -437,7 +431,7 @@ def history(home_id):
     items = db.session.scalars(sa.select(FeeItem).where(FeeItem.home_id == home.id)
                                .order_by(FeeItem.effective_from.desc(), FeeItem.care_level, FeeItem.kind)).all()
     return render_template("portal/history.html", home=home, changes=changes, users=users, fee_items=items,
-                           history=price_history(home), channel_labels=_channel_labels(), today=date.today())
+                           history=price_history(home), channel_labels=_channel_labels(), today=time.today())
 
 
 def _channel_labels():

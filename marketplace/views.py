@@ -12,12 +12,13 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from core import time
 from geo.coords import wgs84_to_gcj02
 from geo.gazetteer import gazetteer
 from marketplace import presenters, queries, vocab
 from marketplace.api import HomeDetailArgs
 from marketplace.photos import home_photos
-from marketplace.portal import local_today, price_history
+from marketplace.portal import price_history
 from marketplace.portal_models import record_home_view
 from marketplace.schemas import CompareArgs, HomeSearchArgs, parse_ids
 from search.query import CARE_LEVELS, FEATURES, OWNERSHIPS, SORTS
@@ -62,7 +63,7 @@ def home(home_id):
     detail = presenters.home_detail(home_row, args.get("care_level"), args.get("from_city"))
     page = render_template("marketplace/home.html", home=detail, markers=_markers([detail], link=False),
                            price_history=price_history(home_row), photos=_published_photos(home_id))
-    record_home_view(home_id, local_today())  # after rendering: its commit expires the loaded rows
+    record_home_view(home_id, time.today())  # after rendering: its commit expires the loaded rows
     return page
 
 

@@ -29,6 +29,7 @@ from accounts.permissions import (
     sees_review_photos,
     wrote_review,
 )
+from core import time
 from core.errors import NotFound, ServiceError
 from core.extensions import limiter
 from core.forms import add_field_errors
@@ -231,7 +232,7 @@ def _home_summary(home):
 
 
 def _render_form(home, form, message=None):
-    today = services.local_today()
+    today = time.today()
     return render_template("reviews/write.html", home=_home_summary(home), form=form, message=message,
                            sub_scores=SUB_SCORES, today=today, oldest_end=services.oldest_reviewable_end(today))
 

@@ -8,14 +8,14 @@ documents of homes that are gone, then deletes the batch's outbox rows: at least
 """
 
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import chain
 
 import sqlalchemy as sa
 from flask import current_app, g
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import jobs
+from core import jobs, time
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
 
@@ -123,7 +123,7 @@ def queue_price_changes_due(on=None, days_back=7):
     """
     from marketplace.models import FeeItem
 
-    on = on or date.today()
+    on = on or time.today()
     home_ids = set(db.session.scalars(sa.select(FeeItem.home_id).distinct().where(
         FeeItem.effective_from <= on, FeeItem.effective_from > on - timedelta(days=days_back))))
     record_changes(db.session, home_ids)

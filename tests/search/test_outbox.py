@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask import jsonify
 
+from core import time as clock
 from core.db import utcnow
 from core.extensions import db
 from marketplace.models import FeeItem, Home, Vacancy
@@ -262,20 +263,21 @@ def test_a_parallel_reindex_builds_the_same_documents_as_a_serial_one(tmp_path):
 
 
 def test_an_announced_price_reaches_search_on_its_date(app, runner):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     home = make_home(name="调价测试养老院", fees={"full": (3000, 3000, 1000)})
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     db.session.add(FeeItem(home_id=home.id, care_level="full", kind="care", amount_fen=400_000,
                            effective_from=tomorrow, source="test"))
     db.session.commit()
     outbox.drain(current_backend())
     query = SearchQuery(text="调价测试", care_level="full")
     assert current_backend().search(query).hits[0].doc["price_full"] == 700_000  # announced, not yet in effect
-    assert outbox.queue_price_changes_due(on=date.today()) == 0
+    assert outbox.queue_price_changes_due(on=clock.today()) == 0
     # A day passes: no row changes, so nothing is queued by a write. (Time cannot pass in a test: the change is
     # moved to today by a plain UPDATE that, like the calendar, bypasses the outbox.)
-    db.session.execute(sa.update(FeeItem).where(FeeItem.effective_from == tomorrow).values(effective_from=date.today()))
+    db.session.execute(sa.update(FeeItem).where(FeeItem.effective_from == tomorrow)
+                       .values(effective_from=clock.today()))
     db.session.commit()
     assert outbox.pending_count() == 0
     assert current_backend().search(query).hits[0].doc["price_full"] == 700_000  # stale until re-queued
