@@ -61,6 +61,9 @@ def _init_extensions(app):
     api.init_app(app)
     errors.init_app(app)
     outbox.init_app(app)
+    from marketplace.search_documents import register_search
+
+    register_search(app)  # homes are search's documents
     accounts_auth.init_app(app)
     accounts_oauth2.init_app(app)
 

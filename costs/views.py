@@ -12,6 +12,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.errors import ServiceError
+from core.vocab import CARE_LEVELS
 from costs import crossprov, queries, regions
 from costs.estimator import EXTRA_LABELS, EXTRA_PREFIX
 from costs.location import family_region, forget_family_place, remember_family_place
@@ -21,7 +22,6 @@ from geo.gazetteer import gazetteer
 from marketplace import presenters, vocab
 from marketplace import queries as home_queries
 from marketplace.views import care_level_options
-from search.query import CARE_LEVELS
 
 bp = Blueprint("costs", __name__, template_folder="templates")
 _ESTIMATE_PARAMS = ("care_level", "insurance_city", "ltci_grade", "national_level", "extras", "prepay_months")

@@ -14,11 +14,11 @@ from flask import current_app
 
 from core import time
 from core.extensions import db
+from core.vocab import CARE_LEVELS
 from geo.gazetteer import gazetteer
 from marketplace import pricing
 from marketplace.models import FeeItem, Home, Vacancy
 from reviews.models import Review
-from search.query import CARE_LEVELS
 
 # The rating the distribution counts. Home.quality_stars (quality/rules.py, None: not enough data); to show
 # the national grade instead, set RATING_COLUMN = Home.grade and RATING_KIND = "grade".

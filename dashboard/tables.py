@@ -13,9 +13,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from core import time
+from core.vocab import CARE_LEVELS
 from dashboard import queries
 from marketplace import presenters, vocab
-from search.query import CARE_LEVELS
 
 TABLES = ("capacity", "prices", "ratings", "stale", "stale_homes", "backlog")
 STALE_HOMES_ON_PAGE = 100  # the page lists the oldest ones; the CSV export lists them all

@@ -21,8 +21,8 @@ def _home_count():
 
 def _reindex():
     # bulk inserts bypass the outbox hook, so the index is rebuilt from SQL instead of drained
+    from marketplace.search_documents import iter_all_documents
     from search.backend import current_backend
-    from search.documents import iter_all_documents
 
     return current_backend().reindex(iter_all_documents())
 

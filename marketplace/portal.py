@@ -20,6 +20,7 @@ from accounts.permissions import roles_required
 from core import time
 from core.errors import ServiceError
 from core.extensions import db, login_manager
+from core.vocab import CARE_LEVELS
 from marketplace import photos, presenters, pricing, services, vocab
 from marketplace.models import FeeItem, Home, HomeClaim, ListingChange
 from marketplace.portal_forms import (
@@ -34,7 +35,6 @@ from marketplace.portal_forms import (
     vacancy_form_class,
 )
 from marketplace.portal_models import HomePhoto, HomeView  # noqa: F401  (registers the tables)
-from search.query import CARE_LEVELS
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 

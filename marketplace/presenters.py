@@ -8,10 +8,11 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from core import time
+from core.vocab import CARE_LEVELS, FEATURES
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
 from marketplace import pricing, vocab
-from search.query import CARE_LEVELS, FEATURES, free_field, price_band_of, price_field  # noqa: F401
+from search.query import free_field, price_band_of, price_field  # noqa: F401
 
 PRICE_BAND_LABELS = {
     "lt3000": _l("Under ¥3,000"),

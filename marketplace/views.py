@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from core import time
+from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS
 from geo.coords import wgs84_to_gcj02
 from geo.gazetteer import gazetteer
 from marketplace import presenters, queries, vocab
@@ -21,7 +22,7 @@ from marketplace.photos import home_photos
 from marketplace.portal import price_history
 from marketplace.portal_models import record_home_view
 from marketplace.schemas import CompareArgs, HomeSearchArgs, parse_ids
-from search.query import CARE_LEVELS, FEATURES, OWNERSHIPS, SORTS
+from search.query import SORTS
 from search.service import run_search
 
 bp = Blueprint("marketplace", __name__, template_folder="templates")

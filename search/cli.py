@@ -9,7 +9,7 @@ from core import jobs
 from core import time as clock
 from search import outbox
 from search.backend import current_backend
-from search.documents import iter_all_documents, sql_versions
+from search.sources import iter_all_documents, sql_versions
 
 search_cli = AppGroup("search", help="The search index (derived from SQL, always rebuildable).")
 
@@ -25,8 +25,8 @@ def drain_command(batch_size):
 @search_cli.command("requeue-due")
 @click.option("--days-back", default=7, show_default=True)
 def requeue_due_command(days_back):
-    """Queue homes whose announced prices took effect in the last DAYS_BACK days (run daily, e.g. by cron)."""
-    click.echo(f"queued {outbox.queue_price_changes_due(days_back=days_back)} homes with prices now in effect")
+    """Queue homes whose documents changed with the date in the last DAYS_BACK days (prices now in effect)."""
+    click.echo(f"queued {outbox.queue_due(days_back=days_back)} homes whose documents changed with the date")
 
 
 @search_cli.command("worker")
