@@ -38,9 +38,9 @@ def seed(homes, reviews, seed_value, fresh):
     """Seed the benchmark database once (reused while homes/reviews/seed are unchanged)."""
     from app import create_app
     from core.extensions import db
+    from demo.market import seed_demo
+    from demo.review_records import seed_demo_reviews
     from geo.services import load_regions
-    from marketplace.demo import seed_demo
-    from reviews.demo import seed_demo_reviews
 
     url = _db_url(homes, reviews, seed_value)
     path = Path(url.removeprefix("sqlite:///"))

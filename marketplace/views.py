@@ -3,14 +3,11 @@
 Views parse input, call presenters and services, and render; every displayed figure comes from presenters.
 """
 
-from datetime import date, datetime
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import marshmallow as ma
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from core import time
 from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS
@@ -275,65 +272,13 @@ def facet_active(name, key, args):
     return args.get(name) == key
 
 
-def _as_datetime(value):
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
-    return value
-
-
-@bp.app_template_filter("yuan")
-def yuan(fen):
-    """Format integer fen as yuan: ¥1,234 (¥1,234.50 when there are fen)."""
-    if fen is None:
-        return "—"
-    whole, part = divmod(int(fen), 100)
-    return f"¥{whole:,}" if not part else f"¥{whole:,}.{part:02d}"
-
-
-@bp.app_template_filter("local_date")
-def local_date(value):
-    """Format a date, or a UTC datetime as its date in Asia/Shanghai."""
-    return "—" if not value else format_date(_as_datetime(value), "medium")
-
-
-@bp.app_template_filter("local_datetime")
-def local_datetime(value):
-    """Format a UTC datetime in Asia/Shanghai."""
-    value = _as_datetime(value)
-    if not value:
-        return "—"
-    return format_datetime(value, "medium") if isinstance(value, datetime) else format_date(value, "medium")
-
-
-@bp.app_template_filter("stars")
-def stars(grade):
-    """Render a 1-5 grade as stars with a text alternative."""
-    if not grade:
-        return Markup('<span class="grade none">{}</span>').format(_("Not graded"))
-    return Markup('<span class="grade" role="img" aria-label="{label}">{stars}</span>').format(
-        label=_("%(n)s of 5 stars", n=grade), stars="★" * grade + "☆" * (5 - grade))
-
-
 @bp.app_context_processor
-def _layout_context():
-    locale = str(get_locale() or "zh_CN")
+def _marketplace_context():
+    # app-wide: other packages' pages show care levels, features, places and search links too
     return {
-        "html_lang": "en" if locale.startswith("en") else "zh-CN",
-        "is_english": locale.startswith("en"),
-        "compare_max": current_app.config["COMPARE_MAX"],
-        "map_config": {"tileUrl": current_app.config.get("MAP_TILE_URL"),
-                       "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
-                       "crs": current_app.config.get("MAP_TILE_CRS") or "wgs84"},
         "search_url": search_url, "facet_changes": facet_changes, "facet_active": facet_active,
         "care_level_label": lambda code: vocab.label(vocab.CARE_LEVEL_LABELS, code),
         "feature_label": lambda code: vocab.label(vocab.FEATURE_LABELS, code),
         "ownership_label": lambda code: vocab.label(vocab.OWNERSHIP_LABELS, code),
         "region_label": presenters.region_label,
-        "current_path": _path_without_lang(),
     }
-
-
-def _path_without_lang():
-    """Return this page's path and query without ?lang= (it would override the cookie being set)."""
-    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])
-    return request.path + (f"?{query}" if query else "")

@@ -11,7 +11,6 @@ from flask_login import current_user
 
 from accounts import permissions
 from accounts.permissions import roles_required
-from core import jobs
 from core.errors import ServiceError
 from core.extensions import db
 from marketplace.models import Home
@@ -30,8 +29,6 @@ from quality.forms import (
 from quality.models import Sanction, StaffingReport
 
 bp = Blueprint("quality", __name__, template_folder="templates")
-# ratings move with the date (recency weights, certificate expiry): the search worker recomputes them daily
-bp.record_once(lambda state: jobs.daily(state.app, services.recompute_ratings))
 
 REGULATOR_LIST_LIMIT = 100
 
@@ -41,8 +38,7 @@ REGULATOR_LIST_LIMIT = 100
 
 @bp.app_context_processor
 def _quality_context():
-    return {"quality_rating": lambda home_id: presenters.rating_view(services.rating_of(home_id)),
-            "quality_label": _label}
+    return {"quality_label": _label}
 
 
 def _label(group, code):

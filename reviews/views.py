@@ -258,5 +258,4 @@ def _review_labels():
             "sub_score_label": lambda n: SUB_SCORE_LABELS.get(n, n),
             "signal_label": lambda c: SIGNAL_LABELS.get(c, c),
             "evidence_text": _evidence_text,
-            "home_reviews_panel": home_reviews_panel,
             "max_review_photos": review_photos.MAX_REVIEW_PHOTOS}

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from core import time
 from core.extensions import db
+from demo.market import delete_demo, seed_demo
 from marketplace import pricing, services
-from marketplace.demo import delete_demo, seed_demo
 from marketplace.models import FeeItem, Home, ListingChange
 from marketplace.vocab import EXTRA_KINDS, FEE_KINDS
 from search.backend import current_backend

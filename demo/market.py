@@ -18,9 +18,9 @@ from pypinyin import lazy_pinyin
 from core import time
 from core.db import utcnow
 from core.extensions import db
+from demo.quality_records import seed_demo_quality
 from geo.gazetteer import gazetteer
 from marketplace.models import FeeItem, Home, Provider, Vacancy
-from quality.demo import seed_demo_quality
 
 CHUNK_SIZE = 4000
 STALE_SHARE = 0.15  # of homes whose free beds were last confirmed more than 14 days ago

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from core.extensions import db
-from marketplace.demo import delete_demo, seed_demo
+from demo.market import delete_demo, seed_demo
+from demo.quality_records import refresh_demo_ratings
+from demo.review_records import seed_demo_reviews
 from marketplace.models import Home
-from quality.demo import refresh_demo_ratings
-from reviews.demo import seed_demo_reviews
 
 demo_cli = AppGroup("demo", help="Demo data: a generated care-home market, every row labelled as demo.")
 
