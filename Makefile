@@ -48,3 +48,4 @@ bench: install translations
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
