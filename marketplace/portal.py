@@ -20,6 +20,7 @@ from accounts.permissions import roles_required
 from core import time
 from core.errors import ServiceError
 from core.extensions import db, login_manager
+from core.forms import show_service_error
 from core.vocab import CARE_LEVELS
 from marketplace import photos, presenters, pricing, services, vocab
 from marketplace.models import FeeItem, Home, HomeClaim, ListingChange
@@ -60,9 +61,7 @@ def _actor():
 
 def _managed_home(home_id):
     """Return the home HOME_ID if the signed-in user may edit it; 404 if unknown, 403 if not theirs."""
-    home = db.session.get(Home, home_id)
-    if home is None:
-        abort(404)
+    home = db.get_or_404(Home, home_id)
     if not permissions.can_edit_home(current_user, home):
         abort(403, description=_("This home is run by another operator."))
     return home
@@ -73,15 +72,6 @@ def _require_publish():
     if not permissions.can_publish(current_user):
         abort(403, description=_("Your operator has not been verified by a regulator yet. Until it is, you can "
                                  "look at your listings but not change them."))
-
-
-def _apply_errors(form, exc, default="submit"):
-    """Put a ServiceError's field messages on FORM's fields (unknown fields go on DEFAULT)."""
-    for name, messages in (exc.fields or {"": [exc.message]}).items():
-        field = getattr(form, name, None) if name else None
-        field = field if field is not None and hasattr(field, "errors") else getattr(form, default)
-        field.errors = [*field.errors, *(messages if isinstance(messages, list) else [str(messages)])]
-    form.form_errors.append(exc.message)
 
 
 def _own_homes():
@@ -129,7 +119,7 @@ def register():
         try:
             services.create_provider(form.name.data, current_user)
         except ServiceError as exc:
-            _apply_errors(form, exc, default="name")
+            show_service_error(form, exc, unknown_on="name")
         else:
             flash(_("Your operator account is ready. Claim your homes by their filing numbers."), "success")
             return redirect(url_for(".claims"))
@@ -147,7 +137,7 @@ def claims():
         try:
             services.claim_home(current_user.provider, form.licence_no.data, current_user)
         except ServiceError as exc:
-            _apply_errors(form, exc, default="licence_no")
+            show_service_error(form, exc, unknown_on="licence_no")
         else:
             flash(_("Your claim was sent. A regulator of the home's city or province will decide it."), "success")
             return redirect(url_for(".claims"))
@@ -166,13 +156,13 @@ def dashboard():
         return redirect(url_for(".register"))
     if current_user.role != "provider":
         abort(403)
-    homes = [_home_summary(h) for h in _own_homes()]
+    homes = [_dashboard_row(h) for h in _own_homes()]
     pending = [c for c in _own_claims() if c["claim"].status == "pending"]
     return render_template("portal/dashboard.html", homes=homes, pending_claims=pending,
                            provider=current_user.provider)
 
 
-def _home_summary(home):
+def _dashboard_row(home):
     confirmed = home.vacancy_confirmed_at
     return {"home": home, "prices": home.monthly_prices(), "beds_free": home.beds_free,
             "confirmed_at": confirmed, "stale": presenters.is_stale(confirmed),
@@ -184,7 +174,7 @@ def _home_summary(home):
 def home_overview(home_id):
     """Show one home's dashboard: views, inquiries, visits and rating per month."""
     home = _managed_home(home_id)
-    return render_template("portal/home.html", home=home, summary=_home_summary(home), stats=home_stats(home.id))
+    return render_template("portal/home.html", home=home, summary=_dashboard_row(home), stats=home_stats(home.id))
 
 
 def _months(today, n=STATS_MONTHS):
@@ -253,7 +243,7 @@ def listing(home_id):
         try:
             changes = services.update_listing(home, form.values(), _actor())
         except ServiceError as exc:
-            _apply_errors(form, exc)
+            show_service_error(form, exc, unknown_on="submit")
         else:
             flash(_("Listing saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for(".listing", home_id=home.id))
@@ -323,7 +313,7 @@ def set_fees(home_id, level):
         except ServiceError as exc:
             db.session.rollback()  # the service may have added rows before refusing
             home = _managed_home(home_id)
-            _apply_errors(form, exc)
+            show_service_error(form, exc, unknown_on="submit")
         else:
             flash(_("Fees saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for(".fees", home_id=home.id) + f"#fees-{level}")
@@ -343,7 +333,7 @@ def set_prepayment(home_id):
         except ServiceError as exc:
             db.session.rollback()
             home = _managed_home(home_id)
-            _apply_errors(form, exc)
+            show_service_error(form, exc, unknown_on="submit")
         else:
             flash(_("Prepayment requirement saved.") if changes else _("Nothing changed."), "success")
             if pricing.prepayment_over_limit(home.prepayment_months):
@@ -388,7 +378,7 @@ def vacancies(home_id):
             except ServiceError as exc:
                 db.session.rollback()
                 home = _managed_home(home_id)
-                _apply_errors(form, exc)
+                show_service_error(form, exc, unknown_on="submit")
             else:
                 flash(_("Free beds saved and confirmed."), "success")
                 return redirect(url_for(".vacancies", home_id=home.id))
@@ -456,7 +446,7 @@ def photos_page(home_id):
             photos.add_photo(home, upload.read(photos.MAX_BYTES + 1) if upload else b"", form.caption.data,
                              _actor())
         except ServiceError as exc:
-            _apply_errors(form, exc, default="photo")
+            show_service_error(form, exc, unknown_on="photo")
         else:
             flash(_("Photo added. It shows on the home's page now."), "success")
             return redirect(url_for(".photos_page", home_id=home.id))

@@ -57,6 +57,11 @@ def home_name(name, name_en):
     return name_en if is_english() and name_en else name
 
 
+def home_summary(home):
+    """Return what a page about something of HOME's (a review, an inquiry) shows of the home: id and name."""
+    return {"id": home.id, "display_name": home_name(home.name, home.name_en)}
+
+
 def is_stale(confirmed_at, now=None):
     """Say whether vacancies confirmed at CONFIRMED_AT are too old to trust (VACANCY_STALE_DAYS)."""
     if confirmed_at is None:
