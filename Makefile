@@ -55,3 +55,4 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/hadolint docs/ops/Dockerfile
 	$(VENV)/bin/check-jsonschema --schemafile docs/ops/vendor/compose-spec.schema.json docs/ops/compose.yaml
+	$(VENV)/bin/lint-imports

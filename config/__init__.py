@@ -35,7 +35,9 @@ class BaseConfig:
     MAP_TILE_ATTRIBUTION = _env("MAP_TILE_ATTRIBUTION", "")
     MAP_TILE_CRS = _env("MAP_TILE_CRS", "wgs84")  # wgs84 | gcj02
     BABEL_DEFAULT_LOCALE = "zh_CN"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    # business dates ("today", the price in effect) and the times pages show are read in this zone (core.time)
+    BUSINESS_TIME_ZONE = _env("BUSINESS_TIME_ZONE", "Asia/Shanghai")
+    BABEL_DEFAULT_TIMEZONE = BUSINESS_TIME_ZONE
     LANGUAGES = ("zh_CN", "en")
     REDIS_URL = _env("REDIS_URL")
     RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")

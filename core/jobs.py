@@ -10,7 +10,6 @@ import time as clock
 
 from flask import current_app
 
-from core import time
 from core.context import bound_request_id
 
 log = logging.getLogger(__name__)
@@ -20,11 +19,6 @@ job_log = logging.getLogger("yrd.job")
 def daily(app, job):
     """Register JOB (a function of no arguments, run in an app context) to run once a day."""
     app.extensions.setdefault("daily_jobs", []).append(job)
-
-
-def today():
-    """Return today's business date (core.time)."""
-    return time.today()
 
 
 def run_daily_jobs():

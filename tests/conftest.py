@@ -138,3 +138,26 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def clock():
+    """Freeze the one clock (core.time): `clock(instant)` holds it there, `clock.advance(delta)` moves it on.
+
+    A naive INSTANT is read as business time (Asia/Shanghai); the clock is released after the test.
+    """
+    from contextlib import ExitStack
+
+    from core import time
+
+    class _Clock:
+        def __call__(self, instant):
+            stack.enter_context(time.frozen(instant))
+            return time.utcnow()
+
+        advance = staticmethod(time.advance)
+        today = staticmethod(time.today)
+        utcnow = staticmethod(time.utcnow)
+
+    with ExitStack() as stack:
+        yield _Clock()
