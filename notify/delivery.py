@@ -122,10 +122,11 @@ def _send_email(delivery, notification, user, language):
     title, text = render(notification, language)
     link = public_url(notification.link)
     unsubscribe_url = public_url(unsubscribe.path(user.id, notification.kind, "email"))
-    with force_locale(language):
+    # the layout's context processors read the request: the worker renders as if for the site's front page
+    with current_app.test_request_context("/"), force_locale(language):
         context = {"title": title, "text": text, "link": link, "unsubscribe_url": unsubscribe_url,
                    "html_lang": "en" if language == "en" else "zh-CN"}
-        body = render_template("notify/email.txt", **context)
+        body = render_template("notify/email_text.html", **context)
         html = render_template("notify/email.html", **context)
     domain = current_app.config.get("MAIL_MESSAGE_ID_DOMAIN", "yrd-care-compare")
     message = EmailMultiAlternatives(
