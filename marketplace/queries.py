@@ -4,9 +4,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from accounts import permissions
 from core.errors import NotFound
 from core.extensions import db
-from marketplace.models import Home
+from marketplace.models import Home, HomeClaim, Provider
 
 
 def _with_children():
@@ -35,3 +36,55 @@ def get_homes(home_ids):
 def count_homes():
     """Return how many homes exist."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(Home))
+
+
+# --- the regulator's pages: claims and operators to verify in a jurisdiction ---------------------------------
+
+
+def _place_filter(stmt, user):
+    """Narrow a query over Home to USER's jurisdiction in SQL (permissions still decide per row)."""
+    if user.role == "admin":
+        return stmt
+    code = user.jurisdiction_code
+    return stmt.where(sa.or_(Home.province_code == code, Home.city_code == code))
+
+
+def pending_claims(user):
+    """Return the pending home claims USER decides, oldest first, each with its home and operator."""
+    stmt = _place_filter(sa.select(HomeClaim, Home, Provider).join(Home, Home.id == HomeClaim.home_id)
+                         .join(Provider, Provider.id == HomeClaim.provider_id)
+                         .where(HomeClaim.status == "pending").order_by(HomeClaim.created_at), user)
+    return [{"claim": c, "home": h, "provider": p} for c, h, p in db.session.execute(stmt)
+            if permissions.regulates_home(user, h)]
+
+
+def homes_linked_to(provider_ids):
+    """Return {provider id: [(home, how)]}: homes each operator runs or has claimed (not rejected)."""
+    linked = {pid: [] for pid in provider_ids}
+    for home in db.session.scalars(sa.select(Home).where(Home.provider_id.in_(provider_ids))):
+        linked[home.provider_id].append((home, "manages"))
+    claims = db.session.execute(sa.select(HomeClaim, Home).join(Home, Home.id == HomeClaim.home_id)
+                                .where(HomeClaim.provider_id.in_(provider_ids),
+                                       HomeClaim.status != "rejected"))
+    for claim, home in claims:
+        if home.provider_id != claim.provider_id:
+            linked[claim.provider_id].append((home, claim.status))
+    return linked
+
+
+def _in_scope(user, provider, linked):
+    return any(permissions.regulates_home(user, home) for home, _how in linked.get(provider.id, []))
+
+
+def operator_in_scope(user, provider):
+    """Say whether PROVIDER runs or claims a home in USER's jurisdiction."""
+    return _in_scope(user, provider, homes_linked_to([provider.id]))
+
+
+def unverified_operators(user):
+    """Return the unverified (non-demo) operators with a home in USER's jurisdiction, with their homes."""
+    providers = db.session.scalars(sa.select(Provider).where(Provider.verified_at.is_(None),
+                                                             Provider.is_demo.is_(False))
+                                   .order_by(Provider.created_at)).all()
+    linked = homes_linked_to([p.id for p in providers])
+    return [{"provider": p, "homes": linked[p.id]} for p in providers if _in_scope(user, p, linked)]

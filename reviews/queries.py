@@ -124,3 +124,26 @@ def open_appeal(review_id):
     """Return REVIEW_ID's open appeal, or None."""
     return db.session.scalars(sa.select(Appeal).where(Appeal.review_id == review_id,
                                                       Appeal.status == "open")).first()
+
+
+def home_of(review):
+    """Return the home REVIEW is about."""
+    return db.session.get(Home, review.home_id)
+
+
+def review_of(row):
+    """Return the review a reply or report ROW belongs to."""
+    return db.session.get(Review, row.review_id)
+
+
+def public_reviews(home_id, limit):
+    """Return the LIMIT newest reviews of HOME_ID that others may see (published or folded)."""
+    return db.session.scalars(sa.select(Review).where(Review.home_id == home_id,
+                                                      Review.status.in_(PUBLIC_STATUSES))
+                              .order_by(Review.created_at.desc(), Review.id.desc()).limit(limit)).all()
+
+
+def public_review_ids(home_id):
+    """Return the ids of every review of HOME_ID that others may see."""
+    return db.session.scalars(sa.select(Review.id).where(Review.home_id == home_id,
+                                                         Review.status.in_(PUBLIC_STATUSES))).all()
