@@ -16,6 +16,7 @@ from flask import current_app, g
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core import jobs, time
+from core.context import current_request_id
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
 from search import sources
@@ -29,6 +30,8 @@ class OutboxEntry(db.Model):
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
     home_id: Mapped[int] = mapped_column(index=True)  # no foreign key: a deleted home still needs its entry
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    # the request (or job) that made the change, so the worker's log line can be matched to it
+    request_id: Mapped[str | None] = mapped_column(sa.String(128))
 
 
 def _changed_home_ids(session):
@@ -50,8 +53,9 @@ def record_changes(session, home_ids):
     ids, table = sorted(home_ids), sources.current_source().table
     conn = session.connection()
     conn.execute(sa.update(table).where(table.c.id.in_(ids)).values(version=table.c.version + 1))
-    now = utcnow()
-    conn.execute(sa.insert(OutboxEntry.__table__), [{"home_id": i, "created_at": now} for i in ids])
+    now, request_id = utcnow(), current_request_id()
+    conn.execute(sa.insert(OutboxEntry.__table__),
+                 [{"home_id": i, "created_at": now, "request_id": request_id} for i in ids])
     for obj in list(session.identity_map.values()):
         if getattr(type(obj), "__table__", None) is table and obj.id in home_ids:
             session.expire(obj, ["version"])
@@ -97,6 +101,9 @@ def drain_batch(backend, batch_size=500):
         raise
     db.session.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_([e.id for e in entries])))
     db.session.commit()
+    log.info("indexed %d homes from %d outbox rows", len(docs), len(entries),
+             extra={"homes": sorted(home_ids), "from_requests": sorted({e.request_id for e in entries
+                                                                         if e.request_id})})
     return len(entries)
 
 

@@ -1,5 +1,6 @@
 """The app per test, on SQLite (default) or PostgreSQL (TEST_DATABASE_URL); never a mocked session."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -60,6 +61,39 @@ def _compiled_catalogs():
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with open(po, "rb") as src, open(mo, "wb") as dst:
                 write_mo(dst, read_po(src))
+
+
+_RUN_LOG = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_log(tmp_path_factory):
+    """Every record logged during the run, through the production formatter, into one file checked at the end."""
+    from ops.logs import ContextFilter, _formatter
+
+    path = tmp_path_factory.mktemp("run-log") / "run.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(_formatter("json"))
+    handler.addFilter(ContextFilter())
+    logging.getLogger().addHandler(handler)
+    _RUN_LOG["path"] = path
+    yield path
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when any log line of it carries a phone number, an ID number or an e-mail address."""
+    from tests.ops.logcheck import personal_data_in_log
+
+    leaks = personal_data_in_log(_RUN_LOG.get("path"))
+    if leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"personal data in {len(leaks)} log line(s) of this run:", red=True)
+            for kind, line in leaks[:20]:
+                reporter.write_line(f"  {kind}: {line}")
+        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session", autouse=True)
