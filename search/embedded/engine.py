@@ -12,7 +12,7 @@ import numpy as np
 
 from geo.distance import EARTH_RADIUS_KM, bounding_box
 from search import analysis
-from search.query import CARE_LEVELS, FACETS, FEATURES, PRICE_BANDS, free_field
+from search.query import CARE_LEVELS, FACETS, FEATURES, PLACE_WEIGHTS, PRICE_BANDS, free_field, place_scope
 
 _PRICE_LEVELS = (None,) + CARE_LEVELS  # column 0 is price_min / beds_free
 _BAND_LOWS = np.array([low for _key, low, _high in PRICE_BANDS], dtype=np.float64)
@@ -178,6 +178,35 @@ class Plan:
     feature_bits: int
     k: int  # how many top hits each segment must return
     vocab_size: int
+    places: dict | None = None  # {"cities", "provinces", "districts", "named_cities": int32 code arrays}
+    requirements: tuple = ()  # ((column, value), ...) per requirement; codes resolved against the vocabulary
+
+
+def _codes_of(vocab, values):
+    return np.array([vocab.codes[v] for v in values if v in vocab.codes], dtype=np.int32)
+
+
+def _place_plan(places, vocab):
+    if not places:
+        return None
+    cities, provinces = place_scope(places)
+    return {"cities": _codes_of(vocab, cities), "provinces": _codes_of(vocab, provinces),
+            "districts": _codes_of(vocab, {p.district for p in places if p.district}),
+            "named_cities": _codes_of(vocab, {p.city for p in places if p.city})}
+
+
+def _requirement_plan(requirement, vocab):
+    clauses = []
+    for field_name, value in requirement:
+        if field_name == "care_levels":
+            clauses.append(("care_bits", _bits([value], CARE_LEVELS)))
+        elif field_name == "features":
+            clauses.append(("feature_bits", _bits([value], FEATURES)))
+        elif field_name == "ownership":
+            clauses.append(("ownership", vocab.codes.get(value, -1)))
+        else:
+            clauses.append((field_name, value))
+    return tuple(clauses)
 
 
 def make_plan(query, vocab):
@@ -189,7 +218,8 @@ def make_plan(query, vocab):
     return Plan(query=query, groups=analysis.parse_query(query.text), codes=codes,
                 level_col=_PRICE_LEVELS.index(level), care_bit=_bits([level], CARE_LEVELS) if level else 0,
                 feature_bits=_bits(query.features, FEATURES), k=query.offset + query.per_page,
-                vocab_size=len(vocab.keys))
+                vocab_size=len(vocab.keys), places=_place_plan(query.places, vocab),
+                requirements=tuple(_requirement_plan(r, vocab) for r in query.requirements))
 
 
 @dataclass
@@ -213,7 +243,32 @@ def _filter_mask(seg, plan):
         mask &= (seg.feature_bits & plan.feature_bits) == plan.feature_bits
     if plan.query.min_quality is not None:
         mask &= seg.quality >= plan.query.min_quality  # 0 (no rating) never passes: min_quality >= 1
+    if plan.places is not None:
+        mask &= np.isin(seg.city, plan.places["cities"]) | np.isin(seg.province, plan.places["provinces"])
+    for requirement in plan.requirements:
+        mask &= _satisfies(seg, requirement)
     return mask
+
+
+def _satisfies(seg, requirement):
+    """Say, per document, whether any clause of REQUIREMENT holds."""
+    ok = np.zeros(seg.size, dtype=bool)
+    for column, value in requirement:
+        if column in ("care_bits", "feature_bits"):
+            ok |= (getattr(seg, column) & value) != 0
+        elif column == "ownership":
+            ok |= seg.ownership == value
+        else:
+            ok[_intersect(seg.postings[column], value)] = True
+    return ok
+
+
+def _place_scores(seg, plan, positions):
+    """The place score per position (query.py): a named district, else a named city, else 0."""
+    places = plan.places
+    in_district = np.isin(seg.district[positions], places["districts"])
+    in_city = np.isin(seg.city[positions], places["named_cities"])
+    return np.where(in_district, PLACE_WEIGHTS["district"], np.where(in_city, PLACE_WEIGHTS["city"], 0))
 
 
 def _level_ok(seg, plan, positions, level_col, care_bit):
@@ -326,7 +381,7 @@ def _sort_keys(seg, plan, positions, scores, distances):
     if sort == "rating":
         rating = seg.rating[positions]
         return [np.where(np.isnan(rating), np.inf, -rating), -seg.review_count[positions], ids]
-    return [distances, ids]
+    return [np.floor(distances * 1000 + 0.5), ids]  # metres rounded half up, as query.distance_metres
 
 
 def top_k(keys, k):
@@ -358,6 +413,8 @@ def execute(seg, plan):
     if text is not None:
         text = text[positions]
     scores = seg.rank_boost[positions] + (text if text is not None else 0)
+    if plan.places is not None:
+        scores = scores + _place_scores(seg, plan, positions)
     if plan.query.with_facets:
         facets.update(_facet_counts(seg, plan, positions))
     keys = _sort_keys(seg, plan, positions, scores, distances)
