@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from geo.distance import haversine_km
@@ -138,7 +139,22 @@ def search_payload(result, query):
         "pages": max(1, -(-result.total // query.per_page)),
         "items": [search_item(hit, query, english) for hit in result.hits],
         "facets": facets_payload(result.facets, query),
+        "understanding": understanding_payload(result),
     }
+
+
+def understanding_payload(result):
+    """Return what search made of the typed words: recognised, dropped, suggested, and the notice to show."""
+    notices = []
+    if result.dropped and result.total:
+        notices.append(_("No match for '%(words)s'; showing results for the rest of your search.",
+                         words=" ".join(result.dropped)))
+    elif result.dropped:
+        notices.append(_("Nothing matches '%(words)s'.", words=" ".join(result.dropped)))
+    if result.suggestions:
+        notices.append(_("Did you mean: %(names)s", names=_(", ").join(result.suggestions)))
+    return {"recognised": list(result.recognised), "dropped": list(result.dropped),
+            "suggestions": list(result.suggestions), "notice": " ".join(notices) or None}
 
 
 def _fee_row(home, level, fees):

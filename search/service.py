@@ -26,7 +26,7 @@ def run_search(query, lexicon=None):
     try:
         if lexicon is None or not query.text.strip():
             return current_backend().search(query)
-        return _understood_search(current_backend(), query, lexicon)
+        return understood_search(current_backend(), query, lexicon)
     except SearchUnavailable:
         raise
     except (ConnectionError, TimeoutError, OSError) as exc:
@@ -44,7 +44,8 @@ def _matches_nothing(backend, word):
     return backend.search(SearchQuery(text=word, per_page=1, with_facets=False)).total == 0
 
 
-def _understood_search(backend, query, lexicon):
+def understood_search(backend, query, lexicon):
+    """Understand QUERY's text with LEXICON, run it on BACKEND, relax words that match nothing (see above)."""
     understood = understand(query.text, lexicon)
     result = backend.search(structured_query(query, understood))
     result.recognised = understood.recognised

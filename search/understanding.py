@@ -21,6 +21,7 @@ Reading, in order:
 * Everything else is free text, matched by the backends word by word (analysis.parse_query).
 """
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -243,7 +244,7 @@ def understand(text, lexicon):
         concepts = [e for e in entries if isinstance(e, Concept)]
         if places:
             place_mentions.append(places)
-            recognised.append(places[0].name)
+            recognised.append("/".join(dict.fromkeys(p.name for p in places)))
         elif concepts:
             recognised.append(concepts[0].label)
             requirements += [c.requirement for c in concepts if c.requirement]
@@ -253,14 +254,13 @@ def understand(text, lexicon):
 
 def suggestions(words, lexicon, limit=3):
     """Return up to LIMIT known place or care-word names closest to the unmatched WORDS (did you mean ...)."""
-    import difflib
 
     names = {}
     for form, entries in list(lexicon.latin.items()) + list(lexicon.han.items()):
-        names.setdefault(form, entries[0].name if isinstance(entries[0], PlaceEntry) else entries[0].label)
+        names.setdefault(form, []).extend(e.name if isinstance(e, PlaceEntry) else e.label for e in entries)
     found = []
     for word in words:
         key = latin_form(word) if not analysis._is_han(word[:1] or "a") else word
         for form in difflib.get_close_matches(key, list(names), n=limit, cutoff=0.75):
-            found.append(names[form])
+            found += names[form]
     return tuple(dict.fromkeys(found))[:limit]
