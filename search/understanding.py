@@ -90,7 +90,7 @@ class Lexicon:
         if len(word) < MIN_TYPO_LENGTH:
             return []
         candidates = [f for n in (len(word) - 1, len(word), len(word) + 1) for f in self._by_length.get(n, ())]
-        return [f for f in candidates if len(f) >= MIN_TYPO_LENGTH and one_edit_apart(word, f)]
+        return [f for f in candidates if one_edit_apart(word, f)]
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,10 @@ class Understood:
 
 
 def one_edit_apart(a, b):
-    """Say whether A and B differ by exactly one insertion, deletion or substitution."""
+    """Say whether A and B differ by one insertion, deletion, substitution or swap of neighbours.
+
+    A swap counts as one edit, as in Elasticsearch's fuzzy queries (fuzzy_transpositions): shanghia -> shanghai.
+    """
     if a == b or abs(len(a) - len(b)) > 1:
         return False
     if len(a) > len(b):
@@ -117,6 +120,8 @@ def one_edit_apart(a, b):
     i = 0
     while i < len(a) and a[i] == b[i]:
         i += 1
+    if len(a) == len(b) and a[i + 2 :] == b[i + 2 :] and a[i : i + 2] == b[i : i + 2][::-1]:
+        return True
     return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
@@ -211,8 +216,34 @@ def _pieces(text, lexicon):
             yield from _cut_han(run, lexicon)
 
 
+def _frames(entry, district):
+    return entry.code == (district.city if entry.level == "city" else district.province)
+
+
+def _narrow_levels(mentions):
+    """One mention, one level: a name that frames another mention's district is that frame (Lishui Longquan:
+    the city 丽水, not 溧水 district of Nanjing); a name framed by another is that district (nanjing lishui:
+    溧水); otherwise a name read at several levels is its widest one (lishui alone: the city). Readings at one
+    level all stay (鼓楼: Nanjing's and Xuzhou's)."""
+    rank = {"province": 0, "city": 1, "district": 2}
+    narrowed = []
+    for i, m in enumerate(mentions):
+        others = [e for j, o in enumerate(mentions) if j != i for e in o if e.level == "district"]
+        framing = [e for e in m if e.level != "district" and any(_frames(e, d) for d in others)]
+        framed = [e for e in m if _framed(e, mentions, i)]
+        top = min(rank[e.level] for e in m)
+        narrowed.append(framing or framed or [e for e in m if rank[e.level] == top])
+    return narrowed
+
+
+def _framed(district, mentions, own):
+    return district.level == "district" and any(
+        _frames(e, district) for j, m in enumerate(mentions) if j != own for e in m if e.level != "district")
+
+
 def _resolve_places(mentions):
     """Return the place readings of the place mentions (lists of PlaceEntry), narrowed by one another."""
+    mentions = _narrow_levels(mentions)
     cities = {e.code for m in mentions for e in m if e.level == "city"}
     provinces = {e.code for m in mentions for e in m if e.level == "province"}
     districts = []
