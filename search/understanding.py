@@ -85,6 +85,16 @@ class Lexicon:
         for form in self.latin:
             self._by_length.setdefault(len(form), []).append(form)
 
+    def names(self):
+        """Return ({form: [names it reads as]}, {first character: [forms]}), built once."""
+        if not hasattr(self, "_names"):
+            names, by_start = {}, {}
+            for form, entries in list(self.latin.items()) + list(self.han.items()):
+                names.setdefault(form, []).extend(e.name if isinstance(e, PlaceEntry) else e.label for e in entries)
+                by_start.setdefault(form[:1], []).append(form)
+            self._names = names, by_start
+        return self._names
+
     def near_latin(self, word):
         """Return the Latin forms one edit away from WORD (words of MIN_TYPO_LENGTH letters or more)."""
         if len(word) < MIN_TYPO_LENGTH:
@@ -286,12 +296,11 @@ def understand(text, lexicon):
 def suggestions(words, lexicon, limit=3):
     """Return up to LIMIT known place or care-word names closest to the unmatched WORDS (did you mean ...)."""
 
-    names = {}
-    for form, entries in list(lexicon.latin.items()) + list(lexicon.han.items()):
-        names.setdefault(form, []).extend(e.name if isinstance(e, PlaceEntry) else e.label for e in entries)
+    names, by_start = lexicon.names()
     found = []
     for word in words:
         key = latin_form(word) if not analysis._is_han(word[:1] or "a") else word
-        for form in difflib.get_close_matches(key, list(names), n=limit, cutoff=0.75):
+        # a first letter is seldom mistyped: compare with the forms that share it
+        for form in difflib.get_close_matches(key, by_start.get(key[:1], ()), n=limit, cutoff=0.75):
             found += names[form]
     return tuple(dict.fromkeys(found))[:limit]
