@@ -457,3 +457,16 @@ def _queries():
 def test_random_queries_answer_like_the_reference(loaded, query):
     backend, docs = loaded
     check(backend, docs, query)
+
+
+def test_homes_a_centimetre_apart_tie_on_the_metre_and_sort_by_id(backend, corpus):
+    point, far = NEAR["suzhou"], dict(corpus[0], id=9000, version=1)
+    lat = point[0] + 0.01
+    while not 0.2 < (haversine_km(point[0], point[1], lat, point[1]) * 1000) % 1 < 0.8:
+        lat += 0.000003  # keep clear of a half metre, where the engines' centimetre rounding could differ
+    far["location"] = {"lat": lat, "lon": point[1]}
+    near = dict(far, id=9001, location={"lat": lat - 0.00000009, "lon": point[1]})  # 1 cm closer, larger id
+    backend.upsert([far, near])
+    result = backend.search(Q(near=point, radius_km=3.0, sort="distance", per_page=2))
+    assert [h.id for h in result.hits] == [9000, 9001]
+    assert result.hits[0].distance_km > result.hits[1].distance_km
