@@ -34,7 +34,7 @@ CARE_WORDS = (
     ("generic_home", ("养老院", "养老机构", "养老", "老人院", "养老中心"),
      ("care home", "elderly care", "old people's home", "retirement"), ()),
     ("nursing_home", ("护理院", "护理型养老院"), ("nursing home",), _name_tokens("护理院", "nursing home")),
-    ("welfare_home", ("福利院", "社会福利院", "福利中心"), ("welfare home", "social welfare"),
+    ("welfare_home", ("福利院", "社会福利院", "福利中心"), ("welfare home", "social welfare", "social welfare home"),
      _name_tokens("福利院", "福利中心", "welfare")),
     ("rural_home", ("敬老院",), (), _name_tokens("敬老院", "福利院", "福利中心")),
     ("wellness_centre", ("康养中心", "康养"), ("wellness centre", "wellness center", "wellness"),
@@ -73,7 +73,10 @@ def _latin_of_han(form):
 def _concept(key, han, english, requirement):
     latin = {latin_form(e) for e in english}
     latin |= {_latin_of_han(h) for h in han if len(h) >= 3}  # 2-syllable pinyin (huli, yibao) is too homophonous
-    return Concept(key=key, label=han[0], han=han, latin=tuple(sorted(latin)), requirement=requirement)
+    # a word that asks for any home still favours homes named so (a name copied from a leaflet: ...养老院)
+    preference = () if requirement else _name_tokens(*[h for h in han if len(h) >= 3], *english)
+    return Concept(key=key, label=han[0], han=han, latin=tuple(sorted(latin)), requirement=requirement,
+                   preference=preference)
 
 
 def _place(region):

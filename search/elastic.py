@@ -27,6 +27,7 @@ from search.query import (
     FACETS,
     MAX_RESULT_WINDOW,
     PLACE_WEIGHTS,
+    PREFERENCE_WEIGHT,
     PRICE_BANDS,
     TOKEN_FIELDS,
     Hit,
@@ -188,8 +189,12 @@ def _scored_query(q):
     matching = {"bool": {"filter": _filters(q) or [{"match_all": {}}]}}
     if groups:
         matching["bool"]["must"] = [_group_clause(alternatives) for alternatives in groups]
-    if any(p.city for p in q.places):  # optional beside the filter: it only adds the place score
-        matching["bool"]["should"] = [_place_score(q.places)]
+    # optional beside the filter: they only add the place and preference scores
+    should = [_place_score(q.places)] if any(p.city for p in q.places) else []
+    should += [{"constant_score": {"filter": _any_of([_clause(f, v) for f, v in preference]),
+                                   "boost": PREFERENCE_WEIGHT}} for preference in q.preferences]
+    if should:
+        matching["bool"]["should"] = should
     return {"function_score": {
         "query": matching,
         "functions": [{"field_value_factor": {"field": "rank_boost", "missing": 0}}],

@@ -20,7 +20,10 @@ The semantics, which every backend implements identically (the conformance suite
   a tuple of clauses (field, value), any one of which satisfies it; every requirement must be satisfied. A
   clause on care_levels / features / ownership holds when the document has that code; a clause on a token
   field holds when the field has every token of the value (a tuple). Requirements filter; they do not score.
-* Score (relevance) = text score + place score + rank_boost (a document field, a multiple of 1/64 in [0, 1)).
+* Preferences (words understood as "any home", such as 养老院 or care home, still favour homes named so): the
+  same clauses as requirements; each preference some clause of which holds adds PREFERENCE_WEIGHT.
+* Score (relevance) = text score + place score + preference score + rank_boost (a document field, a multiple
+  of 1/64 in [0, 1)).
 * Sorts, each ending with id ascending as the tie-breaker:
   relevance: score desc | price: effective price asc | grade: grade desc (ungraded last) |
   rating: rating desc (unrated last), review_count desc | distance: distance rounded to the metre
@@ -55,6 +58,7 @@ TOKEN_FIELDS = tuple(FIELD_WEIGHTS)  # the analysis tokens a document carries fo
 MAX_PER_PAGE = 100
 # a named district outranks the rest of its city whatever the text scores (at most 3 * 12 apart) say
 PLACE_WEIGHTS = {"district": 64, "city": 32}
+PREFERENCE_WEIGHT = 2
 KEYWORD_REQUIREMENT_FIELDS = {"care_levels": CARE_LEVELS, "features": FEATURES, "ownership": OWNERSHIPS}
 MAX_RESULT_WINDOW = 10_000  # page * per_page may not exceed this (as Elasticsearch's index.max_result_window)
 
@@ -93,6 +97,7 @@ class SearchQuery:
     text: str = ""
     places: tuple[Place, ...] = ()
     requirements: tuple[tuple[tuple[str, object], ...], ...] = ()
+    preferences: tuple[tuple[tuple[str, object], ...], ...] = ()
     province: str | None = None
     city: str | None = None
     district: str | None = None
@@ -135,6 +140,8 @@ class SearchQuery:
             raise ValueError("features")
         if not all(_valid_requirement(r) for r in self.requirements):
             raise ValueError("requirements")
+        if not all(_valid_requirement(r) for r in self.preferences):
+            raise ValueError("preferences")
         if not (1 <= self.per_page <= MAX_PER_PAGE) or self.page < 1:
             raise ValueError("per_page" if self.page >= 1 else "page")
         if self.page * self.per_page > MAX_RESULT_WINDOW:

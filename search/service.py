@@ -37,7 +37,8 @@ def run_search(query, lexicon=None):
 def structured_query(query, understood):
     """Return QUERY with its text replaced by what UNDERSTOOD read from it."""
     return replace(query, text=understood.text, places=query.places + understood.places,
-                   requirements=query.requirements + understood.requirements)
+                   requirements=query.requirements + understood.requirements,
+                   preferences=query.preferences + understood.preferences)
 
 
 def _matches_nothing(backend, word):
@@ -46,7 +47,7 @@ def _matches_nothing(backend, word):
 
 def understood_search(backend, query, lexicon):
     """Understand QUERY's text with LEXICON, run it on BACKEND, relax words that match nothing (see above)."""
-    understood = understand(query.text, lexicon)
+    understood = understand(query.text, lexicon, known=lambda word: not _matches_nothing(backend, word))
     result = backend.search(structured_query(query, understood))
     result.recognised = understood.recognised
     if result.total or not understood.free_words:

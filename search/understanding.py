@@ -62,6 +62,7 @@ class Concept:
     han: tuple[str, ...]
     latin: tuple[str, ...]  # word sequences written joined ("memorycare"), as Latin input is compared
     requirement: tuple = ()
+    preference: tuple = ()  # clauses that favour a home without requiring it (养老院: homes named so first)
 
 
 @dataclass
@@ -109,6 +110,7 @@ class Understood:
 
     places: tuple = ()
     requirements: tuple = ()
+    preferences: tuple = ()
     free_words: tuple = ()
     recognised: tuple = ()  # the labels of the places and care words read (for the page)
 
@@ -180,7 +182,7 @@ def _split_joined(word, lexicon):
     return None
 
 
-def _latin_entries(words, i, lexicon):
+def _latin_entries(words, i, lexicon, known):
     """Return (words used, [(form, entries)]) for the longest reading starting at word I, or (0, [])."""
     for j in range(min(len(words), i + _MAX_JOINED_WORDS), i, -1):
         joined = "".join(words[i:j])
@@ -191,16 +193,16 @@ def _latin_entries(words, i, lexicon):
     if parts and len(parts) > 1:
         return 1, [(part, lexicon.latin[part]) for part in parts]
     near = lexicon.near_latin(word)
-    if near:
+    if near and not known(word):  # a word the index holds (a brand: yixin) is no typo of a place (yixing)
         return 1, [(word, [e for form in near for e in lexicon.latin[form]])]
     return 0, []
 
 
-def _cut_latin(words, lexicon):
+def _cut_latin(words, lexicon, known):
     """Yield ("entries", form, entries) and ("free", word) pieces of a run of Latin words."""
     i, after_place = 0, False
     while i < len(words):
-        used, found = _latin_entries(words, i, lexicon)
+        used, found = _latin_entries(words, i, lexicon, known)
         if used:
             for form, entries in found:
                 yield ("entries", form, entries)
@@ -213,14 +215,14 @@ def _cut_latin(words, lexicon):
         i += 1
 
 
-def _pieces(text, lexicon):
+def _pieces(text, lexicon, known):
     runs, latin = _runs(text), []
     for run in runs + [""]:
         if run and not analysis._is_han(run):
             latin.append(latin_form(run))
             continue
         if latin:
-            yield from _cut_latin(latin, lexicon)
+            yield from _cut_latin(latin, lexicon, known)
             latin = []
         if run:
             yield from _cut_han(run, lexicon)
@@ -273,10 +275,17 @@ def _resolve_places(mentions):
     return tuple(dict.fromkeys(readings))
 
 
-def understand(text, lexicon):
-    """Read TEXT against LEXICON: return the Understood places, requirements and free words."""
-    place_mentions, requirements, free, recognised = [], [], [], []
-    for piece in _pieces(text or "", lexicon):
+def _unknown(_word):
+    return False
+
+
+def understand(text, lexicon, known=_unknown):
+    """Read TEXT against LEXICON: return the Understood places, requirements and free words.
+
+    KNOWN(word) says whether the index holds WORD as it is: such a word is never read as a typo.
+    """
+    place_mentions, requirements, preferences, free, recognised = [], [], [], [], []
+    for piece in _pieces(text or "", lexicon, known):
         if piece[0] == "free":
             free.append(piece[1])
             continue
@@ -289,7 +298,9 @@ def understand(text, lexicon):
         elif concepts:
             recognised.append(concepts[0].label)
             requirements += [c.requirement for c in concepts if c.requirement]
+            preferences += [c.preference for c in concepts if c.preference]
     return Understood(places=_resolve_places(place_mentions), requirements=tuple(dict.fromkeys(requirements)),
+                      preferences=tuple(dict.fromkeys(preferences)),
                       free_words=tuple(dict.fromkeys(free)), recognised=tuple(dict.fromkeys(recognised)))
 
 

@@ -116,6 +116,19 @@ def _typo_and_stray_queries(gz):
     return out
 
 
+def _name_queries(rng, docs, gz):
+    """A home by its name, as a family copies it from a leaflet (Chinese) or an English page; a district alone."""
+    picked = rng.sample(sorted(docs, key=lambda d: d["id"]), 24)
+    out = [_judgement(d["name"], needs=[[["name", d["name"]]]]) for d in picked[:12]]
+    out += [_judgement(d["name_en"].split(",")[0], needs=[[["name_en", d["name_en"].split(",")[0]]]])
+            for d in picked[12:] if d.get("name_en")]
+    unambiguous = [r for r in gz.districts if len(gz.find(r.short_name)) == 1]
+    with_homes = {d["district_code"] for d in docs}
+    for r in rng.sample([r for r in unambiguous if r.code in with_homes], 10):
+        out.append(_judgement(r.short_name, district=r.code, city=[r.city_code]))
+    return out
+
+
 def build(docs):
     """Return the judged set for the documents DOCS of a seeded demo market."""
     gz = gazetteer()
@@ -134,7 +147,8 @@ def build(docs):
 
     queries = (_place_queries(rng, districts, gz) + _latin_queries(rng, districts, gz)
                + _need_queries(rng, districts, cities, gz, has) + _city_queries(cities, gz)
-               + _typo_and_stray_queries(gz) + [_judgement(q, kind="nonsense") for q in NONSENSE])
+               + _typo_and_stray_queries(gz) + _name_queries(rng, docs, gz)
+               + [_judgement(q, kind="nonsense") for q in NONSENSE])
     return list({q["q"]: q for q in queries}.values())
 
 
@@ -144,8 +158,8 @@ def satisfies(doc, needs):
 
 
 def _holds(doc, field, value):
-    if field == "name":
-        return value in doc["name"]
+    if field in ("name", "name_en"):
+        return value in (doc[field] or "")
     if field == "ownership":
         return doc["ownership"] == value
     return value in doc[field]

@@ -56,12 +56,12 @@ def demo_documents(homes=3000, seed=1):
         return list(iter_all_documents())
 
 
-def final_query(query, lexicon, result):
+def final_query(backend, query, lexicon, result):
     """Return the structured query whose answer RESULT is (the dropped words left out)."""
-    from search.service import structured_query
+    from search.service import _matches_nothing, structured_query
     from search.understanding import understand
 
-    understood = understand(query.text, lexicon)
+    understood = understand(query.text, lexicon, known=lambda word: not _matches_nothing(backend, word))
     kept = replace(understood, free_words=tuple(w for w in understood.free_words if w not in result.dropped))
     return structured_query(query, kept)
 
@@ -91,7 +91,7 @@ def evaluate(backend, judged, docs):
             "p10": sum(g >= 1 for g in grades) / len(grades) if grades else 0.0,
             "strict_p10": (sum(g == 2 for g in grades) / min(10, exact)) if exact else None,
             "ndcg10": _dcg(grades) / _dcg(all_grades[:10]) if all_grades else None,
-            "final_query": final_query(query, lexicon(), result),
+            "final_query": final_query(backend, query, lexicon(), result),
         })
     return summarise(rows), rows
 

@@ -12,7 +12,16 @@ import numpy as np
 
 from geo.distance import EARTH_RADIUS_KM, bounding_box
 from search import analysis
-from search.query import CARE_LEVELS, FACETS, FEATURES, PLACE_WEIGHTS, PRICE_BANDS, free_field, place_scope
+from search.query import (
+    CARE_LEVELS,
+    FACETS,
+    FEATURES,
+    PLACE_WEIGHTS,
+    PREFERENCE_WEIGHT,
+    PRICE_BANDS,
+    free_field,
+    place_scope,
+)
 
 _PRICE_LEVELS = (None,) + CARE_LEVELS  # column 0 is price_min / beds_free
 _BAND_LOWS = np.array([low for _key, low, _high in PRICE_BANDS], dtype=np.float64)
@@ -180,6 +189,7 @@ class Plan:
     vocab_size: int
     places: dict | None = None  # {"cities", "provinces", "districts", "named_cities": int32 code arrays}
     requirements: tuple = ()  # ((column, value), ...) per requirement; codes resolved against the vocabulary
+    preferences: tuple = ()  # the same, per preference
 
 
 def _codes_of(vocab, values):
@@ -219,7 +229,8 @@ def make_plan(query, vocab):
                 level_col=_PRICE_LEVELS.index(level), care_bit=_bits([level], CARE_LEVELS) if level else 0,
                 feature_bits=_bits(query.features, FEATURES), k=query.offset + query.per_page,
                 vocab_size=len(vocab.keys), places=_place_plan(query.places, vocab),
-                requirements=tuple(_requirement_plan(r, vocab) for r in query.requirements))
+                requirements=tuple(_requirement_plan(r, vocab) for r in query.requirements),
+                preferences=tuple(_requirement_plan(r, vocab) for r in query.preferences))
 
 
 @dataclass
@@ -415,6 +426,8 @@ def execute(seg, plan):
     scores = seg.rank_boost[positions] + (text if text is not None else 0)
     if plan.places is not None:
         scores = scores + _place_scores(seg, plan, positions)
+    for preference in plan.preferences:
+        scores = scores + PREFERENCE_WEIGHT * _satisfies(seg, preference)[positions]
     if plan.query.with_facets:
         facets.update(_facet_counts(seg, plan, positions))
     keys = _sort_keys(seg, plan, positions, scores, distances)

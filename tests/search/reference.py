@@ -12,6 +12,7 @@ from search.query import (
     FACETS,
     FEATURES,
     PLACE_WEIGHTS,
+    PREFERENCE_WEIGHT,
     Hit,
     SearchResult,
     display_document,
@@ -132,7 +133,8 @@ def reference_search(docs, q):
         distance = _distance(doc, q)
         if q.radius_km is not None and distance > q.radius_km:
             continue
-        matched.append((doc, text + _place_score(doc, q) + doc["rank_boost"], distance))
+        preferred = sum(PREFERENCE_WEIGHT for p in q.preferences if any(_holds(doc, f, v) for f, v in p))
+        matched.append((doc, text + _place_score(doc, q) + preferred + doc["rank_boost"], distance))
     matched.sort(key=lambda m: _sort_key(q, m[0], m[1], m[2]))
     page = matched[q.offset : q.offset + q.per_page]
     hits = [Hit(id=doc["id"], score=score, doc=display_document(doc), distance_km=distance)

@@ -256,6 +256,9 @@ QUERIES = {
         requirements=((("ownership", "public"), ("ownership", "public_private")), (("features", "medical_insurance"),)),
         places=(Place("320000", SUZHOU, "320508"),)),
     "requirement_with_text_and_facets": Q(text="苏州", requirements=(NURSING_HOME, DEMENTIA)),
+    "preference_for_homes_named_so": Q(preferences=((("tokens_name", ("养老", "老院")),),), per_page=50),
+    "preference_with_a_place_and_text": Q(text="护理", places=(Place("320000", SUZHOU, "320508"),),
+                                          preferences=(NURSING_HOME, (("features", "ltci"),))),
     "everything_at_once": Q(text="护理", province="320000", care_level="full", min_price_fen=300_000,
                             max_price_fen=1_500_000, min_grade=2, has_vacancy=True, ownership="private",
                             near=NEAR["suzhou"], radius_km=150.0, sort="relevance"),
@@ -271,7 +274,7 @@ def test_backend_answers_like_the_reference(loaded, name):
 def test_corpus_exercises_every_filter_value(corpus):
     for name, query in QUERIES.items():
         if name.startswith(("care_level_", "ownership_", "feature_", "min_grade_", "min_quality_", "text_", "places_",
-                            "requirement_")) \
+                            "requirement_", "preference_")) \
                 and "no_match" not in name:
             assert reference_search(corpus, query).total > 0, name
 
@@ -447,7 +450,8 @@ def _queries():
                  near=point, radius_km=draw(optional(RADII)) if point else None, sort=sort,
                  page=draw(st.integers(1, 4)), per_page=draw(st.sampled_from([1, 5, 10, 20])),
                  with_facets=draw(st.booleans()), places=draw(st.sampled_from(PLACE_CHOICES)),
-                 requirements=tuple(draw(st.lists(st.sampled_from(REQUIREMENT_CHOICES), max_size=2, unique=True))))
+                 requirements=tuple(draw(st.lists(st.sampled_from(REQUIREMENT_CHOICES), max_size=2, unique=True))),
+                 preferences=tuple(draw(st.lists(st.sampled_from(REQUIREMENT_CHOICES), max_size=2, unique=True))))
 
     return build()
 
