@@ -10,7 +10,7 @@ import functools
 
 from geo.gazetteer import gazetteer
 from search import analysis
-from search.understanding import Concept, Lexicon, PlaceEntry, latin_form
+from search.understanding import FILLER, Concept, Lexicon, PlaceEntry, latin_form
 
 
 def _name_tokens(*phrases):
@@ -63,6 +63,9 @@ CARE_WORDS = (
     ("day_care", ("日间照料", "日托"), ("day care",), _body_tokens("日间照料", "day care")),
     ("tcm", ("中医",), ("tcm", "chinese medicine"), _body_tokens("中医", "tcm")),
     ("dental", ("口腔", "牙科"), ("dental",), _body_tokens("口腔", "dental")),
+    # words that carry the sentence, not the need: read and ignored (老人 is not one: it asks nothing we know)
+    (FILLER, ("的", "附近", "周边", "周围", "哪里", "哪家", "哪个", "推荐", "请问", "想找", "一下", "有没有"),
+     ("near", "nearby", "around", "best", "good"), ()),
 )
 
 

@@ -34,6 +34,7 @@ _LATIN_STOP = analysis._STOPWORDS  # the words the analysis ignores: never free,
 _TONE_DIGIT = re.compile(r"(?<=[a-z])[1-5]")
 _MAX_JOINED_WORDS = 4
 MIN_TYPO_LENGTH = 5  # words this long tolerate one edit (pinyin and English)
+FILLER = "filler"  # the key of the Concept whose forms are read and then ignored
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def _cut_han(run, lexicon):
     """Yield ("entries", form, [entry ...]) and ("free", chars) pieces of a Han run, longest forms first."""
     i, free = 0, ""
     while i < len(run):
-        for length in range(min(lexicon.max_han, len(run) - i), 1, -1):
+        for length in range(min(lexicon.max_han, len(run) - i), 0, -1):  # one character: only 的 (a filler)
             entries = lexicon.han.get(run[i : i + length])
             if entries:
                 if free:
@@ -295,6 +296,8 @@ def understand(text, lexicon, known=_unknown):
         if places:
             place_mentions.append(places)
             recognised.append("/".join(dict.fromkeys(p.name for p in places)))
+        elif concepts and concepts[0].key == FILLER:
+            continue  # words that only carry the sentence (的, 附近, 推荐): neither a need nor a name
         elif concepts:
             recognised.append(concepts[0].label)
             requirements += [c.requirement for c in concepts if c.requirement]

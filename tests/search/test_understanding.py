@@ -170,3 +170,9 @@ def test_a_name_read_at_two_levels_is_the_wider_unless_another_word_frames_it():
 def test_swapped_neighbours_count_as_one_edit():
     assert {p.city for p in _read("hefie").places} == {"340100"}
     assert _read("shanghia").places == _read("shanghai").places
+
+
+def test_words_that_only_carry_the_sentence_are_ignored():
+    understood = _read("杭州附近的失智老人")
+    assert understood.free_words == ("老人",) and understood.recognised == ("杭州市", "失智")
+    assert _read("nursing home near hangzhou").free_words == ()
