@@ -143,6 +143,12 @@ def search_payload(result, query):
     }
 
 
+def _suggestion_label(name):
+    """A suggested place in the current locale (宿州市 -> Suzhou (Anhui) in English); other names as they are."""
+    regions = [r for r in gazetteer().find(name) if r.name == name]
+    return region_label(regions[0].code, regions[0].level) if regions else name
+
+
 def understanding_payload(result):
     """Return what search made of the typed words: recognised, dropped, suggested, and the notice to show."""
     notices = []
@@ -152,7 +158,8 @@ def understanding_payload(result):
     elif result.dropped:
         notices.append(_("Nothing matches '%(words)s'.", words=" ".join(result.dropped)))
     if result.suggestions:
-        notices.append(_("Did you mean: %(names)s", names=_(", ").join(result.suggestions)))
+        names = [_suggestion_label(name) for name in result.suggestions]
+        notices.append(_("Did you mean: %(names)s", names=_(", ").join(names)))
     return {"recognised": list(result.recognised), "dropped": list(result.dropped),
             "suggestions": list(result.suggestions), "notice": " ".join(notices) or None}
 

@@ -256,7 +256,8 @@ def test_nonsense_finds_nothing_and_the_api_suggests_the_closest_places(client, 
     assert body["total"] == 0
     assert body["understanding"]["notice"] == "没有找到与'suzhuoo'相符的机构。 您是不是要找：苏州市、宿州市"
     body = client.get("/api/v1/homes?q=suzhuoo&lang=en").get_json()
-    assert body["understanding"]["notice"] == "Nothing matches 'suzhuoo'. Did you mean: 苏州市, 宿州市"
+    assert body["understanding"]["notice"] == ("Nothing matches 'suzhuoo'. "
+                                               "Did you mean: Suzhou (Jiangsu), Suzhou (Anhui)")
 
 
 def test_a_city_and_district_written_together_find_the_districts_homes(client, homes):
