@@ -8,10 +8,13 @@ nonsense: it finds nothing, and the result suggests the closest names the lexico
 """
 
 import logging
+import time
 from dataclasses import replace
 
+from flask import current_app
 from flask_babel import gettext as _
 
+from core import signals
 from core.errors import SearchUnavailable
 from search.backend import current_backend
 from search.query import FACETS, SearchQuery, SearchResult
@@ -20,18 +23,37 @@ from search.understanding import suggestions, understand
 log = logging.getLogger(__name__)
 
 
+def query_kind(query):
+    """Name the kind of QUERY for metrics: near, text, filter or browse, with _deep past the first pages."""
+    kind = "near" if query.near else "text" if query.text else "filter" if _has_filters(query) else "browse"
+    return kind + ("_deep" if query.page > 5 else "")
+
+
+def _has_filters(query):
+    return any((query.province, query.city, query.district, query.care_level, query.min_price_fen,
+                query.max_price_fen, query.min_grade, query.min_quality, query.has_vacancy, query.ownership,
+                query.features))
+
+
 def run_search(query, lexicon=None):
     """Validate QUERY, understand its text with LEXICON (if given) and run it; raise SearchUnavailable if down."""
     query.validate()
+    backend, started = current_app.config["SEARCH_BACKEND"], time.perf_counter()
     try:
         if lexicon is None or not query.text.strip():
-            return current_backend().search(query)
-        return understood_search(current_backend(), query, lexicon)
+            result = current_backend().search(query)
+        else:
+            result = understood_search(current_backend(), query, lexicon)
     except SearchUnavailable:
+        signals.search_finished.send(None, backend=backend, kind=query_kind(query), seconds=0.0, failed=True)
         raise
     except (ConnectionError, TimeoutError, OSError) as exc:
         log.warning("search engine unreachable: %s", exc)
+        signals.search_finished.send(None, backend=backend, kind=query_kind(query), seconds=0.0, failed=True)
         raise SearchUnavailable(_("Search is temporarily unavailable. Please try again in a moment.")) from exc
+    signals.search_finished.send(None, backend=backend, kind=query_kind(query),
+                                 seconds=time.perf_counter() - started, failed=False)
+    return result
 
 
 def structured_query(query, understood):

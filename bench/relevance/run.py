@@ -39,9 +39,9 @@ def _app(homes, seed):
 def demo_documents(homes=3000, seed=1):
     """Seed (once) the demo market of HOMES homes from SEED and return every home's search document."""
     from core.extensions import db
+    from demo.market import seed_demo
     from geo.services import load_regions
-    from marketplace.demo import seed_demo
-    from search.documents import iter_all_documents
+    from marketplace.search_documents import iter_all_documents
 
     app, url = _app(homes, seed)
     marker = Path(url.removeprefix("sqlite:///")).with_suffix(".done")

@@ -7,8 +7,8 @@ import pytest
 
 from bench.relevance.judged import NONSENSE, build
 from bench.relevance.run import evaluate
-from marketplace.demo import seed_demo
-from search.documents import iter_all_documents
+from demo.market import seed_demo
+from marketplace.search_documents import iter_all_documents
 
 NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 EXAMPLES = ("南京鼓楼", "杭州西湖", "宁波鄞州", "南通如皋", "失智 老人", "护理院", "suzhou", "鼓楼", "hangzou")

@@ -96,7 +96,7 @@ HOMES = [
 
 @pytest.fixture
 def town(app, backend):
-    from search.documents import home_document
+    from marketplace.search_documents import home_document
 
     homes = [make_home(code, name=name, **traits) for code, name, traits in HOMES]
     docs = [home_document(h) for h in homes]
