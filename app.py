@@ -70,6 +70,7 @@ def _register(app):
     from accounts.views import bp as accounts_views
     from core.extensions import api, csrf
     from costs.api import blp as costs_api
+    from costs.cli import costs_cli
     from costs.views import bp as costs_views
     from dashboard.views import bp as dashboard_views
     from geo.cli import geo_cli
@@ -108,11 +109,12 @@ def _register(app):
     app.register_blueprint(costs_views)
     app.register_blueprint(opendata_views)
     app.register_blueprint(dashboard_views)
-    for group in (geo_cli, search_cli, demo_cli, accounts_cli, ingest_cli, quality_cli):
+    for group in (geo_cli, search_cli, demo_cli, accounts_cli, ingest_cli, quality_cli, costs_cli):
         app.cli.add_command(group)
     # every model module, so that migrations and create_all see every table
     import accounts.models  # noqa: F401
     import accounts.oauth2_models  # noqa: F401
+    import costs.models  # noqa: F401
     import geo.models  # noqa: F401
     import ingest.models  # noqa: F401
     import inquiries.models  # noqa: F401

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from core.errors import ServiceError
 from costs import crossprov, queries, regions
 from costs.estimator import EXTRA_LABELS, EXTRA_PREFIX
+from costs.facts import STATUS_LABELS
 from costs.location import family_region, forget_family_place, remember_family_place
 from costs.rules import all_rules
 from costs.schemas import CompareRegionsArgs, EstimateArgs, FamilyPlaceForm
@@ -24,7 +25,8 @@ from marketplace.views import care_level_options
 from search.query import CARE_LEVELS
 
 bp = Blueprint("costs", __name__, template_folder="templates")
-_ESTIMATE_PARAMS = ("care_level", "insurance_city", "ltci_grade", "national_level", "extras", "prepay_months")
+_ESTIMATE_PARAMS = ("care_level", "insurance_city", "ltci_grade", "national_level", "extras", "prepay_months",
+                    "facts_version", "on")
 
 
 # --- pages -------------------------------------------------------------------------------------------
@@ -115,6 +117,16 @@ def _estimate_args(care_level):
         return None, _field_errors(exc.messages)
 
 
+def _safe_estimate(home, args, family, errors):
+    """Return (estimate or None, errors): an unknown facts version is a field error, not a failed page."""
+    if not args:
+        return None, errors
+    try:
+        return queries.home_estimate(home, args, family), errors
+    except ServiceError as exc:
+        return None, {**errors, **exc.fields}
+
+
 def _home_panel(home):
     """Return the estimate panel of the home page for HOME (the home_detail dict)."""
     levels = [row["care_level"] for row in home["fees"]]
@@ -122,7 +134,7 @@ def _home_panel(home):
     if level not in CARE_LEVELS:
         return {"levels": levels, "errors": {}, "estimate": None}
     args, errors = _estimate_args(level)
-    estimate = queries.home_estimate(home_queries.get_home(home["id"]), args, family_region()) if args else None
+    estimate, errors = _safe_estimate(home_queries.get_home(home["id"]), args, family_region(), errors)
     return {"levels": levels, "care_level": level, "errors": errors, "estimate": estimate, "args": request.args}
 
 
@@ -132,7 +144,7 @@ def _compare_panel(compare):
     homes = {h.id: h for h in home_queries.get_homes([c["id"] for c in compare["homes"]])}
     for column in compare["homes"]:
         args, errors = _estimate_args(column["care_level"]) if column["care_level"] else (None, {})
-        estimate = queries.home_estimate(homes[column["id"]], args, family) if args else None
+        estimate, errors = _safe_estimate(homes[column["id"]], args, family, errors)
         columns.append({"id": column["id"], "name": column["name"], "errors": errors, "estimate": estimate})
     return {"family": family, "columns": columns}
 
@@ -178,4 +190,5 @@ def _costs_context():
     return {"costs_home_panel": _home_panel, "costs_compare_panel": _compare_panel,
             "costs_result_decision": _result_decision, "family_region": family_region,
             "family_place_label": family_place_label, "travel_time": travel_time,
-            "costs_kind_label": kind_label, "costs_extra_label": kind_label, "costs_city_options": _city_options}
+            "costs_kind_label": kind_label, "costs_extra_label": kind_label, "costs_city_options": _city_options,
+            "costs_fact_status": lambda status: str(STATUS_LABELS.get(status, status))}

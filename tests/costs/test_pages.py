@@ -57,10 +57,13 @@ def test_home_page_shows_the_estimate_with_sources_and_flags(client):
     html = client.get(f"/homes/{home.id}?care_level=dementia&ltci_grade=4&prepay_months=24&lang=en") \
         .get_data(as_text=True)
     assert 'id="estimate-monthly">¥7,900<' in html
-    assert 'id="estimate-ltci">−¥637.50<' in html
-    assert 'id="estimate-family-share">¥7,262.50<' in html
+    # 35.00 x 30 x 85% = 892.50 yuan rests on the unverified 85%: beside the total, never in it
+    assert "(−¥892.50, to be confirmed)" in html
+    assert 'id="estimate-family-share">¥7,900<' in html
+    assert 'id="estimate-family-share-if-confirmed">¥7,007.50<' in html
     assert 'id="deposit-flag"' in html and 'id="prepayment-flag"' in html
-    assert "costs/data/ltci.json" in html and "illustrative, to be confirmed" in html
+    assert 'data-fact="ltci.fund_share_pct/310000/*/*"' in html and "No source was found" in html
+    assert "policy facts version seed" in html and 'id="facts-version"' in html
     assert "Your family lives in Shanghai." in html
     assert 'class="decision"' in html and "estimate" in html
 
