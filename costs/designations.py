@@ -19,8 +19,8 @@ def _active(home_id):
 
 def designated_schemes(home):
     """Return the insuring cities whose LTCI designates HOME (confirmed designations; else its ltci flag)."""
-    if home.id is None:  # a transient home (the editor's preview): its flag only
-        return frozenset({home.city_code} if home.ltci else ())
+    if home.id is None:  # a transient home (the editor's preview) names its schemes itself
+        return frozenset(getattr(home, "preview_schemes", None) or ({home.city_code} if home.ltci else ()))
     rows = [d for d in _active(home.id) if d.kind == "ltci"]
     if not rows:
         return frozenset({home.city_code} if home.ltci else ())

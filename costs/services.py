@@ -169,6 +169,7 @@ def _check_scope(data, errors):
 def build_fact(data):
     """Return a Fact from the editor's DATA (strings, dates or None), or raise ServiceError with field errors."""
     errors = {}
+    data = {k: (None if v == "" else v) for k, v in data.items()}  # an empty field is no value
     if data.get("key") not in factlib.KEYS:
         raise ServiceError(_("Unknown fact."), {"key": [_("Unknown fact.")]}, code="invalid_parameters")
     value = _check_value(data, errors)
