@@ -71,6 +71,7 @@ def _register(app):
     from core.extensions import api, csrf
     from costs.api import blp as costs_api
     from costs.cli import costs_cli
+    from costs.designation_views import bp as costs_designation_views
     from costs.fact_views import bp as costs_facts_views
     from costs.views import bp as costs_views
     from dashboard.views import bp as dashboard_views
@@ -109,6 +110,7 @@ def _register(app):
     csrf.exempt(costs_api)  # public JSON reads only
     app.register_blueprint(costs_views)
     app.register_blueprint(costs_facts_views)
+    app.register_blueprint(costs_designation_views)
     app.register_blueprint(opendata_views)
     app.register_blueprint(dashboard_views)
     for group in (geo_cli, search_cli, demo_cli, accounts_cli, ingest_cli, quality_cli, costs_cli):

@@ -56,3 +56,24 @@ class FactForm(FlaskForm):
         data = {name: field.data for name, field in self._fields.items()
                 if name not in ("csrf_token", "preview", "publish", "mode", "change_note")}
         return {**{k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}, "key": key}
+
+
+KIND_CHOICES = [SelectChoice(*c) for c in (
+    ("ltci", _l("Designated for long-term-care insurance")),
+    ("cross_province_settlement", _l("Connected for cross-province direct medical settlement")),
+    ("medical_insurance", _l("Medical-insurance designated clinic")))]
+
+
+class DesignationForm(FlaskForm):
+    """A provider declares a designation of its home, with where it comes from (a regulator confirms it)."""
+
+    kind = SelectField(_l("Designation"), choices=KIND_CHOICES)
+    scheme_region = StringField(_l("Insuring city whose scheme designates the home (code; empty: the home's city)"),
+                                validators=[Optional(), Length(max=6)])
+    source = StringField(_l("Where it comes from (notice, list, letter)"), validators=[Length(max=300)])
+    source_date = DateField(_l("Date of that source"), validators=[Optional()])
+    submit = SubmitField(_l("Declare"))
+
+
+class ConfirmForm(FlaskForm):
+    """A regulator confirms a declared designation (no fields: the CSRF token)."""

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 
 from core.errors import ServiceError
 from costs import crossprov, estimator
+from costs.designations import designations_of
 from costs.facts import facts_version
 from costs.location import place_region
 from marketplace import queries
@@ -19,6 +20,7 @@ def home_estimate(home, args, family=None):
                                 national_level=args.get("national_level"), extras=args.get("extras", ()),
                                 prepay_months=args.get("prepay_months"), on=args.get("on"), facts=facts)
     result["decision"] = crossprov.decision(family, home, insured, facts) if family else None
+    result["designations"] = [d for d in designations_of(home) if d["status"] == "confirmed"]
     return result
 
 

@@ -244,6 +244,16 @@ class DecisionSchema(ma.Schema):
     rules = F.List(F.Nested(RuleCitationSchema))
 
 
+class DesignationSchema(ma.Schema):
+    id = F.Integer()
+    kind = F.String(metadata={"description": "ltci | cross_province_settlement | medical_insurance"})
+    scheme_region = F.String(metadata={"description": "the insuring city whose scheme designates the home"})
+    basis = F.String(metadata={"description": "imported | declared (then confirmed by a regulator)"})
+    status = F.String()
+    source = F.String()
+    source_date = F.String(allow_none=True)
+
+
 class EstimateSchema(ma.Schema):
     home_id = F.Integer()
     care_level = F.String()
@@ -265,6 +275,8 @@ class EstimateSchema(ma.Schema):
                                                                        "the shipped seed"})
     facts_version_label = F.String()
     on = F.String(metadata={"description": "the date the estimate is for"})
+    designations = F.List(F.Nested(DesignationSchema), metadata={
+        "description": "the home's confirmed designations, with their source and date"})
 
 
 class FactsSchema(ma.Schema):

@@ -15,7 +15,7 @@ from core import time
 from core.errors import ServiceError
 from core.extensions import db
 from costs import facts as factlib
-from costs.models import FACT_STATUSES, FactVersion, HomeDesignation, PolicyFact, StaleFact
+from costs.models import DESIGNATION_KINDS, FACT_STATUSES, FactVersion, HomeDesignation, PolicyFact, StaleFact
 from geo.gazetteer import gazetteer
 
 DOC_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")  # to the year, the month or the day
@@ -246,8 +246,15 @@ def stale_facts_for(user):
 
 def record_designation(home, kind, source, source_date=None, scheme_region=None, basis="imported", user=None):
     """Record HOME's designation KIND (imported: confirmed at once; declared: pending a regulator)."""
+    errors = {}
     if not source:
-        raise ServiceError(_("Say where the designation comes from."), {"source": [_("This field is required.")]})
+        errors["source"] = [_("Say where the designation comes from.")]
+    if kind not in DESIGNATION_KINDS:
+        errors["kind"] = [_("Unknown designation.")]
+    if scheme_region and gazetteer().city(scheme_region) is None:
+        errors["scheme_region"] = [_("Give the code of a city.")]
+    if errors:
+        raise ServiceError(_("Some fields need your attention."), errors, code="invalid_parameters")
     status = "confirmed" if basis == "imported" else "pending"
     row = HomeDesignation(home_id=home.id, kind=kind, scheme_region=scheme_region, basis=basis, status=status,
                           source=source[:300], source_date=source_date,
@@ -275,3 +282,31 @@ def _sync_flags(home, row):
 def designation_date(value):
     """Parse an ISO date, or None."""
     return date.fromisoformat(value) if value else None
+
+
+def import_designations(rows):
+    """Record imported designations from ROWS (dicts: licence_no or home_id, kind, scheme_region, source,
+    source_date); all or nothing. Return how many were recorded, or raise ServiceError naming the lines."""
+    from marketplace.models import Home
+
+    planned, problems = [], {}
+    for line, row in enumerate(rows, start=2):  # line 1 is the header
+        key = (row.get("licence_no") or "").strip()
+        home = db.session.scalars(sa.select(Home).where(Home.licence_no == key)).first() if key else \
+            db.session.get(Home, int(row["home_id"])) if (row.get("home_id") or "").isdigit() else None
+        if home is None:
+            problems[f"line {line}"] = [_("No such home.")]
+            continue
+        try:
+            planned.append((home, row["kind"].strip(), row["source"].strip(), designation_date(row.get("source_date")),
+                            (row.get("scheme_region") or "").strip() or None))
+        except (KeyError, ValueError, AttributeError):
+            problems[f"line {line}"] = [_("Give kind, source and an ISO source_date.")]
+            continue
+        if planned[-1][1] not in DESIGNATION_KINDS or not planned[-1][2]:
+            problems[f"line {line}"] = [_("Give kind, source and an ISO source_date.")]
+    if problems:
+        raise ServiceError(_("Nothing was imported."), problems, code="invalid_parameters")
+    for home, kind, source, day, scheme in planned:
+        record_designation(home, kind, source, day, scheme, basis="imported")
+    return len(planned)
