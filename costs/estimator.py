@@ -22,7 +22,8 @@ LTCI_REASONS = {
     "applies": _l("Long-term-care insurance pays part of the care fee."),
     "no_insurance_city": _l("Tell us where the parent is insured to estimate long-term-care insurance."),
     "city_no_ltci": _l("The parent's insuring city does not run long-term-care insurance (as far as we know)."),
-    "home_not_designated": _l("This home is not designated for long-term-care insurance."),
+    "home_not_designated": _l("This home is not designated for the long-term-care insurance of the parent's "
+                              "insuring city."),
     "does_not_follow": _l("Long-term-care insurance does not follow the parent to this home's city."),
     "grade_not_eligible": _l("The assessment grade is below the grades the scheme pays for."),
     "no_figures": _l("The scheme runs there, but we have no confirmed figures: ask the insurer."),

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from core.errors import ServiceError
 from costs import crossprov, queries, regions
 from costs.estimator import EXTRA_LABELS, EXTRA_PREFIX
-from costs.facts import STATUS_LABELS
+from costs.facts import KEYS, STATUS_LABELS, current_facts
 from costs.location import family_region, forget_family_place, remember_family_place
 from costs.rules import all_rules
 from costs.schemas import CompareRegionsArgs, EstimateArgs, FamilyPlaceForm
@@ -76,7 +76,12 @@ def cost_rules():
     """Explain how estimates, travel times and the cross-province answers are made, with every source."""
     files = all_rules()
     pretty = {name: json.dumps(data, ensure_ascii=False, indent=2) for name, data in files.items()}
-    return render_template("costs/rules.html", files=files, pretty=pretty)
+    facts = current_facts()
+    order = list(KEYS)
+    rows = [{"fact": f, "editable": False, "id": None}
+            for f in sorted(facts.facts, key=lambda f: (order.index(f.key) if f.key in order else 99, f.code))]
+    return render_template("costs/rules.html", files=files, pretty=pretty, facts=facts, fact_rows=rows,
+                           fact_keys=KEYS)
 
 
 # --- helpers -----------------------------------------------------------------------------------------
