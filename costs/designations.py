@@ -27,6 +27,12 @@ def designated_schemes(home):
     return frozenset(d.scheme_region or home.city_code for d in rows)
 
 
+def schemes_of_item(item):
+    """Return the LTCI schemes designating a search item's home (a dict with id, city_code and features)."""
+    rows = [d for d in _active(item["id"]) if d.kind == "ltci"]
+    return frozenset(d.scheme_region or item["city_code"] for d in rows)
+
+
 def designations_of(home):
     """Return every designation of HOME (any status), newest first, as plain data for pages and the API."""
     rows = db.session.scalars(sa.select(HomeDesignation).where(HomeDesignation.home_id == home.id)

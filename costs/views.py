@@ -4,6 +4,7 @@ The shared pages (home, compare, search results) each include one partial from t
 those partials show comes from the template globals registered here, so marketplace views stay untouched.
 """
 
+import dataclasses
 import json
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.errors import ServiceError
-from costs import crossprov, queries, regions
+from costs import crossprov, designations, queries, regions
 from costs.estimator import EXTRA_LABELS, EXTRA_PREFIX
 from costs.facts import KEYS, STATUS_LABELS, current_facts
 from costs.location import family_region, forget_family_place, remember_family_place
@@ -157,7 +158,13 @@ def _compare_panel(compare):
 def _result_decision(item):
     """Return the cross-province decision for a search result ITEM, or None without the family's place."""
     family = family_region()
-    return crossprov.decision(family, item) if family else None
+    if family is None:
+        return None
+    place = crossprov.HomePlace.of(item)
+    schemes = designations.schemes_of_item(item)  # search documents carry no designations: read them from SQL
+    if schemes:
+        place = dataclasses.replace(place, ltci_schemes=schemes)
+    return crossprov.decision(family, place)
 
 
 def travel_time(minutes):

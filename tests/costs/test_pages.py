@@ -107,6 +107,20 @@ def test_search_results_show_the_decision_once_the_family_is_known(client, app):
     assert html.count("result-decision") == 1 and "direct medical settlement" in html
 
 
+def test_a_search_result_says_when_ltci_follows_only_by_a_rule_to_be_confirmed(client, app):
+    from costs import services
+    from search.backend import current_backend
+    from search.outbox import drain
+
+    home = make_home("310118", fees=DEMENTIA, ltci=True)  # Qingpu
+    services.record_designation(home, "ltci", "test list", scheme_region="320500")  # also for Suzhou's scheme
+    drain(current_backend())
+    _live_in(client, "320509")  # a Wujiang family: the zone pilot, which has no source yet
+    html = client.get("/?care_level=dementia&lang=en").get_data(as_text=True)
+    line = re.search(r'<p class="result-decision".*?</p>', html, re.S).group(0)
+    assert "LTCI follows (to be confirmed)" in " ".join(line.split())
+
+
 def test_compare_regions_page(client):
     make_home("330402", fees=DEMENTIA)
     _live_in(client, "310000")
