@@ -175,3 +175,12 @@ def test_a_home_requiring_more_than_12_months_in_advance_is_flagged(client):
     html = client.get(f"/homes/{home.id}?care_level=dementia&prepay_months=3&lang=en").get_data(as_text=True)
     assert "Paid in advance (3 months)" in html and 'id="home-prepayment-flag"' in html
     assert 'id="prepayment-flag"' not in html
+
+
+def test_the_panel_names_what_is_to_be_confirmed_and_why(client):
+    home = make_home("320508", fees=DEMENTIA, ownership="public", cross_province_settlement=True)
+    _live_in(client, "310000")
+    html = client.get(f"/homes/{home.id}?care_level=dementia&lang=en").get_data(as_text=True)
+    sources = re.search(r'<dd class="decision-sources">.*?</dd>', html, re.S).group(0)
+    assert 'data-fact="admission.public_local_priority/*/*/*"' in sources and "No source was found" in sources
+    assert "医保发〔2022〕22号" in sources and "secondary source" in sources
