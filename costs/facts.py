@@ -208,6 +208,11 @@ def current_facts():
     return cache["current"]
 
 
+def forget_current():
+    """Drop this request's cached current set (after publishing a version)."""
+    _request_cache().pop("current", None)
+
+
 def facts_version(number):
     """Return the FactSet of version NUMBER (None: the current one); NotFound for an unknown number."""
     if number is None:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from accounts import permissions
 from core import time
 from core.errors import ServiceError
 from core.extensions import db
@@ -46,7 +47,13 @@ def _publish(fact_list, origin, note="", user=None, seed_version=None):
                           published_by_id=user.id if user is not None else None)
     version.facts = [_row(f) for f in fact_list]
     db.session.add(version)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError as exc:  # another version got this number first: nothing was published
+        db.session.rollback()
+        raise ServiceError(_("Someone published a version at the same moment; please try again."),
+                           code="conflict", status=409) from exc
+    factlib.forget_current()
     return version
 
 
@@ -85,8 +92,6 @@ def _province_and_city(code):
 
 def may_edit_scope(user, origin_region, home_region):
     """Say whether USER may edit a fact of this scope (accounts.permissions.edits_policy_fact)."""
-    from accounts import permissions
-
     places = [_province_and_city(c) for c in (origin_region, home_region) if c]
     return permissions.edits_policy_fact(user, places)
 

@@ -133,3 +133,10 @@ def test_the_daily_job_lists_facts_unverified_for_a_year_on_the_dashboard(client
     assert 'id="stale-facts"' in html
     assert "ltci.daily_standard_fen/320500/*/severe" in html  # Jiangsu's own
     assert SHARE not in html  # Shanghai's is not the Jiangsu regulator's to re-verify
+
+
+def test_the_first_visit_loads_the_seed_as_version_1_with_edit_links(client, app):
+    login_as(client, make_user("admin"))
+    html = client.get("/regulator/facts/?lang=en").get_data(as_text=True)
+    assert "Current version: 1." in html
+    assert html.count("/edit\"") == 42  # every fact editable by an admin
