@@ -1,7 +1,8 @@
 """The true monthly cost of a home for one care level: the bill, the one-off payments, what LTCI pays.
 
 Prices come from the home's fee items (marketplace.pricing, the one place for price rules); limits and
-insurance rules come from costs/data (costs.rules). Every figure carries where it came from.
+insurance rules are policy facts of one version (costs.facts), the site's conventions come from costs/data
+(costs.rules). Every figure carries where it came from, and the estimate the facts version it used.
 """
 
 from flask_babel import lazy_gettext as _l

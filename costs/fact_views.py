@@ -8,7 +8,6 @@ from flask_login import current_user
 
 from accounts import permissions
 from accounts.permissions import roles_required
-from core import jobs
 from core.errors import ServiceError
 from core.extensions import db
 from core.forms import add_field_errors
@@ -18,8 +17,6 @@ from costs.forms import FactForm
 from costs.models import PolicyFact
 
 bp = Blueprint("costs_facts", __name__, url_prefix="/regulator/facts", template_folder="templates")
-# which facts are due for re-verification moves with the date: the search worker lists them daily
-bp.record_once(lambda state: jobs.daily(state.app, services.list_stale_facts))
 
 
 def _editor():
