@@ -67,6 +67,8 @@ class Fact:
     verified_by: str | None = None
     reason: str | None = None
     note: str = ""
+    note_zh: str | None = None
+    reason_zh: str | None = None
     id: int | None = None
 
     @property
@@ -81,12 +83,13 @@ class Fact:
 
     def to_dict(self):
         """Return the fact as plain data: value, scope, dates, the document, the quote, verification, status."""
-        return {"code": self.code, "key": self.key, "value": self.value, "note": self.note,
+        return {"code": self.code, "key": self.key, "value": self.value, "note": self.note, "note_zh": self.note_zh,
                 "scope": {name: getattr(self, name) for name in SCOPE_FIELDS},
                 "effective_from": _iso(self.effective_from), "effective_to": _iso(self.effective_to),
                 "source": dict(self.document), "quote": self.quote,
                 "verified_on": _iso(self.verified_on), "verified_by": self.verified_by,
                 "status": self.status, "status_label": str(STATUS_LABELS[self.status]), "reason": self.reason,
+                "reason_zh": self.reason_zh,
                 "to_be_confirmed": not self.confirmed}
 
 
@@ -157,7 +160,8 @@ def fact_from_seed(entry, documents):
                 status=entry["status"], document={k: doc.get(k) for k in DOC_FIELDS}, **scope,
                 effective_from=frm, effective_to=_date(entry.get("effective_to")), quote=entry.get("quote"),
                 verified_on=_date(entry.get("verified_on")), verified_by=entry.get("verified_by"),
-                reason=entry.get("reason"), note=entry.get("note", ""))
+                reason=entry.get("reason"), note=entry.get("note", ""), note_zh=entry.get("note_zh"),
+                reason_zh=entry.get("reason_zh"))
 
 
 def fact_from_row(row):
@@ -168,7 +172,7 @@ def fact_from_row(row):
                 origin_region=row.origin_region, home_region=row.home_region, grade=row.grade,
                 effective_from=row.effective_from, effective_to=row.effective_to, quote=row.quote,
                 verified_on=row.verified_on, verified_by=row.verified_by, reason=row.reason, note=row.note or "",
-                id=row.id)
+                note_zh=row.note_zh, reason_zh=row.reason_zh, id=row.id)
 
 
 @functools.cache
@@ -244,8 +248,9 @@ def citation(factset, used, title=None):
         doc = fact.document
         if doc["title"] not in seen:
             seen.add(doc["title"])
-            sources.append({**doc, "status": fact.status, "reason": fact.reason})
-    pending = [{"code": f.code, "note": f.note, "reason": f.reason} for f in used if not f.confirmed]
+            sources.append({**doc, "status": fact.status, "reason": fact.reason, "reason_zh": fact.reason_zh})
+    pending = [{"code": f.code, "note": f.note, "reason": f.reason, "note_zh": f.note_zh, "reason_zh": f.reason_zh}
+               for f in used if not f.confirmed]
     return {"type": "facts", "file": str(_l("policy facts")), "version": factset.label,
             "facts_version": factset.number, "title": title or str(_l("Policy facts")), "sources": sources,
             "facts": [f.to_dict() for f in used], "confirmed": not pending, "to_be_confirmed": pending}

@@ -35,6 +35,8 @@ class FactForm(FlaskForm):
     reason = TextAreaField(_l("Why it is not verified, or what is still missing"),
                            validators=[Optional(), Length(max=2000)])
     note = StringField(_l("What the fact says, in plain words"), validators=[Optional(), Length(max=300)])
+    note_zh = StringField(_l("The same in Chinese"), validators=[Optional(), Length(max=300)])
+    reason_zh = TextAreaField(_l("The reason in Chinese"), validators=[Optional(), Length(max=2000)])
     mode = SelectField(_l("Publish as"), choices=MODE_CHOICES)
     change_note = StringField(_l("Note for the version history"), validators=[Optional(), Length(max=500)])
     preview = SubmitField(_l("Preview the effect"))
@@ -46,7 +48,7 @@ class FactForm(FlaskForm):
         self.value.data = ", ".join(map(str, value)) if isinstance(value, list) else \
             str(value).lower() if isinstance(value, bool) else str(value)
         for name in ("origin_region", "home_region", "grade", "effective_from", "effective_to", "quote",
-                     "verified_on", "verified_by", "status", "reason", "note"):
+                     "verified_on", "verified_by", "status", "reason", "note", "note_zh", "reason_zh"):
             getattr(self, name).data = getattr(fact, name)
         for name in ("title", "number", "issuer", "date", "url"):
             getattr(self, f"doc_{name}").data = fact.document.get(name)

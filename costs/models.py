@@ -67,6 +67,9 @@ class PolicyFact(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20))
     reason: Mapped[str | None] = mapped_column(sa.Text)  # why it is not verified, or what is still missing
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    # the note and the reason as zh-CN pages show them (data, not msgids); None: the English one is shown
+    note_zh: Mapped[str | None] = mapped_column(sa.Text)
+    reason_zh: Mapped[str | None] = mapped_column(sa.Text)
 
     version: Mapped[FactVersion] = relationship(back_populates="facts")
 

@@ -88,6 +88,7 @@ class SourceSchema(ma.Schema):
     confirmed = F.Boolean()
     status = F.String(metadata={"description": "verified | secondary | unverified"})
     reason = F.String(allow_none=True)
+    reason_zh = F.String(allow_none=True)
 
 
 class FactScopeSchema(ma.Schema):
@@ -113,6 +114,8 @@ class FactSchema(ma.Schema):
     status = F.String(metadata={"description": "verified | secondary | unverified"})
     status_label = F.String()
     reason = F.String(allow_none=True, metadata={"description": "why it is not verified, or what is missing"})
+    reason_zh = F.String(allow_none=True)
+    note_zh = F.String(allow_none=True)
     to_be_confirmed = F.Boolean(metadata={"description": "unverified: never counted in a total"})
 
 
@@ -120,6 +123,8 @@ class PendingFactSchema(ma.Schema):
     code = F.String()
     note = F.String()
     reason = F.String(allow_none=True)
+    note_zh = F.String(allow_none=True)
+    reason_zh = F.String(allow_none=True)
 
 
 class RuleCitationSchema(ma.Schema):

@@ -39,7 +39,7 @@ def _row(fact):
                       doc_title=doc["title"], doc_number=doc.get("number"), doc_issuer=doc.get("issuer"),
                       doc_date=doc.get("date"), doc_url=doc.get("url"), quote=fact.quote,
                       verified_on=fact.verified_on, verified_by=fact.verified_by, status=fact.status,
-                      reason=fact.reason, note=fact.note)
+                      reason=fact.reason, note=fact.note, note_zh=fact.note_zh, reason_zh=fact.reason_zh)
 
 
 def _publish(fact_list, origin, note="", user=None, seed_version=None):
@@ -192,7 +192,7 @@ def build_fact(data):
         **scope, effective_from=data.get("effective_from"), effective_to=data.get("effective_to"),
         quote=data.get("quote") or None, verified_on=data.get("verified_on"),
         verified_by=data.get("verified_by") or None, reason=data.get("reason") or None,
-        note=data.get("note") or "")
+        note=data.get("note") or "", note_zh=data.get("note_zh") or None, reason_zh=data.get("reason_zh") or None)
 
 
 def apply_edit(current, original_code, fact, mode="replace"):

@@ -202,4 +202,11 @@ def _costs_context():
     return {"costs_result_decision": _result_decision, "family_region": family_region,
             "family_place_label": family_place_label, "travel_time": travel_time,
             "costs_kind_label": kind_label, "costs_extra_label": kind_label, "costs_city_options": _city_options,
-            "costs_fact_status": lambda status: str(STATUS_LABELS.get(status, status))}
+            "costs_fact_status": lambda status: str(STATUS_LABELS.get(status, status)), "costs_text": fact_text}
+
+
+def fact_text(obj, name):
+    """Return OBJ's NAME (a fact's note or reason) in the page's language: NAME_zh on Chinese pages when given."""
+    get = obj.get if isinstance(obj, dict) else lambda key, default=None: getattr(obj, key, default)
+    chinese = get(f"{name}_zh") if not presenters.is_english() else None
+    return chinese or get(name)

@@ -87,6 +87,8 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('note_zh', sa.Text(), nullable=True),
+    sa.Column('reason_zh', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['version_id'], ['policy_fact_versions.id'], name=op.f('fk_policy_facts_version_id_policy_fact_versions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_facts'))
     )

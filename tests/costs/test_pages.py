@@ -185,3 +185,13 @@ def test_the_panel_names_what_is_to_be_confirmed_and_why(client):
     sources = re.search(r'<dd class="decision-sources">.*?</dd>', html, re.S).group(0)
     assert 'data-fact="admission.public_local_priority/*/*/*"' in sources and "No source was found" in sources
     assert "医保发〔2022〕22号" in sources and "secondary source" in sources
+
+
+def test_a_chinese_page_gives_the_reason_in_chinese(client):
+    home = make_home("310104", fees=DEMENTIA, ltci=True)
+    _live_in(client, "310000")
+    html = client.get(f"/homes/{home.id}?care_level=dementia&ltci_grade=4&lang=zh_CN").get_data(as_text=True)
+    pending = re.search(r'<span class="to-be-confirmed" data-fact="ltci.fund_share_pct/310000/\*/\*">.*?</span>\s*</span>',
+                        html, re.S).group(0)
+    assert "2026年核查未找到来源" in pending and "No source was found" not in pending
+    assert "待核实" in pending
