@@ -218,3 +218,14 @@ def test_a_regulator_edits_only_facts_of_their_jurisdiction(app):
     national = current_facts().find("limits.deposit_max_months")
     with pytest.raises(services.ServiceError):
         services.publish_fact_edit(jiangsu, national.code, _evidence(national, value="6"))
+
+
+def test_a_bad_or_unknown_facts_version_is_a_4xx_naming_the_field(client, app):
+    home = make_home("310104", fees=DEMENTIA)
+    for query, status in (("facts_version=abc", 400), ("facts_version=0", 400), ("facts_version=99", 404),
+                          ("on=yesterday", 400)):
+        response = client.get(f"/api/v1/homes/{home.id}/estimate?care_level=dementia&{query}")
+        assert response.status_code == status, query
+        assert query.split("=")[0] in response.get_json()["error"]["fields"]
+    page = client.get(f"/homes/{home.id}?care_level=dementia&facts_version=99")
+    assert page.status_code == 200 and 'id="estimate-errors"' in page.get_data(as_text=True)

@@ -191,7 +191,7 @@ def test_a_chinese_page_gives_the_reason_in_chinese(client):
     home = make_home("310104", fees=DEMENTIA, ltci=True)
     _live_in(client, "310000")
     html = client.get(f"/homes/{home.id}?care_level=dementia&ltci_grade=4&lang=zh_CN").get_data(as_text=True)
-    pending = re.search(r'<span class="to-be-confirmed" data-fact="ltci.fund_share_pct/310000/\*/\*">.*?</span>\s*</span>',
-                        html, re.S).group(0)
+    pattern = r'<span class="to-be-confirmed" data-fact="ltci.fund_share_pct/310000/\*/\*">.*?</span>\s*</span>'
+    pending = re.search(pattern, html, re.S).group(0)
     assert "2026年核查未找到来源" in pending and "No source was found" not in pending
     assert "待核实" in pending
