@@ -21,6 +21,7 @@ translations: install
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) geo load-regions
+	$(FLASK) costs load-facts
 	$(FLASK) demo seed --if-empty --homes 3000 --reviews 30000 --seed 1
 	$(FLASK) search reindex
 	$(FLASK) run --host 127.0.0.1 --port 5000
