@@ -88,6 +88,27 @@ def delete_account():
     return render_template("privacy/delete.html", word=word, error=False)
 
 
+@bp.route("/regulator/reviews/<int:review_id>/reveal", methods=["GET", "POST"])
+@login_required
+def reveal_reviewer(review_id):
+    """Show a reviewer's contact details to a moderator of the review, only with a reason; every reveal is
+    written to the record (privacy_requests) with who, whose, which review and why."""
+    from accounts.models import User
+    from accounts.permissions import moderates_review
+    from reviews.models import Review
+
+    review = db.get_or_404(Review, review_id)
+    if not moderates_review(current_user, review):
+        abort(403)
+    reason = (request.form.get("reason") or "").strip()
+    if request.method == "GET" or not 10 <= len(reason) <= 500:
+        status = 400 if request.method == "POST" else 200
+        return render_template("privacy/reveal.html", review=review, error=request.method == "POST"), status
+    author = db.session.get(User, review.author_id) if review.author_id else None
+    services.record_reveal(current_user, review.author_id, f"review:{review.id}", reason)
+    return render_template("privacy/reveal.html", review=review, author=author, revealed=True)
+
+
 def _ask_for_consent():
     """Send a signed-in person who has not agreed to the current notice to the consent page (pages only)."""
     if (not current_user.is_authenticated or request.endpoint in _OPEN or request.endpoint is None

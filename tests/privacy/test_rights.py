@@ -130,3 +130,43 @@ def test_the_retention_job_anonymises_old_inquiries_with_the_test_clock(app):
     db.session.expire_all()
     assert db.session.get(Inquiry, inquiry.id).contact_phone == ""
     assert db.session.get(Inquiry, inquiry.id).status == "closed"
+
+
+def test_a_regulator_sees_a_reviewers_contact_only_with_a_reason_and_it_is_recorded(app, client):
+    from tests.reviews.test_engagement_fixtures import make_review
+
+    home = make_home("320508")
+    family = make_user("family", email="reviewer@example.cn")
+    review = make_review(home, author=family, status="published")
+    regulator, outsider = make_user("regulator", jurisdiction="320000"), make_user("regulator", jurisdiction="330000")
+    login_as(client, outsider)
+    assert client.get(f"/regulator/reviews/{review.id}/reveal").status_code == 403
+    login_as(client, regulator)
+    url = f"/regulator/reviews/{review.id}/reveal"
+    page = client.get(url).get_data(as_text=True)
+    assert "reviewer@example.cn" not in page
+    token = csrf_token(client, url)
+    short = client.post(url, data={"csrf_token": token, "reason": "看看"})
+    assert short.status_code == 400 and "reviewer@example.cn" not in short.get_data(as_text=True)
+    shown = client.post(url, data={"csrf_token": token, "reason": "投诉核实：机构称评价人并非住户家属"})
+    assert shown.status_code == 200 and "reviewer@example.cn" in shown.get_data(as_text=True)
+    record = db.session.scalar(sa.select(DataRequest).where(DataRequest.kind == "reveal"))
+    assert (record.actor_id, record.subject_id, record.target) == (regulator.id, family.id, f"review:{review.id}")
+    assert "投诉核实" in record.reason
+
+
+def test_exports_carry_no_personal_information(app, client):
+    import re
+
+    home, family, inquiry = _family_with_history()
+    admin = make_user("admin", email="boss@example.cn")
+    login_as(client, admin)
+    exports = [rule.rule for rule in app.url_map.iter_rules()
+               if rule.rule.endswith((".csv", ".json")) and "<" not in rule.rule
+               and rule.rule.startswith(("/open-data", "/dashboard", "/regulator/dashboard"))]
+    assert exports, "no export routes found"
+    leak = re.compile(r"(?<!\\d)1[3-9]\\d{9}(?!\\d)|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\\.[A-Za-z]{2,}|李娜")
+    for path in exports:
+        response = client.get(path)
+        assert response.status_code in (200, 404), path
+        assert not leak.search(response.get_data(as_text=True)), path
