@@ -267,6 +267,11 @@ def _load_all(review_ids):
 # --- appeals -------------------------------------------------------------------------------------------
 
 
+def can_appeal(review):
+    """Say whether REVIEW may still be appealed: the state table allows it and it has not been appealed yet."""
+    return can_move(review.status, "appeal") and review.appeal is None
+
+
 def appeal_review(user, review, grounds, now=None):
     """Appeal REVIEW's fold or reject as its author (once), with GROUNDS; commit."""
     if not wrote_review(user, review):

@@ -1,7 +1,7 @@
 """notifications: inbox items, deliveries by e-mail and SMS, preferences per kind and channel, message language
 
 Revision ID: 0b1c2d3e4f5a
-Revises: 0a1b2c3d4e5f
+Revises: 9801f4c7a2
 Create Date: 2026-12-06 21:10:00.000000
 
 """
@@ -11,7 +11,7 @@ import core.db  # noqa: F401
 
 
 revision = '0b1c2d3e4f5a'
-down_revision = '0a1b2c3d4e5f'
+down_revision = '9801f4c7a2'
 branch_labels = None
 depends_on = None
 
