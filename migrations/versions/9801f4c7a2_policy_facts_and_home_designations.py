@@ -1,7 +1,7 @@
 """policy facts and home designations
 
 Revision ID: 9801f4c7a2
-Revises: 0b1c2d3e4f5a
+Revises: 0a1b2c3d4e5f
 Create Date: 2026-12-06 20:22:46.110716
 
 """
@@ -12,7 +12,7 @@ import core.db  # noqa: F401  (autogenerate renders core.db.UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '9801f4c7a2'
-down_revision = '0b1c2d3e4f5a'  # re-chained after main's head at merge
+down_revision = '0a1b2c3d4e5f'  # re-chained after main's ops migration at merge
 branch_labels = None
 depends_on = None
 
