@@ -131,6 +131,7 @@ class HomeDetailSchema(ma.Schema):
     province = F.String()
     city = F.String()
     district = F.String()
+    place = F.String(metadata={"description": "province · city · district; a municipality (上海市) once"})
     address = F.String()
     lat = F.Float()
     lon = F.Float()

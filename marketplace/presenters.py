@@ -50,6 +50,16 @@ def region_label(code, level="city", english=None):
     return _region_labels(english).get((level, code), code)
 
 
+def place_line(province_code=None, city_code=None, district_code=None, english=None):
+    """Return "province · city · district" in the current locale; a municipality (上海市) shows once."""
+    parts = []
+    for level, code in (("province", province_code), ("city", city_code), ("district", district_code)):
+        label = region_label(code, level, english) if code else None
+        if label and (not parts or parts[-1] != label):
+            parts.append(label)
+    return " · ".join(parts)
+
+
 def home_name(name, name_en):
     """Return the home's name in the current locale."""
     return name_en if is_english() and name_en else name
@@ -208,6 +218,7 @@ def home_detail(home, care_level=None, from_city=None):
         "province_code": home.province_code, "city_code": home.city_code, "district_code": home.district_code,
         "province": region_label(home.province_code, "province"), "city": region_label(home.city_code),
         "district": region_label(home.district_code, "district"),
+        "place": place_line(home.province_code, home.city_code, home.district_code),
         "address": home.address_en if is_english() and home.address_en else home.address,
         "lat": home.lat, "lon": home.lon, "location_approximate": home.location_approximate,
         "ownership": home.ownership, "ownership_label": vocab.label(vocab.OWNERSHIP_LABELS, home.ownership),
