@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
-from marketplace import pricing
+from marketplace import freshness, pricing
 
 
 class Provider(db.Model):
@@ -113,9 +113,8 @@ class Home(db.Model):
 
     @property
     def vacancy_confirmed_at(self):
-        """Return when free beds were last confirmed (the oldest confirmation among levels), or None."""
-        stamps = [v.confirmed_at for v in self.vacancies]
-        return min(stamps) if stamps else None
+        """Return the oldest confirmation among the levels this home offers (marketplace/freshness.py), or None."""
+        return freshness.confirmed_at(self.fee_items, self.vacancies)
 
 
 class FeeItem(db.Model):

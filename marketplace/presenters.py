@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
-from marketplace import pricing, vocab
+from marketplace import freshness, pricing, vocab
 from search.query import CARE_LEVELS, FEATURES, free_field, price_band_of, price_field  # noqa: F401
 
 PRICE_BAND_LABELS = {
@@ -77,6 +77,12 @@ def is_stale(confirmed_at, now=None):
     return now - confirmed_at > timedelta(days=current_app.config["VACANCY_STALE_DAYS"])
 
 
+def _confirmed_for(doc, care_level):
+    """Return when DOC's free beds of CARE_LEVEL were confirmed (no level, or none given: the whole home's)."""
+    stamp = doc.get(freshness.confirmed_field(care_level)) if care_level else None
+    return stamp or doc.get("vacancy_confirmed_at")
+
+
 def search_item(hit, query, english=None):
     """Return the public search item of HIT for QUERY (prices and free beds for the chosen care level)."""
     english = is_english() if english is None else english
@@ -105,8 +111,8 @@ def search_item(hit, query, english=None):
         "review_count": doc.get("review_count", 0),
         "quality_stars": doc.get("quality_stars"),
         "quality_warning": bool(doc.get("quality_warning")),
-        "vacancy_confirmed_at": doc.get("vacancy_confirmed_at"),
-        "vacancy_stale": is_stale(doc.get("vacancy_confirmed_at")),
+        "vacancy_confirmed_at": _confirmed_for(doc, query.care_level),
+        "vacancy_stale": is_stale(_confirmed_for(doc, query.care_level)),
         "is_demo": doc.get("is_demo", False),
     }
     if hit.distance_km is not None:

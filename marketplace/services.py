@@ -152,7 +152,12 @@ def set_fees(home, items, actor, prepayment_months=UNCHANGED):
 
 
 def confirm_vacancies(home, free_beds, actor):
-    """Set and confirm free beds per care level ({level: n}; the same numbers re-confirm them); commit."""
+    """Set and confirm free beds per care level ({level: n}; the same numbers re-confirm them); commit.
+
+    Each level named is confirmed as of now; levels not named keep their own confirmation. Re-confirming
+    unchanged numbers is cheap: it renews the confirmation times (and so the home's search document) and
+    writes no change-history row; only changed numbers are history.
+    """
     errors = {level: [_("Unknown care level.")] for level in free_beds if level not in CARE_LEVELS}
     errors.update({level: [_("Free beds must be a whole number from 0 to %(max)s.", max=MAX_BEDS)]
                    for level, n in free_beds.items() if level not in errors and not _is_bed_count(n)})
@@ -168,8 +173,9 @@ def confirm_vacancies(home, free_beds, actor):
         elif row.beds_free != beds:
             changes[f"vacancy.{level}"] = [row.beds_free, beds]
         row.beds_free, row.confirmed_at, row.source = beds, now, _source(actor)
-    changes.setdefault("vacancy.confirmed_at", [None, now.isoformat()])
-    _record(home, actor, changes)
+    changes["vacancy.confirmed_at"] = [None, now.isoformat()]
+    if len(changes) > 1:  # a number changed: that is history; a bare re-confirmation is not
+        _record(home, actor, changes)
     db.session.commit()
     return changes
 

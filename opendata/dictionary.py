@@ -23,7 +23,7 @@ HOME_FIELDS = (
     ("grade_valid_until", "date", _l("Date the grade certificate expires (ISO 8601).")),
     ("beds_total", "integer", _l("Beds in total.")),
     ("beds_free", "integer", _l("Free beds over all care levels, as last confirmed.")),
-    ("vacancy_confirmed_at", "datetime", _l("When free beds were last confirmed (oldest among levels, UTC).")),
+    ("vacancy_confirmed_at", "datetime", _l("When free beds were last confirmed (the oldest among the care levels the home offers, UTC).")),
     ("medical_insurance", "boolean", _l("Medical-insurance designated clinic.")),
     ("ltci", "boolean", _l("Designated for long-term-care insurance.")),
     ("cross_province_settlement", "boolean", _l("Cross-province direct medical settlement at the home's clinic.")),

@@ -235,8 +235,13 @@ def test_the_provider_of_the_home_may_make_each_change(client, world, index):
     login_as(client, world.staff_a)
     token = csrf_from(client, f"/portal/homes/{world.home_a.id}/listing")
     url, data = _posts(world, token)[index]
+    before = snapshot(world.home_a.id)
     assert client.post(url, data=data).status_code == 302
-    assert snapshot(world.home_a.id)[2] == 1  # one ListingChange
+    after = snapshot(world.home_a.id)
+    if url.endswith("/vacancies/confirm"):  # a bare re-confirmation renews the times and is no history
+        assert after[2] == 0 and after[1] != before[1]
+    else:
+        assert after[2] == 1  # one ListingChange
 
 
 def test_an_unverified_operator_sees_its_home_but_cannot_change_it(client, world):

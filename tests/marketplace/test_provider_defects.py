@@ -2,17 +2,22 @@
 
 import socket
 import threading
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from core.db import utcnow
 from core.extensions import db
-from marketplace.models import Provider
+from dashboard import queries as dashboard_queries
+from marketplace.models import Home, ListingChange, Provider, Vacancy
 from search.backend import current_backend
 from search.outbox import drain
-from tests.factories import login_as, make_home, make_user
-from tests.marketplace.test_portal import build_world, csrf_from
+from tests.accounts.test_oauth2 import bearer, issue_token, make_api_client
+from tests.factories import login_as, make_home, make_user, make_verified_provider
+from tests.marketplace.test_portal import build_world, csrf_from, indexed
 
 
 @pytest.fixture
@@ -134,3 +139,90 @@ def test_a_raw_utf8_query_finds_what_the_encoded_one_finds(app, served):
         == [suzhou.id]
     _, page = _raw_get(served, "/?q=苏州".encode())
     assert "苏州颐养测试院" in page.decode() and "金山护理测试院" not in page.decode()
+
+
+# --- free beds are fresh per care level --------------------------------------------------------------------
+
+
+def _age(home, level, days):
+    home.vacancy_for(level).confirmed_at = utcnow() - timedelta(days=days)
+    db.session.commit()
+
+
+def _stale_everywhere(client, home):
+    """Return whether the home is stale on its API page, its search item, and the dashboard (all must agree)."""
+    detail = client.get(f"/api/v1/homes/{home.id}").get_json()["vacancy_stale"]
+    drain(current_backend())
+    items = client.get(f"/api/v1/homes?district={home.district_code}").get_json()["items"]
+    item = next(i for i in items if i["id"] == home.id)["vacancy_stale"]
+    listed = home.id in {row.id for row in dashboard_queries.stale_listings(None)}
+    assert detail == item == listed, (detail, item, listed)
+    return detail
+
+
+def test_a_level_the_home_no_longer_offers_does_not_make_it_stale(client, app):
+    home = make_home("320508", fees={"full": (2200, 2800, 900)})
+    home.vacancies.append(Vacancy(care_level="self_care", beds_free=0, source="test",
+                                  confirmed_at=utcnow() - timedelta(days=60)))  # no price: not offered
+    db.session.commit()
+    assert home.vacancy_confirmed_at == home.vacancy_for("full").confirmed_at
+    assert _stale_everywhere(client, home) is False
+
+
+def test_an_offered_level_not_confirmed_for_14_days_makes_the_home_stale(client, app):
+    home = make_home("320508", fees={"full": (2200, 2800, 900), "dementia": (2500, 3500, 900)})
+    _age(home, "dementia", 15)
+    assert _stale_everywhere(client, home) is True
+    _age(home, "dementia", 13)
+    assert _stale_everywhere(client, home) is False
+
+
+def test_search_for_a_care_level_shows_that_levels_freshness(client, app):
+    home = make_home("320508", fees={"full": (2200, 2800, 900), "dementia": (2500, 3500, 900)})
+    _age(home, "dementia", 20)
+    drain(current_backend())
+    url = f"/api/v1/homes?district={home.district_code}"
+    by_level = {level: next(i for i in client.get(f"{url}&care_level={level}").get_json()["items"]
+                            if i["id"] == home.id) for level in ("full", "dementia")}
+    assert by_level["full"]["vacancy_stale"] is False and by_level["dementia"]["vacancy_stale"] is True
+    assert by_level["dementia"]["vacancy_confirmed_at"] == home.vacancy_for("dementia").confirmed_at.isoformat()
+    detail = client.get(f"/api/v1/homes/{home.id}").get_json()
+    assert {v["care_level"]: v["stale"] for v in detail["vacancies"]} == {"full": False, "dementia": True}
+
+
+@pytest.fixture
+def api(app, client):
+    provider = make_verified_provider()
+    home = make_home("320508", provider_id=provider.id, fees={"full": (2200, 2800, 900),
+                                                               "dementia": (2500, 3500, 900)}, free={"full": 2})
+    api_client, secret = make_api_client(provider)
+    return home, bearer(issue_token(client, api_client, secret))
+
+
+def _history(home_id):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ListingChange)
+                             .where(ListingChange.home_id == home_id))
+
+
+def test_confirming_unchanged_levels_writes_no_history_and_renews_only_their_times(client, api):
+    home, headers = api
+    _age(home, "full", 10)
+    _age(home, "dementia", 10)
+    old_doc = indexed(home)
+    started = utcnow()
+    response = client.put(f"/api/v1/provider/homes/{home.id}/vacancies", headers=headers,
+                          json={"free_beds": {"full": 2}})
+    assert response.status_code == 200
+    assert set(response.get_json()["changes"]) == {"vacancy.confirmed_at"}
+    assert _history(home.id) == 0
+    db.session.expire_all()
+    home = db.session.get(Home, home.id)
+    assert home.vacancy_for("full").confirmed_at >= started
+    assert home.vacancy_for("dementia").confirmed_at < started  # not named: keeps its own time
+    doc = indexed(home)
+    assert doc["confirmed_full"] > old_doc["confirmed_full"] and doc["confirmed_dementia"] == \
+        old_doc["confirmed_dementia"]
+    changed = client.put(f"/api/v1/provider/homes/{home.id}/vacancies", headers=headers,
+                         json={"free_beds": {"full": 1, "dementia": 5}})
+    assert changed.get_json()["changes"]["vacancy.full"] == [2, 1]
+    assert _history(home.id) == 1
