@@ -39,6 +39,8 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     VACANCY_STALE_DAYS = 14
+    # business days (core.time) the current operator of a home has to dispute an approved claim on it
+    CLAIM_DISPUTE_DAYS = int(_env("CLAIM_DISPUTE_DAYS", "14"))
     COMPARE_MAX = 4
     API_TITLE = "YRD Care Compare API"
     API_VERSION = "v1"

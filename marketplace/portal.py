@@ -21,10 +21,11 @@ from accounts.permissions import roles_required
 from core.errors import ServiceError
 from core.extensions import db, login_manager
 from marketplace import photos, presenters, pricing, services, vocab
-from marketplace.models import FeeItem, Home, HomeClaim, ListingChange
+from marketplace.models import FeeItem, Home, HomeClaim, ListingChange, Provider
 from marketplace.portal_forms import (
     ClaimForm,
     ConfirmForm,
+    DisputeForm,
     FeeForm,
     ListingForm,
     OperatorForm,
@@ -101,6 +102,24 @@ def _own_claims():
     return [{"claim": claim, "home": home} for claim, home in rows]
 
 
+def _claims_on_own_homes():
+    """Return the approved claims that will move one of the operator's homes to another, and disputed ones."""
+    if current_user.provider_id is None:
+        return []
+    rows = db.session.execute(sa.select(HomeClaim, Home, Provider).join(Home, Home.id == HomeClaim.home_id)
+                              .join(Provider, Provider.id == HomeClaim.provider_id)
+                              .where(HomeClaim.previous_provider_id == current_user.provider_id,
+                                     HomeClaim.transferred_at.is_(None),
+                                     HomeClaim.status.in_(("approved", "disputed")))
+                              .order_by(HomeClaim.transfer_due_on, HomeClaim.id)).all()
+    return [{"claim": claim, "home": home, "claimant": claimant} for claim, home, claimant in rows]
+
+
+def _dispute_forms(claims, failed=None):
+    return {row["claim"].id: failed if failed is not None and failed.claim_id == row["claim"].id
+            else DisputeForm(prefix=f"dispute{row['claim'].id}", formdata=None) for row in claims}
+
+
 def local_today():
     """Return today's date in China Standard Time."""
     return datetime.now(LOCAL_TZ).date()
@@ -172,10 +191,38 @@ def dashboard():
         return redirect(url_for(".register"))
     if current_user.role != "provider":
         abort(403)
+    return _render_dashboard()
+
+
+def _render_dashboard(failed_dispute=None, status=200, error=None):
     homes = [_home_summary(h) for h in _own_homes()]
     pending = [c for c in _own_claims() if c["claim"].status == "pending"]
+    against = _claims_on_own_homes()
     return render_template("portal/dashboard.html", homes=homes, pending_claims=pending,
-                           provider=current_user.provider)
+                           provider=current_user.provider, claims_against=against,
+                           dispute_forms=_dispute_forms(against, failed_dispute), dispute_error=error), status
+
+
+@bp.route("/claims/<int:claim_id>/dispute", methods=["POST"])
+@roles_required("provider")
+def dispute_claim(claim_id):
+    """Dispute, as the operator now running the home, a claim a regulator approved on it."""
+    claim = db.get_or_404(HomeClaim, claim_id)
+    if current_user.provider_id is None or claim.previous_provider_id != current_user.provider_id:
+        abort(403, description=_("This claim does not concern a home your operator runs."))
+    form = DisputeForm(prefix=f"dispute{claim.id}")
+    form.claim_id = claim.id
+    if form.validate_on_submit():
+        try:
+            services.dispute_claim(claim, current_user, form.note.data)
+        except ServiceError as exc:
+            _apply_errors(form, exc, default="note")
+            return _render_dashboard(failed_dispute=form, status=exc.status, error=exc.message)
+        else:
+            flash(_("Your dispute was sent. The home stays with your operator until a regulator decides."),
+                  "success")
+            return redirect(url_for(".dashboard"))
+    return _render_dashboard(failed_dispute=form, status=400)
 
 
 def _home_summary(home):
