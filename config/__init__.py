@@ -12,11 +12,6 @@ def _env(name, default=None):
     return default if value in (None, "") else value
 
 
-def _env_bool(name, default):
-    value = _env(name)
-    return default if value is None else value.lower() in ("1", "true", "yes", "on")
-
-
 class BaseConfig:
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'yrd.sqlite3'}")

@@ -30,8 +30,3 @@ def get_homes(home_ids):
         raise NotFound(_("No care home with id %(id)s.", id=", ".join(map(str, missing))),
                        {"ids": [_("Unknown home ids: %(ids)s", ids=", ".join(map(str, missing)))]})
     return [homes[i] for i in home_ids]
-
-
-def count_homes():
-    """Return how many homes exist."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Home))
