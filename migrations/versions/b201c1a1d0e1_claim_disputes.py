@@ -1,7 +1,7 @@
 """claim disputes: the current operator is told of an approved claim and may dispute it before it takes effect
 
 Revision ID: b201c1a1d0e1
-Revises: 0a1b2c3d4e5f
+Revises: 0c1d2e3f4a5b
 Create Date: 2026-12-06 21:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import core.db  # noqa: F401  (autogenerate renders core.db.UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'b201c1a1d0e1'
-down_revision = '0a1b2c3d4e5f'
+down_revision = '0c1d2e3f4a5b'
 branch_labels = None
 depends_on = None
 
