@@ -53,6 +53,7 @@ IDENTITY_FIELDS = ("name", "address", "province_code", "city_code", "district_co
 DEFAULT_BATCH = 500
 STALE_AFTER_S = 120  # a running run without a heartbeat for this long was killed; it may be resumed
 LOCK_ATTEMPTS = 3
+MAX_ATTEMPTS = 2  # attempts from the same resume point; a run that dies twice at one place is marked failed
 
 
 def ingest_dir():
@@ -255,7 +256,8 @@ def _release_quietly(source, owner):
 def _execute(run, owner, on_progress, batch_size):
     adapter = get_adapter(run.source)
     importer = RowImporter(run, adapter)
-    run.status, run.error, pending = "running", "", 0
+    _begin_attempt(run, owner)
+    pending = 0
     try:
         for number, raw in adapter.rows(run.file.stored_path):
             if number <= run.last_row:
@@ -265,19 +267,61 @@ def _execute(run, owner, on_progress, batch_size):
             if pending >= batch_size or _beat_due(run):
                 _commit_batch(run, owner, on_progress, pending)
                 pending = 0
-    except FormatError as exc:
-        db.session.rollback()
-        run.status, run.error, run.finished_at = "failed", str(exc), utcnow()
-        _beat(run, owner)
-        _release_with(run, owner)
-        db.session.commit()
+    except FormatError as exc:  # the file itself (unreadable, or over a safety limit): no retry can help
+        _fail(run, owner, str(exc))
         raise ServiceError(_("The file cannot be read as this format: %(reason)s", reason=str(exc)),
                            {"file": [str(exc)]}, code="unreadable_file") from exc
+    except (ServiceError, KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:
+        _note_failure(run, owner, f"{type(exc).__name__}: {exc}"[:500])
+        raise
     run.status, run.finished_at = "done", utcnow()
     run.rows_total = max(run.rows_total, run.rows_done)
     _beat(run, owner)
     _release_with(run, owner)  # the last batch, the status and the lock's release commit together
     _commit_batch(run, owner, on_progress, pending, beat=False)
+
+
+def _begin_attempt(run, owner):
+    """Count attempts that start where the last one started; the third from the same row fails the run (commit)."""
+    if run.attempts and run.attempt_row == run.last_row:
+        run.attempts += 1
+    else:
+        run.attempts, run.attempt_row = 1, run.last_row
+    if run.attempts > MAX_ATTEMPTS:
+        reason = (f"stopped {MAX_ATTEMPTS} times after row {run.last_row} without committing a batch"
+                  + (f" ({run.error})" if run.error else ""))
+        _fail(run, owner, reason)
+        raise ServiceError(_("This import failed the same way twice and will not be retried: %(reason)s",
+                             reason=reason), {"file": [reason]}, code="import_failed")
+    run.status = "running"
+    _beat(run, owner)
+    db.session.commit()
+
+
+def _fail(run, owner, reason):
+    """Mark RUN failed with REASON and give its source's lock back, in one transaction (commit)."""
+    db.session.rollback()
+    run.status, run.error, run.finished_at = "failed", reason, utcnow()
+    _beat(run, owner)
+    _release_with(run, owner)
+    db.session.commit()
+
+
+def _note_failure(run, owner, reason):
+    """Record why an attempt broke off (the batch is undone); the same reason twice from one row fails the run."""
+    same_again = run.error == reason and run.attempts > 1  # this attempt started where the last one did
+    db.session.rollback()
+    if same_again:
+        _fail(run, owner, reason)
+        return
+    try:
+        run.error = reason
+        _beat(run, owner)
+        db.session.commit()
+    except (ServiceError, sa.exc.SQLAlchemyError):  # lock lost or database gone: the resume decides
+        db.session.rollback()
 
 
 def _beat_due(run):

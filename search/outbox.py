@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 class OutboxEntry(db.Model):
     __tablename__ = "search_outbox"
+    # ids are never reused (SQLite's default would hand a drained row's id to the next row): drain deletes the
+    # rows it read by id, and must never delete a newer row that another drainer's delete made room for
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
     home_id: Mapped[int] = mapped_column(index=True)  # no foreign key: a deleted home still needs its entry
