@@ -48,11 +48,13 @@ def _check_required(app):
 def _init_extensions(app):
     from accounts import auth as accounts_auth
     from accounts import oauth2 as accounts_oauth2
+    from core import db as core_db
     from core import errors
     from core.extensions import api, babel, csrf, db, limiter, migrate
     from search import outbox
 
     db.init_app(app)
+    core_db.configure_engines(app, db)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
                      render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=_select_locale)

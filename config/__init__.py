@@ -21,6 +21,8 @@ class BaseConfig:
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'yrd.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite only (WAL is always on): how long a write waits for another writer before answering 503
+    SQLITE_BUSY_TIMEOUT_MS = int(_env("SQLITE_BUSY_TIMEOUT_MS", "10000"))
     # search: "embedded" (default, in process), "elasticsearch" or "opensearch"
     SEARCH_BACKEND = _env("SEARCH_BACKEND", "embedded")
     SEARCH_INDEX_PATH = _env("SEARCH_INDEX_PATH", str(INSTANCE / "search-index.sqlite3"))
@@ -80,6 +82,7 @@ class TestingConfig(BaseConfig):
     ARGON2_FAST = True  # argon2id with minimal cost: the suite creates many users; production keeps the default
     OIDC_ISSUER = None  # single sign-on only where a test starts its own provider
     PASSWORD_RESET_BASE_URL = None
+    INGEST_BATCH_SECONDS = 60  # tests count rows per batch; tests/core/test_database_busy.py sets its own
 
 
 class ProductionConfig(BaseConfig):

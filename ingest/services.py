@@ -23,6 +23,7 @@ import tempfile
 import uuid
 from datetime import date
 from pathlib import Path
+from time import monotonic
 
 import sqlalchemy as sa
 from flask import current_app
@@ -53,6 +54,7 @@ IDENTITY_FIELDS = ("name", "address", "province_code", "city_code", "district_co
 DEFAULT_BATCH = 500
 STALE_AFTER_S = 120  # a running run without a heartbeat for this long was killed; it may be resumed
 LOCK_ATTEMPTS = 3
+BATCH_SECONDS = 0.5  # a batch commits after this long even if it has fewer rows: short write transactions
 MAX_ATTEMPTS = 2  # attempts from the same resume point; a run that dies twice at one place is marked failed
 
 
@@ -123,6 +125,11 @@ def start_run(source, source_file, user=None):
         return db.session.scalar(sa.select(ImportRun).where(ImportRun.file_id == source_file.id,
                                                             ImportRun.source == source)), False
     return run, True
+
+
+def batch_seconds():
+    """Return how long one batch's transaction may stay open (SQLite: other writers wait that long at most)."""
+    return float(current_app.config.get("INGEST_BATCH_SECONDS") or BATCH_SECONDS)
 
 
 def stale_after_s():
@@ -257,16 +264,16 @@ def _execute(run, owner, on_progress, batch_size):
     adapter = get_adapter(run.source)
     importer = RowImporter(run, adapter)
     _begin_attempt(run, owner)
-    pending = 0
+    pending, batch_started, max_s = 0, monotonic(), batch_seconds()
     try:
         for number, raw in adapter.rows(run.file.stored_path):
             if number <= run.last_row:
                 continue
             importer.handle(number, raw)
             run.rows_done, run.last_row, pending = run.rows_done + 1, number, pending + 1
-            if pending >= batch_size or _beat_due(run):
+            if pending >= batch_size or monotonic() - batch_started > max_s or _beat_due(run):
                 _commit_batch(run, owner, on_progress, pending)
-                pending = 0
+                pending, batch_started = 0, monotonic()
     except FormatError as exc:  # the file itself (unreadable, or over a safety limit): no retry can help
         _fail(run, owner, str(exc))
         raise ServiceError(_("The file cannot be read as this format: %(reason)s", reason=str(exc)),
