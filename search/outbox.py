@@ -87,24 +87,32 @@ def _pending_batch(batch_size):
 
 
 def drain_batch(backend, batch_size=500):
-    """Apply one batch of outbox rows to BACKEND; return how many rows it consumed."""
+    """Apply one batch of outbox rows to BACKEND; return how many rows it consumed.
+
+    Deletes exactly the rows it read (ids are never reused), so a row written meanwhile stays for the next
+    batch. PostgreSQL: the rows stay claimed (FOR UPDATE SKIP LOCKED) until the delete commits. SQLite: the
+    read transaction ends before the engine is called, so a write committed meanwhile cannot make the delete
+    fail on a stale snapshot, and the database is never held while the engine answers.
+    """
     from search.documents import documents_for
 
     entries = _pending_batch(batch_size)
     if not entries:
         db.session.rollback()
         return 0
-    home_ids = {e.home_id for e in entries}
+    entry_ids, home_ids = [e.id for e in entries], {e.home_id for e in entries}
     docs = documents_for(home_ids)
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.rollback()  # nothing was written: this only ends the read transaction
     try:
         backend.upsert(list(docs.values()))
         backend.delete(sorted(home_ids - docs.keys()))
     except Exception:
         db.session.rollback()
         raise
-    db.session.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_([e.id for e in entries])))
+    db.session.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
     db.session.commit()
-    return len(entries)
+    return len(entry_ids)
 
 
 def drain(backend, batch_size=500, max_batches=None):
@@ -130,6 +138,13 @@ def queue_price_changes_due(on=None, days_back=7):
     home_ids = set(db.session.scalars(sa.select(FeeItem.home_id).distinct().where(
         FeeItem.effective_from <= on, FeeItem.effective_from > on - timedelta(days=days_back))))
     record_changes(db.session, home_ids)
+    db.session.commit()
+    return len(home_ids)
+
+
+def requeue(home_ids):
+    """Queue HOME_IDS for the next drain (their versions bumped, so the index takes them); commit."""
+    record_changes(db.session, set(home_ids))
     db.session.commit()
     return len(home_ids)
 
