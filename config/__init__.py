@@ -21,6 +21,9 @@ class BaseConfig:
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'yrd.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # provider API: an Idempotency-Key reservation whose request never stored its response (its worker died
+    # between the write's commit and the response's) lapses after this long; longer than any request runs
+    IDEMPOTENCY_PENDING_S = int(_env("IDEMPOTENCY_PENDING_S", "120"))
     # SQLite only (WAL is always on): how long a write waits for another writer before answering 503
     SQLITE_BUSY_TIMEOUT_MS = int(_env("SQLITE_BUSY_TIMEOUT_MS", "10000"))
     # search: "embedded" (default, in process), "elasticsearch" or "opensearch"

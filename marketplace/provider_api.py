@@ -12,9 +12,10 @@ request refused with a 4xx may be corrected and retried under the same key.
 """
 
 import json
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +45,7 @@ blp = Blueprint("provider_api", __name__, url_prefix="/api/v1/provider",
 
 BEARER_SCHEME = "bearerAuth"
 OAUTH2_SCHEME = "providerOAuth2"
+IDEMPOTENCY_PENDING_S = 120  # longer than any request may run (gunicorn --timeout, nginx proxy_read_timeout)
 _ERRORS = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT"}
 
 
@@ -104,10 +106,16 @@ def _conflict(code, message):
     return ServiceError(message, {"Idempotency-Key": [message]}, status=409, code=code)
 
 
+def _pending_expired(record):
+    """Say whether an in-progress record outlived any request that could still complete it (its worker died)."""
+    limit = timedelta(seconds=current_app.config.get("IDEMPOTENCY_PENDING_S", IDEMPOTENCY_PENDING_S))
+    return record.response_status is None and record.created_at + limit <= utcnow()
+
+
 def _existing_record(client_id, key):
     record = db.session.scalar(sa.select(IdempotencyRecord).where(IdempotencyRecord.api_client_id == client_id,
                                                                   IdempotencyRecord.key == key))
-    if record is not None and record.is_expired:
+    if record is not None and (record.is_expired or _pending_expired(record)):
         db.session.delete(record)
         db.session.commit()
         return None
@@ -129,18 +137,35 @@ def _replay(record, fingerprint):
 
 
 def _reserve(client_id, key, fingerprint):
-    """Store an in-progress record for KEY, or raise 409 when a concurrent request holds it."""
+    """Hold KEY inside the write's own transaction (not committed here): if the worker dies before the write
+    commits, the reservation goes with it. A concurrent request with the same key waits for ours, then replays."""
     db.session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.api_client_id == client_id,
                                                           IdempotencyRecord.created_at < utcnow() - IDEMPOTENCY_TTL))
-    record = IdempotencyRecord(api_client_id=client_id, key=key, request_hash=fingerprint)
-    db.session.add(record)
+    db.session.add(IdempotencyRecord(api_client_id=client_id, key=key, request_hash=fingerprint))
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise _conflict("idempotency_key_in_progress",
-                        _("A request with this Idempotency-Key is still being processed. Retry shortly.")) from None
-    return record.id
+        record = _existing_record(client_id, key)
+        if record is None:  # it was abandoned and is gone now: the client may simply retry
+            raise _conflict("idempotency_key_in_progress", _(
+                "A request with this Idempotency-Key is still being processed. Retry shortly.")) from None
+        return _replay(record, fingerprint)
+    return None
+
+
+def _store_response(client_id, key, fingerprint, body):
+    """Keep the response under KEY (the reservation committed with the write, or a fresh row); commit."""
+    record = db.session.scalar(sa.select(IdempotencyRecord).where(IdempotencyRecord.api_client_id == client_id,
+                                                                  IdempotencyRecord.key == key))
+    if record is None:  # the write was retried after a race (services roll back): its reservation went too
+        record = IdempotencyRecord(api_client_id=client_id, key=key, request_hash=fingerprint)
+        db.session.add(record)
+    record.response_status, record.response_body = 200, body
+    try:
+        db.session.commit()
+    except IntegrityError:  # another request with the key stored its (identical) response first
+        db.session.rollback()
 
 
 def _applied(apply):
@@ -155,7 +180,12 @@ def _applied(apply):
 
 
 def _once(headers, schema, apply):
-    """Run APPLY() and return its payload, once per Idempotency-Key (when one is sent) and request body."""
+    """Run APPLY() and return its payload, once per Idempotency-Key (when one is sent) and request body.
+
+    The reservation commits with the write (a refused or interrupted write leaves none); the response is
+    stored right after. Only if the worker dies between those two commits is an in-progress record left, and
+    it lapses after IDEMPOTENCY_PENDING_S (a replay then applies again: fee and vacancy writes are idempotent).
+    """
     key = headers.get("idempotency_key")
     if key is None:
         return _applied(apply)
@@ -163,16 +193,11 @@ def _once(headers, schema, apply):
     record = _existing_record(client_id, key)
     if record is not None:
         return _replay(record, fingerprint)
-    record_id = _reserve(client_id, key, fingerprint)
-    try:
-        payload = _applied(apply)
-    except Exception:
-        db.session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
-        db.session.commit()
-        raise
-    record = db.session.get(IdempotencyRecord, record_id)
-    record.response_status, record.response_body = 200, schema().dump(payload)
-    db.session.commit()
+    replayed = _reserve(client_id, key, fingerprint)
+    if replayed is not None:
+        return replayed
+    payload = _applied(apply)
+    _store_response(client_id, key, fingerprint, schema().dump(payload))
     return payload
 
 
