@@ -33,7 +33,8 @@ class BaseConfig:
     SEARCH_INDEX_ALIAS = _env("SEARCH_INDEX_ALIAS", "yrd-homes")
     # "inline": drain the outbox right after each request that wrote; "worker": leave it to `flask search worker`
     SEARCH_SYNC = _env("SEARCH_SYNC", "inline")
-    SEARCH_TIMEOUT_S = float(_env("SEARCH_TIMEOUT_S", "5"))
+    SEARCH_TIMEOUT_S = float(_env("SEARCH_TIMEOUT_S", "5"))  # per request of writes and reindexing (retried)
+    SEARCH_BUDGET_S = float(_env("SEARCH_BUDGET_S", "2"))  # one search, in total; then 503 and a breaker opens
     # map tiles: none by default (markers on a blank base layer); AMap/Tencent tiles want GCJ-02
     MAP_TILE_URL = _env("MAP_TILE_URL")
     MAP_TILE_ATTRIBUTION = _env("MAP_TILE_ATTRIBUTION", "")
