@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 export FLASK_APP := app
 
-.PHONY: run test test-pg install browser opensearch opensearch-stop bench lint translations clean
+.PHONY: run test test-pg install browser opensearch opensearch-stop bench bench-soak lint translations clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: install translations
 	-command -v wrk >/dev/null || [ "$$(id -u)" != 0 ] || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	-curl -fs http://127.0.0.1:9200 >/dev/null || bash scripts/opensearch.sh start
 	$(PY) -m bench.run $(BENCH_ARGS)
+
+# SOAK_ARGS: e.g. --minutes 3 (default 10), --kill-every 60, --homes 2000, --import-rows 20000
+bench-soak: install translations
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
