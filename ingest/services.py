@@ -23,7 +23,7 @@ import tempfile
 import uuid
 from datetime import date
 from pathlib import Path
-from time import monotonic
+from time import monotonic, sleep
 
 import sqlalchemy as sa
 from flask import current_app
@@ -55,6 +55,7 @@ DEFAULT_BATCH = 500
 STALE_AFTER_S = 120  # a running run without a heartbeat for this long was killed; it may be resumed
 LOCK_ATTEMPTS = 3
 BATCH_SECONDS = 0.5  # a batch commits after this long even if it has fewer rows: short write transactions
+SQLITE_BATCH_PAUSE_S = 0.15
 MAX_ATTEMPTS = 2  # attempts from the same resume point; a run that dies twice at one place is marked failed
 
 
@@ -345,6 +346,10 @@ def _commit_batch(run, owner, on_progress, rows, beat=True):
     if beat:
         _beat(run, owner)
     db.session.commit()  # the identity map holds rows weakly: nothing of the batch outlives it
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no lock queue: a waiting writer polls (every 100 ms at most), and would starve if the
+        # next batch took the lock straight back. Leave it a window.
+        sleep(SQLITE_BATCH_PAUSE_S)
     if on_progress:
         on_progress(rows)
 

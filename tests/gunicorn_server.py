@@ -17,12 +17,13 @@ ROOT = Path(__file__).resolve().parents[1]
 class Gunicorn:
     """Start, watch and kill the workers of a gunicorn serving create_app() with ENV added."""
 
-    def __init__(self, tmp_path, database_url, workers=2, **env):
+    def __init__(self, tmp_path, database_url, workers=2, access_log=False, **env):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(128)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.log = open(tmp_path / "gunicorn.log", "w+")  # noqa: SIM115  (closed in stop)
+        self.log_path = tmp_path / "gunicorn.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115  (closed in stop)
         full_env = dict(os.environ, APP_CONFIG="development", DATABASE_URL=database_url,
                         SEARCH_INDEX_PATH=str(tmp_path / "index.sqlite3"), INSTANCE_PATH=str(tmp_path / "instance"),
                         INGEST_DIR=str(tmp_path / "ingest"), PYTHONPATH=str(ROOT), **env)
@@ -30,7 +31,8 @@ class Gunicorn:
         fd = self.sock.fileno()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"fd://{fd}",
-             "--timeout", "30", "--graceful-timeout", "2", "app:create_app()"],
+             "--timeout", "30", "--graceful-timeout", "2", *(["--access-logfile", "-"] if access_log else []),
+             "app:create_app()"],
             cwd=ROOT, env=full_env, pass_fds=(fd,), stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, path="/api/v1/regions", timeout=60):
@@ -57,10 +59,16 @@ class Gunicorn:
             os.kill(pid, signal.SIGKILL)
         return len(pids)
 
+    def kill_one_worker(self):
+        """SIGKILL one worker; return 1 (0 if none was running)."""
+        pids = self.worker_pids()
+        if pids:
+            os.kill(pids[0], signal.SIGKILL)
+        return min(len(pids), 1)
+
     def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
+        """Return everything gunicorn and the app logged so far (also after stop)."""
+        return self.log_path.read_text(errors="replace")
 
     def stop(self):
         self.process.terminate()
