@@ -259,3 +259,21 @@ def test_a_run_that_progressed_between_deaths_keeps_being_resumed(file_db, tmp_p
 
 def _die(_rows):
     raise RuntimeError("worker went away")
+
+
+def test_a_bomb_uploaded_on_the_import_page_is_a_form_error_and_a_failed_run(app, client, tmp_path):
+    import re as regex
+
+    from tests.factories import login_as, make_user
+
+    login_as(client, make_user("regulator", jurisdiction="320000"))
+    html = client.get("/regulator/imports/").get_data(as_text=True)
+    token = regex.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    bomb = write_bomb(tmp_path / "bomb.xlsx")
+    data = {"csrf_token": token, "source": "jiangsu", "file": (io.BytesIO(bomb.read_bytes()), "江苏.xlsx")}
+    started = time.monotonic()
+    response = client.post("/regulator/imports/", data=data, content_type="multipart/form-data")
+    assert time.monotonic() - started < 20
+    assert response.status_code == 400 and "decompression bomb" in response.get_data(as_text=True)
+    run = db.session.scalar(sa.select(ImportRun))
+    assert run.status == "failed" and db.session.scalar(sa.select(ImportLock)) is None
