@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import requests
@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.mix import FAMILIES, params_for, to_path  # noqa: E402
+from core import time as clock  # noqa: E402
 from tests.gunicorn_server import Gunicorn  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -46,10 +47,10 @@ def prepare(work, homes, import_rows):
     from accounts import oauth2
     from app import create_app
     from core.extensions import db
+    from demo.market import seed_demo
     from geo.services import load_regions
-    from marketplace.demo import seed_demo
     from search.backend import current_backend
-    from search.documents import iter_all_documents
+    from search.sources import iter_all_documents
     from tests.accounts.test_oauth2 import issue_token
     from tests.factories import make_home, make_user, make_verified_provider
     from tests.ingest.bigfile import write_shanghai
@@ -106,7 +107,7 @@ class Load:
             with self.lock:
                 i = next(self.sequence)
             home_id = self.home_ids[i % len(self.home_ids)]
-            starts = (date.today() + timedelta(days=1 + i // len(self.home_ids))).isoformat()
+            starts = (clock.today() + timedelta(days=1 + i // len(self.home_ids))).isoformat()
             amount = 100_000 + i
             body = {"items": [{"care_level": "full", "kind": "bed", "amount_fen": amount, "effective_from": starts}]}
             status = self._put_until_answered(session, home_id, body, f"soak-{i}")
@@ -163,7 +164,7 @@ def verify(work, url, load, server_log):
     with app.app_context():
         rows = {(h, d.isoformat()): a for h, d, a in db.session.execute(
             db.select(FeeItem.home_id, FeeItem.effective_from, FeeItem.amount_fen)
-            .where(FeeItem.care_level == "full", FeeItem.kind == "bed", FeeItem.effective_from > date.today()))}
+            .where(FeeItem.care_level == "full", FeeItem.kind == "bed", FeeItem.effective_from > clock.today()))}
         from ingest.models import ImportRun
 
         runs = [(r.id, r.status, r.rows_done, r.error) for r in db.session.scalars(db.select(ImportRun))]

@@ -1,7 +1,7 @@
 """hardening: import attempts (a run that dies twice at one place fails); outbox ids never reused (SQLite)
 
 Revision ID: d401a7c3e9f1
-Revises: f8a9b0c1d2e3
+Revises: 0a1b2c3d4e5f
 Create Date: 2026-12-06 20:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd401a7c3e9f1'
-down_revision = 'f8a9b0c1d2e3'
+down_revision = '0a1b2c3d4e5f'
 branch_labels = None
 depends_on = None
 

@@ -3,11 +3,12 @@ unique violation): four threads, ten rounds, on the suite's database (PostgreSQL
 
 import os
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from core import time as clock
 from core.extensions import db
 from marketplace.models import FeeItem, Vacancy
 from tests.accounts.test_oauth2 import bearer, issue_token, make_api_client
@@ -48,7 +49,7 @@ def home_and_token(app, client):
 def test_identical_concurrent_fee_puts_all_succeed_with_one_row_per_key(app, home_and_token):
     home_id, token = home_and_token
     for round_ in range(ROUNDS):
-        starts = (date.today() + timedelta(days=30 + round_)).isoformat()
+        starts = (clock.today() + timedelta(days=30 + round_)).isoformat()
         body = {"items": [{"care_level": level, "kind": "bed", "amount_fen": 200000 + round_,
                            "effective_from": starts} for level in ("self_care", "partial", "full")]}
         statuses = _race(app, [lambda http, body=body: http.put(f"/api/v1/provider/homes/{home_id}/fees", json=body,
@@ -56,7 +57,7 @@ def test_identical_concurrent_fee_puts_all_succeed_with_one_row_per_key(app, hom
         assert statuses == [200] * THREADS, f"round {round_}: {statuses}"
     db.session.expire_all()
     keys = db.session.execute(sa.select(FeeItem.care_level, FeeItem.effective_from, sa.func.count())
-                              .where(FeeItem.home_id == home_id, FeeItem.effective_from > date.today())
+                              .where(FeeItem.home_id == home_id, FeeItem.effective_from > clock.today())
                               .group_by(FeeItem.care_level, FeeItem.effective_from)).all()
     assert len(keys) == 3 * ROUNDS and {count for *_key, count in keys} == {1}
 

@@ -3,7 +3,7 @@ PUTs with Idempotency-Key; replaying every key then succeeds (replayed or applie
 
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from accounts.oauth2_models import IdempotencyRecord
 from app import create_app
+from core import time as clock
 from core.db import utcnow
 from core.extensions import db
 from marketplace.models import FeeItem
@@ -24,7 +25,7 @@ PENDING_S = 2
 
 
 def _body(i):
-    starts = (date.today() + timedelta(days=30 + i)).isoformat()
+    starts = (clock.today() + timedelta(days=30 + i)).isoformat()
     return {"items": [{"care_level": "full", "kind": "bed", "amount_fen": 200000 + i, "effective_from": starts}]}
 
 
@@ -85,8 +86,8 @@ def test_replaying_every_key_after_workers_were_killed_mid_request_never_answers
     assert {i: r.status_code for i, r in replays.items() if r.status_code != 200} == {}
     with app.app_context():
         rows = db.session.execute(sa.select(FeeItem.effective_from, FeeItem.amount_fen)
-                                  .where(FeeItem.home_id == home_id, FeeItem.effective_from > date.today())).all()
-        assert sorted(rows) == sorted((date.today() + timedelta(days=30 + i), 200000 + i) for i in range(REQUESTS))
+                                  .where(FeeItem.home_id == home_id, FeeItem.effective_from > clock.today())).all()
+        assert sorted(rows) == sorted((clock.today() + timedelta(days=30 + i), 200000 + i) for i in range(REQUESTS))
         stored = db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyRecord)
                                    .where(IdempotencyRecord.response_status == 200))
         assert stored == REQUESTS

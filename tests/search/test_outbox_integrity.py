@@ -109,7 +109,7 @@ def test_check_repair_requeues_stale_missing_and_extra_homes(app, runner):
 
 
 def backend_doc(home_id):
-    from search.documents import documents_for
+    from search.sources import documents_for
 
     return documents_for([home_id])[home_id]
 
