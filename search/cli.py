@@ -4,7 +4,9 @@ Exit codes, for monitoring: 0 fine; 1 the index differs from SQL (`check`); 3 th
 reached (one line on stderr, no traceback; the outbox keeps every change for later). 2 is click's usage error.
 """
 
+import contextlib
 import functools
+import logging
 import time
 
 import click
@@ -29,12 +31,30 @@ def _one_line(exc):
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+# the official clients log every failed try with its traceback: the command says it once, in one line
+_CLIENT_LOGGERS = ("elasticsearch", "elastic_transport", "opensearch", "opensearchpy", "urllib3")
+
+
+@contextlib.contextmanager
+def _quiet_clients():
+    loggers = [logging.getLogger(name) for name in _CLIENT_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 def engine_required(command):
     """Turn an unreachable search engine into one line on stderr and exit code EXIT_UNREACHABLE."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with _quiet_clients():
+                return command(*args, **kwargs)
         except (SearchUnavailable, ConnectionError, TimeoutError) as exc:
             backend = current_app.config.get("SEARCH_BACKEND")
             click.echo(f"search engine unreachable ({backend}): {_one_line(exc)}", err=True)

@@ -132,3 +132,29 @@ def test_search_commands_say_in_one_line_that_the_engine_is_unreachable(app, run
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("search engine unreachable (opensearch)"), result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["search", "check"], ["search", "drain"]])
+def test_the_real_command_prints_one_line_and_no_traceback_when_the_engine_is_unreachable(tmp_path, dead_port,
+                                                                                         command):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SEARCH_INDEX_PATH=str(tmp_path / "i.sqlite3"))
+    with app.app_context():
+        db.create_all()
+        db.session.add(outbox.OutboxEntry(home_id=1))
+        db.session.commit()
+        db.session.remove()
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, APP_CONFIG="development", DATABASE_URL=url, SEARCH_BACKEND="opensearch",
+               ELASTICSEARCH_URL=f"http://127.0.0.1:{dead_port}", INSTANCE_PATH=str(tmp_path / "instance"))
+    env.pop("TEST_DATABASE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", *command], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == EXIT_UNREACHABLE, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("search engine unreachable (opensearch)"), done.stderr[-2000:]
