@@ -12,23 +12,18 @@ request refused with a 4xx may be corrected and retried under the same key.
 """
 
 import json
-from datetime import timedelta
 
-import sqlalchemy as sa
 from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
-from accounts import permissions
+from accounts import idempotency, permissions
 from accounts.oauth2 import current_api_client, require_token
-from accounts.oauth2_models import IDEMPOTENCY_TTL, IdempotencyRecord, sha256_hex
+from accounts.oauth2_models import sha256_hex
 from core.api import Blueprint
-from core.db import utcnow
 from core.errors import ServiceError
 from core.extensions import api, db
 from marketplace import presenters, queries, services
-from marketplace.models import Home
 from marketplace.provider_api_schemas import (
     FeesIn,
     FeesOut,
@@ -45,7 +40,6 @@ blp = Blueprint("provider_api", __name__, url_prefix="/api/v1/provider",
 
 BEARER_SCHEME = "bearerAuth"
 OAUTH2_SCHEME = "providerOAuth2"
-IDEMPOTENCY_PENDING_S = 120  # longer than any request may run (gunicorn --timeout, nginx proxy_read_timeout)
 _ERRORS = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT"}
 
 
@@ -106,22 +100,6 @@ def _conflict(code, message):
     return ServiceError(message, {"Idempotency-Key": [message]}, status=409, code=code)
 
 
-def _pending_expired(record):
-    """Say whether an in-progress record outlived any request that could still complete it (its worker died)."""
-    limit = timedelta(seconds=current_app.config.get("IDEMPOTENCY_PENDING_S", IDEMPOTENCY_PENDING_S))
-    return record.response_status is None and record.created_at + limit <= utcnow()
-
-
-def _existing_record(client_id, key):
-    record = db.session.scalar(sa.select(IdempotencyRecord).where(IdempotencyRecord.api_client_id == client_id,
-                                                                  IdempotencyRecord.key == key))
-    if record is not None and (record.is_expired or _pending_expired(record)):
-        db.session.delete(record)
-        db.session.commit()
-        return None
-    return record
-
-
 def _replay(record, fingerprint):
     """Return the stored response of RECORD, or raise 409 if the key was used for another request."""
     if record.request_hash != fingerprint:
@@ -137,35 +115,18 @@ def _replay(record, fingerprint):
 
 
 def _reserve(client_id, key, fingerprint):
-    """Hold KEY inside the write's own transaction (not committed here): if the worker dies before the write
-    commits, the reservation goes with it. A concurrent request with the same key waits for ours, then replays."""
-    db.session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.api_client_id == client_id,
-                                                          IdempotencyRecord.created_at < utcnow() - IDEMPOTENCY_TTL))
-    db.session.add(IdempotencyRecord(api_client_id=client_id, key=key, request_hash=fingerprint))
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        record = _existing_record(client_id, key)
-        if record is None:  # it was abandoned and is gone now: the client may simply retry
-            raise _conflict("idempotency_key_in_progress", _(
-                "A request with this Idempotency-Key is still being processed. Retry shortly.")) from None
-        return _replay(record, fingerprint)
-    return None
+    """Reserve KEY inside the write's own transaction; if another request holds it, replay it or raise 409."""
+    if idempotency.reserve(client_id, key, fingerprint):
+        return None
+    record = idempotency.existing(client_id, key, _pending_s())
+    if record is None:  # it was abandoned and is gone now: the client may simply retry
+        raise _conflict("idempotency_key_in_progress",
+                        _("A request with this Idempotency-Key is still being processed. Retry shortly."))
+    return _replay(record, fingerprint)
 
 
-def _store_response(client_id, key, fingerprint, body):
-    """Keep the response under KEY (the reservation committed with the write, or a fresh row); commit."""
-    record = db.session.scalar(sa.select(IdempotencyRecord).where(IdempotencyRecord.api_client_id == client_id,
-                                                                  IdempotencyRecord.key == key))
-    if record is None:  # the write was retried after a race (services roll back): its reservation went too
-        record = IdempotencyRecord(api_client_id=client_id, key=key, request_hash=fingerprint)
-        db.session.add(record)
-    record.response_status, record.response_body = 200, body
-    try:
-        db.session.commit()
-    except IntegrityError:  # another request with the key stored its (identical) response first
-        db.session.rollback()
+def _pending_s():
+    return current_app.config.get("IDEMPOTENCY_PENDING_S", idempotency.PENDING_S)
 
 
 def _applied(apply):
@@ -190,14 +151,14 @@ def _once(headers, schema, apply):
     if key is None:
         return _applied(apply)
     client_id, fingerprint = current_api_client().id, _request_fingerprint()
-    record = _existing_record(client_id, key)
+    record = idempotency.existing(client_id, key, _pending_s())
     if record is not None:
         return _replay(record, fingerprint)
     replayed = _reserve(client_id, key, fingerprint)
     if replayed is not None:
         return replayed
     payload = _applied(apply)
-    _store_response(client_id, key, fingerprint, schema().dump(payload))
+    idempotency.complete(client_id, key, fingerprint, 200, schema().dump(payload))
     return payload
 
 
@@ -264,10 +225,6 @@ class HomeVacancies(MethodView):
         return _once(headers, VacanciesOut, apply)
 
 
-def _homes_of(provider_id):
-    return db.session.scalars(sa.select(Home).where(Home.provider_id == provider_id).order_by(Home.id)).all()
-
-
 @blp.route("/homes")
 class ProviderHomes(MethodView):
     @require_token()
@@ -275,7 +232,7 @@ class ProviderHomes(MethodView):
     @_documented(None)
     def get(self):
         """List the homes your operator runs (any valid token)."""
-        return {"items": _homes_of(current_api_client().provider_id)}
+        return {"items": queries.provider_homes(current_api_client().provider_id)}
 
 
 def _inquiries_for(provider_id, status):

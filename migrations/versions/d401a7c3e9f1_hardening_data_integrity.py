@@ -1,7 +1,7 @@
 """hardening: import attempts (a run that dies twice at one place fails); outbox ids never reused (SQLite)
 
 Revision ID: d401a7c3e9f1
-Revises: 0a1b2c3d4e5f
+Revises: 0c1d2e3f4a5b
 Create Date: 2026-12-06 20:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd401a7c3e9f1'
-down_revision = '0a1b2c3d4e5f'
+down_revision = '0c1d2e3f4a5b'
 branch_labels = None
 depends_on = None
 
