@@ -231,7 +231,7 @@ def test_a_run_killed_twice_at_the_same_row_is_marked_failed_and_no_longer_resum
 
     third = _flask(tmp_path, "ingest", "resume", driver=driver)
     assert third.returncode == 1, third.stderr
-    assert "failed the same way twice" in third.stderr
+    assert "without committing a batch" in third.stderr
     run, lock = _run_row(file_db)
     assert run.status == "failed" and "without committing a batch" in run.error
     assert lock is None
