@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 export FLASK_APP := app
 
-.PHONY: run test test-pg install browser opensearch opensearch-stop bench bench-visible bench-relevance lint translations clean
+.PHONY: run test test-pg install browser opensearch opensearch-stop bench bench-visible bench-relevance bench-soak lint translations clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench-visible: install translations
 bench-relevance: install translations
 	-curl -fs http://127.0.0.1:9200 >/dev/null || bash scripts/opensearch.sh start
 	$(PY) -m bench.relevance.run $(BENCH_ARGS)
+
+# SOAK_ARGS: e.g. --minutes 3 (default 10), --kill-every 60, --homes 2000, --import-rows 20000
+bench-soak: install translations
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

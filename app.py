@@ -55,10 +55,12 @@ PACKAGES = ("geo", "accounts", "search", "marketplace", "inquiries", "ingest", "
 
 
 def _init_extensions(app):
+    from core import db as core_db
     from core import errors, templating
     from core.extensions import api, babel, csrf, db, limiter, migrate
 
     db.init_app(app)
+    core_db.configure_engines(app, db)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
                      render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=_select_locale)

@@ -17,6 +17,11 @@ class BaseConfig:
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'yrd.sqlite3'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # provider API: an Idempotency-Key reservation whose request never stored its response (its worker died
+    # between the write's commit and the response's) lapses after this long; longer than any request runs
+    IDEMPOTENCY_PENDING_S = int(_env("IDEMPOTENCY_PENDING_S", "120"))
+    # SQLite only (WAL is always on): how long a write waits for another writer before answering 503
+    SQLITE_BUSY_TIMEOUT_MS = int(_env("SQLITE_BUSY_TIMEOUT_MS", "10000"))
     # search: "embedded" (default, in process), "elasticsearch" or "opensearch"
     SEARCH_BACKEND = _env("SEARCH_BACKEND", "embedded")
     SEARCH_INDEX_PATH = _env("SEARCH_INDEX_PATH", str(INSTANCE / "search-index.sqlite3"))
@@ -25,7 +30,8 @@ class BaseConfig:
     SEARCH_INDEX_ALIAS = _env("SEARCH_INDEX_ALIAS", "yrd-homes")
     # "inline": drain the outbox right after each request that wrote; "worker": leave it to `flask search worker`
     SEARCH_SYNC = _env("SEARCH_SYNC", "inline")
-    SEARCH_TIMEOUT_S = float(_env("SEARCH_TIMEOUT_S", "5"))
+    SEARCH_TIMEOUT_S = float(_env("SEARCH_TIMEOUT_S", "5"))  # per request of writes and reindexing (retried)
+    SEARCH_BUDGET_S = float(_env("SEARCH_BUDGET_S", "2"))  # one search, in total; then 503 and a breaker opens
     # map tiles: none by default (markers on a blank base layer); AMap/Tencent tiles want GCJ-02
     MAP_TILE_URL = _env("MAP_TILE_URL")
     MAP_TILE_ATTRIBUTION = _env("MAP_TILE_ATTRIBUTION", "")
@@ -108,6 +114,7 @@ class TestingConfig(BaseConfig):
     PASSWORD_RESET_BASE_URL = None
     MAIL_BACKEND = "locmem"  # messages kept in flask_mailman's outbox; tests/notify use a real SMTP server too
     SMS_SENDER = "notify.sms.CollectingSmsSender"
+    INGEST_BATCH_SECONDS = 60  # tests count rows per batch; tests/core/test_database_busy.py sets its own
 
 
 class ProductionConfig(BaseConfig):

@@ -44,3 +44,27 @@ class UTCDateTime(TypeDecorator):
 def utcnow():
     """Return the current time, timezone-aware, in UTC (the one clock: core.time)."""
     return time.utcnow()
+
+
+def sqlite_pragmas(busy_timeout_ms):
+    """Return a connect listener that gives every SQLite connection WAL and a busy timeout.
+
+    WAL: readers never block the writer nor the writer them, so only writers queue; the busy timeout is how
+    long a writer waits for the lock before SQLite gives up ("database is locked", answered 503).
+    """
+    def on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            cursor.execute("PRAGMA journal_mode = WAL")  # a no-op for in-memory databases
+        finally:
+            cursor.close()
+    return on_connect
+
+
+def configure_engines(app, db):
+    """Apply the per-dialect connection settings to every engine of APP (SQLite: WAL and busy timeout)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                sa.event.listen(engine, "connect", sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))

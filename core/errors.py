@@ -3,7 +3,8 @@
 import logging
 
 import marshmallow as ma
-from flask import jsonify, render_template, request
+import sqlalchemy as sa
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -118,8 +119,39 @@ def handle_unexpected(error):
     return _respond(500, "internal_error", _("Something went wrong on our side. Please try again."))
 
 
+# SQLite: another writer kept the database past the busy timeout. PostgreSQL: a serialization failure, a
+# deadlock victim, a lock not available within lock_timeout. The request changed nothing; a retry will do.
+_CONTENTION_MESSAGES = ("database is locked", "database table is locked", "database is busy")
+_CONTENTION_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+RETRY_AFTER_S = 1
+
+
+def is_contention(error):
+    """Say whether a database error means "busy now, retry" rather than a bug."""
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "sqlstate", None) in _CONTENTION_SQLSTATES:
+        return True
+    text = str(orig if orig is not None else error).lower()
+    return any(message in text for message in _CONTENTION_MESSAGES)
+
+
+def handle_database_error(error):
+    """Answer 503 with Retry-After when the database was too busy to take the write; anything else is a bug."""
+    from core.extensions import db
+
+    db.session.rollback()
+    if not is_contention(error):
+        return handle_unexpected(error)
+    log.warning("database busy, answered 503: %s", getattr(error, "orig", error))
+    response, status = _respond(503, "database_busy", _("The service is busy. Please try again in a moment."))
+    response = current_app.make_response((response, status))
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 def init_app(app):
     """Register the error handlers on APP."""
+    app.register_error_handler(sa.exc.OperationalError, handle_database_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(InternalServerError, handle_unexpected)

@@ -48,6 +48,10 @@ class ImportRun(db.Model):
     conflicts: Mapped[int] = mapped_column(default=0)
     merged: Mapped[int] = mapped_column(default=0)
     error: Mapped[str] = mapped_column(sa.Text, default="")
+    # attempts in a row that started from the same resume point (attempt_row) without committing a batch: a run
+    # whose process dies twice at the same place (out of memory, killed) is marked failed instead of retried
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    attempt_row: Mapped[int | None] = mapped_column()
     started_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     heartbeat_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[object | None] = mapped_column(UTCDateTime)

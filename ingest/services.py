@@ -23,6 +23,7 @@ import tempfile
 import uuid
 from datetime import date
 from pathlib import Path
+from time import monotonic, sleep
 
 import sqlalchemy as sa
 from flask import current_app
@@ -54,6 +55,9 @@ IDENTITY_FIELDS = ("name", "address", "province_code", "city_code", "district_co
 DEFAULT_BATCH = 500
 STALE_AFTER_S = 120  # a running run without a heartbeat for this long was killed; it may be resumed
 LOCK_ATTEMPTS = 3
+BATCH_SECONDS = 0.5  # a batch commits after this long even if it has fewer rows: short write transactions
+SQLITE_BATCH_PAUSE_S = 0.15
+MAX_ATTEMPTS = 2  # attempts from the same resume point; a run that dies twice at one place is marked failed
 
 
 def ingest_dir():
@@ -123,6 +127,11 @@ def start_run(source, source_file, user=None):
         return db.session.scalar(sa.select(ImportRun).where(ImportRun.file_id == source_file.id,
                                                             ImportRun.source == source)), False
     return run, True
+
+
+def batch_seconds():
+    """Return how long one batch's transaction may stay open (SQLite: other writers wait that long at most)."""
+    return float(current_app.config.get("INGEST_BATCH_SECONDS") or BATCH_SECONDS)
 
 
 def stale_after_s():
@@ -256,29 +265,72 @@ def _release_quietly(source, owner):
 def _execute(run, owner, on_progress, batch_size):
     adapter = get_adapter(run.source)
     importer = RowImporter(run, adapter)
-    run.status, run.error, pending = "running", "", 0
+    _begin_attempt(run, owner)
+    pending, batch_started, max_s = 0, monotonic(), batch_seconds()
     try:
         for number, raw in adapter.rows(run.file.stored_path):
             if number <= run.last_row:
                 continue
             importer.handle(number, raw)
             run.rows_done, run.last_row, pending = run.rows_done + 1, number, pending + 1
-            if pending >= batch_size or _beat_due(run):
+            if pending >= batch_size or monotonic() - batch_started > max_s or _beat_due(run):
                 _commit_batch(run, owner, on_progress, pending)
-                pending = 0
-    except FormatError as exc:
-        db.session.rollback()
-        run.status, run.error, run.finished_at = "failed", str(exc), utcnow()
-        _beat(run, owner)
-        _release_with(run, owner)
-        db.session.commit()
+                pending, batch_started = 0, monotonic()
+    except FormatError as exc:  # the file itself (unreadable, or over a safety limit): no retry can help
+        _fail(run, owner, str(exc))
         raise ServiceError(_("The file cannot be read as this format: %(reason)s", reason=str(exc)),
                            {"file": [str(exc)]}, code="unreadable_file") from exc
+    except (ServiceError, KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:
+        _note_failure(run, owner, f"{type(exc).__name__}: {exc}"[:500])
+        raise
     run.status, run.finished_at = "done", utcnow()
     run.rows_total = max(run.rows_total, run.rows_done)
     _beat(run, owner)
     _release_with(run, owner)  # the last batch, the status and the lock's release commit together
     _commit_batch(run, owner, on_progress, pending, beat=False)
+
+
+def _begin_attempt(run, owner):
+    """Count attempts that start where the last one started; the third from the same row fails the run (commit)."""
+    if run.attempts and run.attempt_row == run.last_row:
+        run.attempts += 1
+    else:
+        run.attempts, run.attempt_row = 1, run.last_row
+    if run.attempts > MAX_ATTEMPTS:
+        reason = (f"stopped {MAX_ATTEMPTS} times after row {run.last_row} without committing a batch"
+                  + (f" ({run.error})" if run.error else ""))
+        _fail(run, owner, reason)
+        raise ServiceError(_("This import failed the same way twice and will not be retried: %(reason)s",
+                             reason=reason), {"file": [reason]}, code="import_failed")
+    run.status = "running"
+    _beat(run, owner)
+    db.session.commit()
+
+
+def _fail(run, owner, reason):
+    """Mark RUN failed with REASON and give its source's lock back, in one transaction (commit)."""
+    db.session.rollback()
+    run.status, run.error, run.finished_at = "failed", reason, utcnow()
+    _beat(run, owner)
+    _release_with(run, owner)
+    db.session.commit()
+
+
+def _note_failure(run, owner, reason):
+    """Record why an attempt broke off (the batch is undone); the same reason twice from one row fails the run."""
+    same_again = run.error == reason and run.attempts > 1  # this attempt started where the last one did
+    db.session.rollback()
+    if same_again:
+        _fail(run, owner, reason)
+        return
+    try:
+        run.error = reason
+        _beat(run, owner)
+        db.session.commit()
+    except (ServiceError, sa.exc.SQLAlchemyError):  # lock lost or database gone: the resume decides
+        db.session.rollback()
 
 
 def _beat_due(run):
@@ -295,6 +347,10 @@ def _commit_batch(run, owner, on_progress, rows, beat=True):
     if beat:
         _beat(run, owner)
     db.session.commit()  # the identity map holds rows weakly: nothing of the batch outlives it
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no lock queue: a waiting writer polls (every 100 ms at most), and would starve if the
+        # next batch took the lock straight back. Leave it a window.
+        sleep(SQLITE_BATCH_PAUSE_S)
     if on_progress:
         on_progress(rows)
 

@@ -13,7 +13,7 @@ request refused with a 4xx may be corrected and retried under the same key.
 
 import json
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_babel import gettext as _
 
@@ -124,12 +124,18 @@ def _replay(record, fingerprint):
 
 
 def _reserve(client_id, key, fingerprint):
-    """Store an in-progress record for KEY, or raise 409 when a concurrent request holds it."""
-    record_id = idempotency.reserve(client_id, key, fingerprint)
-    if record_id is None:
+    """Reserve KEY inside the write's own transaction; if another request holds it, replay it or raise 409."""
+    if idempotency.reserve(client_id, key, fingerprint):
+        return None
+    record = idempotency.existing(client_id, key, _pending_s())
+    if record is None:  # it was abandoned and is gone now: the client may simply retry
         raise _conflict("idempotency_key_in_progress",
                         _("A request with this Idempotency-Key is still being processed. Retry shortly."))
-    return record_id
+    return _replay(record, fingerprint)
+
+
+def _pending_s():
+    return current_app.config.get("IDEMPOTENCY_PENDING_S", idempotency.PENDING_S)
 
 
 def _applied(apply):
@@ -146,8 +152,11 @@ def _applied(apply):
 def _once(headers, schema, apply, status_of=None):
     """Run APPLY() and return (payload, status), once per Idempotency-Key (when one is sent) and request body.
 
-    STATUS_OF(payload) gives the status (default 200); a response whose status is not 2xx, or a bulk response
-    where nothing was applied, is not stored, so the request may be corrected and retried under the same key.
+    STATUS_OF(payload) gives the status (default 200). The reservation commits with the write (a refused or
+    interrupted write leaves none); the response is stored right after. Only if the worker dies between those
+    two commits is an in-progress record left, and it lapses after IDEMPOTENCY_PENDING_S (a replay then applies
+    again: fee and vacancy writes are idempotent). A bulk response where nothing was applied is not stored, so
+    the request may be corrected and retried under the same key.
     """
     status_of = status_of or (lambda _payload: 200)
     key = headers.get("idempotency_key")
@@ -155,20 +164,18 @@ def _once(headers, schema, apply, status_of=None):
         payload = _applied(apply)
         return payload, status_of(payload)
     client_id, fingerprint = current_api_client().id, _request_fingerprint()
-    record = idempotency.existing(client_id, key)
+    record = idempotency.existing(client_id, key, _pending_s())
     if record is not None:
         return _replay(record, fingerprint)
-    record_id = _reserve(client_id, key, fingerprint)
-    try:
-        payload = _applied(apply)
-    except Exception:
-        idempotency.release(record_id)
-        raise
+    replayed = _reserve(client_id, key, fingerprint)
+    if replayed is not None:
+        return replayed
+    payload = _applied(apply)
     status = status_of(payload)
     if payload.get("succeeded", 1) == 0:  # a bulk call that applied nothing: like a refused request
-        idempotency.release(record_id)
+        idempotency.release(client_id, key)
         return payload, status
-    idempotency.complete(record_id, status, schema().dump(payload))
+    idempotency.complete(client_id, key, fingerprint, status, schema().dump(payload))
     return payload, status
 
 

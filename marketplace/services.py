@@ -110,8 +110,36 @@ def _set_prepayment(home, months, changes):
         home.prepayment_months = months
 
 
+# PostgreSQL names the constraint; SQLite names the table
+_NATURAL_KEYS = ("uq_fee_items_home_level_kind_from", "uq_vacancies_home_level",
+                 "UNIQUE constraint failed: fee_items.", "UNIQUE constraint failed: vacancies.")
+
+
+def _once_per_natural_key(write):
+    """Run WRITE(); if a concurrent identical write inserted the same natural key first, run it once more.
+
+    The second run sees the other request's committed rows and changes only what still differs (usually
+    nothing), so identical concurrent requests all succeed with the same outcome instead of a 500.
+    """
+    try:
+        return write()
+    except sa.exc.IntegrityError as exc:
+        db.session.rollback()
+        if not any(name in str(exc.orig) for name in _NATURAL_KEYS):
+            raise
+        return write()
+
+
 def set_fees(home, items, actor, prepayment_months=UNCHANGED):
     """Add or replace fee items (natural key: care level, kind, effective date); idempotent; commit.
+
+    Identical concurrent calls are safe: the one that loses the race to insert a key re-reads and matches.
+    """
+    return _once_per_natural_key(lambda: _set_fees(home, items, actor, prepayment_months))
+
+
+def _set_fees(home, items, actor, prepayment_months):
+    """Apply fee ITEMS to HOME (see set_fees); commit.
 
     ITEMS: [{care_level, kind, amount_fen, effective_from (date)}]; kinds include the optional extras (extra_*).
     A price change with a later effective date is announced to families until it applies; history is kept.
@@ -159,6 +187,10 @@ def confirm_vacancies(home, free_beds, actor):
     unchanged numbers is cheap: it renews the confirmation times (and so the home's search document) and
     writes no change-history row; only changed numbers are history.
     """
+    return _once_per_natural_key(lambda: _confirm_vacancies(home, free_beds, actor))
+
+
+def _confirm_vacancies(home, free_beds, actor):
     errors = {level: [_("Unknown care level.")] for level in free_beds if level not in CARE_LEVELS}
     errors.update({level: [_("Free beds must be a whole number from 0 to %(max)s.", max=MAX_BEDS)]
                    for level, n in free_beds.items() if level not in errors and not _is_bed_count(n)})

@@ -1,21 +1,70 @@
-"""`flask search ...`: drain the outbox, run a worker, rebuild and check the index."""
+"""`flask search ...`: drain the outbox, run a worker, rebuild and check the index.
 
+Exit codes, for monitoring: 0 fine; 1 the index differs from SQL (`check`); 3 the search engine cannot be
+reached (one line on stderr, no traceback; the outbox keeps every change for later). 2 is click's usage error.
+"""
+
+import contextlib
+import functools
+import logging
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from core import jobs
 from core import time as clock
+from core.errors import SearchUnavailable
 from search import outbox
 from search.backend import current_backend
 from search.sources import iter_all_documents, sql_versions
 
 search_cli = AppGroup("search", help="The search index (derived from SQL, always rebuildable).")
 
+EXIT_DIFFERS = 1
+EXIT_UNREACHABLE = 3
+
+
+def _one_line(exc):
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+# the official clients log every failed try with its traceback: the command says it once, in one line
+_CLIENT_LOGGERS = ("elasticsearch", "elastic_transport", "opensearch", "opensearchpy", "urllib3")
+
+
+@contextlib.contextmanager
+def _quiet_clients():
+    loggers = [logging.getLogger(name) for name in _CLIENT_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def engine_required(command):
+    """Turn an unreachable search engine into one line on stderr and exit code EXIT_UNREACHABLE."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            with _quiet_clients():
+                return command(*args, **kwargs)
+        except (SearchUnavailable, ConnectionError, TimeoutError) as exc:
+            backend = current_app.config.get("SEARCH_BACKEND")
+            click.echo(f"search engine unreachable ({backend}): {_one_line(exc)}", err=True)
+            raise SystemExit(EXIT_UNREACHABLE) from None
+    return wrapper
+
 
 @search_cli.command("drain")
 @click.option("--batch-size", default=500, show_default=True)
+@engine_required
 def drain_command(batch_size):
     """Apply every pending outbox row to the index."""
     done = outbox.drain(current_backend(), batch_size=batch_size)
@@ -43,7 +92,7 @@ def worker_command(interval, batch_size, max_idle_polls):
         try:
             done = outbox.drain(backend, batch_size=batch_size)
         except Exception as exc:  # engine down: keep the rows, retry later
-            click.echo(f"drain failed, will retry: {exc}", err=True)
+            click.echo(f"drain failed, will retry: {_one_line(exc)}", err=True)
             done = 0
         idle = 0 if done else idle + 1
         if not done:
@@ -51,6 +100,7 @@ def worker_command(interval, batch_size, max_idle_polls):
 
 
 @search_cli.command("reindex")
+@engine_required
 def reindex_command():
     """Rebuild the index from SQL into a fresh index and switch to it atomically."""
     started = time.monotonic()
@@ -73,15 +123,31 @@ def compare_index(backend):
 
 
 @search_cli.command("check")
-def check_command():
+@click.option("--repair", is_flag=True, help="Queue every missing, extra or stale home, then drain (inline sync).")
+@engine_required
+def check_command(repair):
     """Compare the index with SQL (counts and versions) and say what differs; exit 1 if anything does."""
     report = compare_index(current_backend())
+    _print_report(report)
+    differing = report["missing"] + report["extra"] + report["stale"]
+    if differing and repair:
+        click.echo(f"re-queued {outbox.requeue(differing)} homes")
+        if current_app.config.get("SEARCH_SYNC") != "inline":
+            click.echo("the search worker applies them")
+            return
+        outbox.drain(current_backend())
+        report = compare_index(current_backend())
+        _print_report(report)
+        differing = report["missing"] + report["extra"] + report["stale"]
+    if differing:
+        raise SystemExit(EXIT_DIFFERS)
+    click.echo("index matches SQL")
+
+
+def _print_report(report):
     click.echo(f"SQL homes: {report['sql_count']}  indexed: {report['index_count']}  "
                f"outbox pending: {report['pending_outbox']}")
     for key in ("missing", "extra", "stale"):
         ids = report[key]
         if ids:
             click.echo(f"{key}: {len(ids)} (ids {', '.join(map(str, ids[:20]))}{' ...' if len(ids) > 20 else ''})")
-    if report["missing"] or report["extra"] or report["stale"]:
-        raise SystemExit(1)
-    click.echo("index matches SQL")

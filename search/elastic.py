@@ -16,6 +16,7 @@ rank_boost is a multiple of 1/64, so Lucene's float scores equal the reference's
 import logging
 import re
 import secrets
+import threading
 import time
 from contextlib import contextmanager
 
@@ -50,6 +51,7 @@ BULK_CHUNK = 500
 # bringing back a home deleted after the build read it from SQL (home ids are never reused).
 DELETED_VERSION = 2**62
 CONFLICT = 409
+PROBE_INTERVAL_S = 1.0  # how often a process probes an engine its breaker found down
 NOT_FOUND = 404
 
 _TEXT_CJK = {"type": "text", "analyzer": "cjk"}
@@ -359,32 +361,68 @@ def _hosts(url):
     return [part.strip() for part in url.split(",") if part.strip()]
 
 
-def _elasticsearch_seam(url, timeout_s):
+def _elasticsearch_seam(url, timeout_s, max_retries=MAX_RETRIES):
     import elasticsearch
     from elasticsearch import helpers
 
-    client = elasticsearch.Elasticsearch(_hosts(url), request_timeout=timeout_s, max_retries=MAX_RETRIES,
+    client = elasticsearch.Elasticsearch(_hosts(url), request_timeout=timeout_s, max_retries=max_retries,
                                          retry_on_timeout=True, retry_on_status=RETRY_ON_STATUS)
     # elastic_transport's ConnectionTimeout is not a ConnectionError: name both
     return _Seam("elasticsearch", client, helpers, (elasticsearch.ConnectionError, elasticsearch.ConnectionTimeout),
                  elasticsearch.ApiError)
 
 
-def _opensearch_seam(url, timeout_s):
+def _opensearch_seam(url, timeout_s, max_retries=MAX_RETRIES):
     import opensearchpy
     from opensearchpy import helpers
 
-    client = opensearchpy.OpenSearch(_hosts(url), timeout=timeout_s, max_retries=MAX_RETRIES,
+    client = opensearchpy.OpenSearch(_hosts(url), timeout=timeout_s, max_retries=max_retries,
                                      retry_on_timeout=True, retry_on_status=RETRY_ON_STATUS)
     # opensearchpy's ConnectionError (and ConnectionTimeout) subclass its TransportError: test them first
     return _Seam("opensearch", client, helpers, (opensearchpy.ConnectionError,), opensearchpy.TransportError)
 
 
-def make_seam(flavour, url, timeout_s):
+def make_seam(flavour, url, timeout_s, max_retries=MAX_RETRIES):
     """Build the client seam of FLAVOUR for URL (comma-separated for several nodes)."""
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown search flavour {flavour!r}: use elasticsearch or opensearch")
-    return (_elasticsearch_seam if flavour == "elasticsearch" else _opensearch_seam)(url, timeout_s)
+    return (_elasticsearch_seam if flavour == "elasticsearch" else _opensearch_seam)(url, timeout_s, max_retries)
+
+
+class CircuitBreaker:
+    """Answer "down" at once while the engine is known to be unreachable; probe it in the background.
+
+    A search that finds the engine unreachable (or frozen: no answer within the budget) opens the breaker;
+    searches then fail immediately instead of each holding a worker thread for the whole budget. One daemon
+    thread per process probes every PROBE_INTERVAL_S and closes the breaker at the first answer.
+    """
+
+    def __init__(self, probe, interval_s=1.0):
+        self.probe, self.interval_s = probe, interval_s
+        self._lock, self._open, self._prober = threading.Lock(), False, None
+
+    @property
+    def is_open(self):
+        """Say whether searches should fail at once."""
+        return self._open
+
+    def trip(self):
+        """Open the breaker and start probing (once per process)."""
+        with self._lock:
+            self._open = True
+            if self._prober is None or not self._prober.is_alive():
+                self._prober = threading.Thread(target=self._probe_until_up, name="search-probe", daemon=True)
+                self._prober.start()
+
+    def _probe_until_up(self):
+        while self._open:
+            time.sleep(self.interval_s)
+            try:
+                if self.probe():
+                    self._open = False
+                    log.info("search engine reachable again; breaker closed")
+            except Exception as exc:  # noqa: BLE001  (any failure just means "still down")
+                log.debug("search engine probe failed: %s", exc)
 
 
 class IndexingError(RuntimeError):
@@ -398,15 +436,22 @@ class IndexingError(RuntimeError):
 class ElasticBackend:
     """Search and index homes in Elasticsearch or OpenSearch behind an alias."""
 
-    def __init__(self, seam, alias):
+    def __init__(self, seam, alias, search_seam=None):
         self.seam, self.client, self.alias = seam, seam.client, alias
+        # searches: one try within the total budget (a frozen engine costs one budget, not timeout x tries)
+        self.search_client = (search_seam or seam).client
+        self.breaker = CircuitBreaker(self.search_client.ping, PROBE_INTERVAL_S)
         self.next_alias = f"{alias}-next"
         self._index_name = re.compile(rf"^{re.escape(alias)}-\d{{14}}-[0-9a-f]{{8}}$")
 
     @classmethod
-    def connect(cls, flavour, url, alias, timeout_s=5.0):
-        """Return a backend for the FLAVOUR node(s) at URL using index alias ALIAS."""
-        return cls(make_seam(flavour, url, timeout_s), alias)
+    def connect(cls, flavour, url, alias, timeout_s=5.0, search_budget_s=None):
+        """Return a backend for the FLAVOUR node(s) at URL using index alias ALIAS.
+
+        SEARCH_BUDGET_S: the total time one search may take (one try, no retries); default: as writes.
+        """
+        search_seam = make_seam(flavour, url, search_budget_s, max_retries=0) if search_budget_s else None
+        return cls(make_seam(flavour, url, timeout_s), alias, search_seam)
 
     @classmethod
     def from_config(cls, config):
@@ -415,7 +460,7 @@ class ElasticBackend:
         if not url:
             raise RuntimeError(f"SEARCH_BACKEND={config['SEARCH_BACKEND']} needs ELASTICSEARCH_URL")
         return cls.connect(config["SEARCH_BACKEND"], url, config.get("SEARCH_INDEX_ALIAS", "yrd-homes"),
-                           float(config.get("SEARCH_TIMEOUT_S", 5.0)))
+                           float(config.get("SEARCH_TIMEOUT_S", 5.0)), float(config.get("SEARCH_BUDGET_S") or 2.0))
 
     @contextmanager
     def _engine(self, doing):
@@ -435,15 +480,21 @@ class ElasticBackend:
     # -- reading --------------------------------------------------------------------------------------------
 
     def search(self, query):
-        """Answer SearchQuery QUERY."""
+        """Answer SearchQuery QUERY within the search budget; fail at once while the engine is known down."""
         query.validate()
-        with self._engine("searching"):
-            try:
-                response = self.client.search(index=self.alias, body=search_body(query))
-            except self.seam.api_error as exc:
-                if self._is_missing(exc):  # nothing indexed yet
-                    return empty_result(query)
-                raise
+        if self.breaker.is_open:
+            raise SearchUnavailable("search engine known to be down (breaker open)")
+        try:
+            with self._engine("searching"):
+                try:
+                    response = self.search_client.search(index=self.alias, body=search_body(query))
+                except self.seam.api_error as exc:
+                    if self._is_missing(exc):  # nothing indexed yet
+                        return empty_result(query)
+                    raise
+        except SearchUnavailable:
+            self.breaker.trip()
+            raise
         return parse_response(response, query)
 
     def versions(self):

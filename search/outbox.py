@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 class OutboxEntry(db.Model):
     __tablename__ = "search_outbox"
+    # ids are never reused (SQLite's default would hand a drained row's id to the next row): drain deletes the
+    # rows it read by id, and must never delete a newer row that another drainer's delete made room for
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
     home_id: Mapped[int] = mapped_column(index=True)  # no foreign key: a deleted home still needs its entry
@@ -86,25 +89,33 @@ def _pending_batch(batch_size):
 
 
 def drain_batch(backend, batch_size=500):
-    """Apply one batch of outbox rows to BACKEND; return how many rows it consumed."""
+    """Apply one batch of outbox rows to BACKEND; return how many rows it consumed.
+
+    Deletes exactly the rows it read (ids are never reused), so a row written meanwhile stays for the next
+    batch. PostgreSQL: the rows stay claimed (FOR UPDATE SKIP LOCKED) until the delete commits. SQLite: the
+    read transaction ends before the engine is called, so a write committed meanwhile cannot make the delete
+    fail on a stale snapshot, and the database is never held while the engine answers.
+    """
     entries = _pending_batch(batch_size)
     if not entries:
         db.session.rollback()
         return 0
-    home_ids = {e.home_id for e in entries}
+    entry_ids, home_ids = [e.id for e in entries], {e.home_id for e in entries}
+    request_ids = sorted({e.request_id for e in entries if e.request_id})
     docs = sources.documents_for(home_ids)
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.rollback()  # nothing was written: this only ends the read transaction
     try:
         backend.upsert(list(docs.values()))
         backend.delete(sorted(home_ids - docs.keys()))
     except Exception:
         db.session.rollback()
         raise
-    db.session.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_([e.id for e in entries])))
+    db.session.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
     db.session.commit()
-    log.info("indexed %d homes from %d outbox rows", len(docs), len(entries),
-             extra={"homes": sorted(home_ids), "from_requests": sorted({e.request_id for e in entries
-                                                                         if e.request_id})})
-    return len(entries)
+    log.info("indexed %d homes from %d outbox rows", len(docs), len(entry_ids),
+             extra={"homes": sorted(home_ids), "from_requests": request_ids})
+    return len(entry_ids)
 
 
 def drain(backend, batch_size=500, max_batches=None):
@@ -128,6 +139,13 @@ def queue_due(on=None, days_back=7):
     source = sources.current_source()
     home_ids = set(source.due_ids(on or time.today(), days_back)) if source else set()
     record_changes(db.session, home_ids)
+    db.session.commit()
+    return len(home_ids)
+
+
+def requeue(home_ids):
+    """Queue HOME_IDS for the next drain (their versions bumped, so the index takes them); commit."""
+    record_changes(db.session, set(home_ids))
     db.session.commit()
     return len(home_ids)
 

@@ -3,7 +3,9 @@
 A mapping names the source's columns for each canonical field, its fee columns (kind and care levels), the
 price unit (yuan per day or per month), the grade scale, the coordinate system and the region it covers.
 Reading is streaming: CSV (UTF-8, or GBK/GB18030 detected) through csv.reader, XLSX through openpyxl's
-read-only mode; rows come out one at a time as {canonical field: raw text} dicts.
+read-only mode; rows come out one at a time as {canonical field: raw text} dicts. Every file is read within
+the source's safety limits (ingest/safety.py; a mapping may set its own in a `[limits]` table): an XLSX
+archive is checked member by member before openpyxl opens it, rows, columns and cells while they stream.
 """
 
 import codecs
@@ -13,6 +15,8 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ingest.safety import DEFAULT_LIMITS, Limits, UnsafeFile, check_archive, check_shape, guarded_rows
 
 HERE = Path(__file__).resolve().parent
 CANONICAL = ("name", "licence_no", "district_code", "city_name", "district_name", "address", "phone",
@@ -26,6 +30,10 @@ _SNIFF_BYTES = 256 * 1024
 
 class FormatError(Exception):
     """The file as a whole cannot be read with this adapter (encoding, missing columns, not a table)."""
+
+
+class UnsafeFileError(FormatError):
+    """The file breaks a safety limit (ingest/safety.py): refused at once, never retried."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class Adapter:
     city: str | None = None
     coord_system: str | None = None
     extra: dict = field(default_factory=dict)
+    limits: Limits = DEFAULT_LIMITS
 
     def header_map(self, headers):
         """Return {column index: canonical field or ('fee', FeeColumn)}; raise FormatError on missing columns."""
@@ -77,7 +86,7 @@ class Adapter:
 
     def rows(self, path):
         """Yield (row number, {field: text, 'fees': {FeeColumn: text}}) for every data row of the file at PATH."""
-        raw_rows = iter_table(path)
+        raw_rows = iter_table(path, self.limits)
         try:
             headers = next(raw_rows)
         except StopIteration:
@@ -126,13 +135,14 @@ def detect_encoding(path):
         return "gb18030"
 
 
-def iter_table(path):
-    """Yield the rows of a CSV or XLSX file as lists of cell values, header first, one at a time."""
+def iter_table(path, limits=DEFAULT_LIMITS):
+    """Yield the rows of a CSV or XLSX file as lists of cell values, header first, one at a time, within LIMITS."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        yield from _iter_xlsx(path)
-    else:
-        yield from _iter_csv(path)
+    rows = _iter_xlsx(path, limits) if path.suffix.lower() in (".xlsx", ".xlsm") else _iter_csv(path)
+    try:
+        yield from guarded_rows(rows, limits)
+    except UnsafeFile as exc:
+        raise UnsafeFileError(str(exc)) from exc
 
 
 def _iter_csv(path):
@@ -146,35 +156,46 @@ def _iter_csv(path):
         raise FormatError(f"not a CSV table: {exc}") from exc
 
 
-def _iter_xlsx(path):
+def _iter_xlsx(path, limits):
     from zipfile import BadZipFile
 
     import openpyxl
 
     try:
+        check_archive(path, limits)  # before openpyxl inflates anything (it reads the shared strings whole)
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except UnsafeFile as exc:
+        raise UnsafeFileError(str(exc)) from exc
     except (BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FormatError(f"not an XLSX workbook: {exc}") from exc
     try:
-        for row in book.worksheets[0].iter_rows(values_only=True):
+        sheet = book.worksheets[0]
+        if sheet.max_row and sheet.max_column:  # the declared dimension; the rows are counted again as they come
+            _check_shape(sheet.max_row, sheet.max_column, limits)
+        for row in sheet.iter_rows(values_only=True):
             yield list(row)
     finally:
         book.close()
 
 
+def _check_shape(rows, columns, limits):
+    try:
+        check_shape(rows, columns, limits)
+    except UnsafeFile as exc:
+        raise UnsafeFileError(str(exc)) from exc
+
+
 def count_rows(path):
-    """Return the number of data rows (a streaming pass; XLSX: from the sheet's stated dimension)."""
+    """Return the number of data rows (a streaming pass; XLSX: the sheet's stated dimension, nothing inflated)."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        import openpyxl
+        from ingest.safety import first_sheet_dimension
 
         try:
-            book = openpyxl.load_workbook(path, read_only=True)
-            rows = book.worksheets[0].max_row or 0
-            book.close()
-            return max(rows - 1, 0)
-        except Exception:  # noqa: BLE001  (a broken workbook fails properly when it is read)
+            dimension = first_sheet_dimension(path)
+        except Exception:  # noqa: BLE001  (a broken workbook fails properly, with its reason, when it is read)
             return 0
+        return max(dimension[0] - 1, 0) if dimension else 0
     try:
         return max(sum(1 for _ in _iter_csv(path)) - 1, 0)
     except FormatError:
@@ -191,7 +212,8 @@ def _load(path):
         raise ValueError(f"adapter {path.name}: unknown columns, price unit, grade scale or coordinate system")
     known = {k: spec.pop(k) for k in ("code", "label", "scope", "price_unit", "grade_scale", "city", "coord_system")
              if k in spec}
-    return Adapter(columns=columns, fees=fees, extra=spec, **known)
+    limits = Limits.from_spec(spec.pop("limits", None))
+    return Adapter(columns=columns, fees=fees, extra=spec, limits=limits, **known)
 
 
 @functools.cache
