@@ -89,6 +89,12 @@ def compare():
                            rows=presenters.COMPARE_ROWS, **_compare_form_context())
 
 
+@bp.route("/ratings")
+def ratings_legend():
+    """Explain the three ratings a card shows: the quality rating, the national grade, the family score."""
+    return render_template("marketplace/ratings.html")
+
+
 @bp.route("/lang/<code>")
 def set_language(code):
     """Remember the chosen language in the `lang` cookie and go back to a same-site page."""

@@ -24,8 +24,9 @@ def drain_command(batch_size):
 @search_cli.command("requeue-due")
 @click.option("--days-back", default=7, show_default=True)
 def requeue_due_command(days_back):
-    """Queue homes whose announced prices took effect in the last DAYS_BACK days (run daily, e.g. by cron)."""
+    """Queue homes whose announced prices took effect or whose grade lapsed in the last DAYS_BACK days (daily)."""
     click.echo(f"queued {outbox.queue_price_changes_due(days_back=days_back)} homes with prices now in effect")
+    click.echo(f"queued {outbox.queue_grade_expiries_due(days_back=days_back)} homes whose grade expired")
 
 
 @search_cli.command("worker")

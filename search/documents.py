@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from core.extensions import db
 from geo.gazetteer import gazetteer
 from marketplace import pricing
-from marketplace.models import FeeItem, Home, Vacancy
+from marketplace.models import FeeItem, Home, Vacancy, grade_expired, grade_in_force
 from search import analysis
 from search.query import CARE_LEVELS, FEATURES
 
@@ -70,6 +70,10 @@ def home_document(home, fee_items=None, vacancies=None):
     beds_free = sum(free.values())
     confirmed = min((v.confirmed_at for v in vacancies), default=None)
     features = [f for f in FEATURES if getattr(home, f)]
+    # only the grade in force is searchable (filter, sort, facet, boost); an expired one is kept for display
+    # only, and the daily job (outbox.queue_grade_expiries_due) rebuilds the document on the day it lapses
+    grade = grade_in_force(home.grade, home.grade_valid_until)
+    expired = grade_expired(home.grade, home.grade_valid_until)
     doc = {
         "id": home.id,
         "version": home.version,
@@ -81,7 +85,9 @@ def home_document(home, fee_items=None, vacancies=None):
         "address": home.address,
         "location": {"lat": home.lat, "lon": home.lon},
         "ownership": home.ownership,
-        "grade": home.grade,
+        "grade": grade,
+        "grade_expired": expired,
+        "last_grade": home.grade if expired else None,
         "beds_total": home.beds_total,
         "beds_free": beds_free,
         "care_levels": [level for level in CARE_LEVELS if level in prices],
@@ -91,7 +97,7 @@ def home_document(home, fee_items=None, vacancies=None):
         "review_count": home.review_count,
         "quality_stars": home.quality_stars,
         "quality_warning": bool(home.quality_warning),
-        "rank_boost": rank_boost(home.grade, home.review_score, beds_free),
+        "rank_boost": rank_boost(grade, home.review_score, beds_free),
         "vacancy_confirmed_at": confirmed.isoformat() if confirmed else None,
         "is_demo": home.is_demo,
     }

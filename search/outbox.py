@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import jobs
+from core import jobs, time
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
 
@@ -131,6 +131,23 @@ def queue_price_changes_due(on=None, days_back=7):
     return len(home_ids)
 
 
+def queue_grade_expiries_due(on=None, days_back=7):
+    """Queue the homes whose national grade lapsed within DAYS_BACK days up to ON (default today); commit.
+
+    A document holds only the grade in force when it was built; the day after a certificate's last valid day
+    the home must leave `min_grade` results, grade sorting and facets. Re-queuing is harmless (idempotent).
+    """
+    from marketplace.models import Home
+
+    on = on or time.today()
+    home_ids = set(db.session.scalars(sa.select(Home.id).where(
+        Home.grade.is_not(None), Home.grade_valid_until < on,
+        Home.grade_valid_until >= on - timedelta(days=days_back + 1))))
+    record_changes(db.session, home_ids)
+    db.session.commit()
+    return len(home_ids)
+
+
 def pending_count():
     """Return how many outbox rows wait to be drained."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEntry))
@@ -157,3 +174,4 @@ def init_app(app):
             sa.event.listen(db.session, name, fn)
     app.after_request(_drain_after_request)
     jobs.daily(app, queue_price_changes_due)
+    jobs.daily(app, queue_grade_expiries_due)
