@@ -225,7 +225,18 @@ def _search_form_context(args):
         "features": _options(FEATURES, vocab.FEATURE_LABELS),
         "sorts": SORTS,
         "selected_features": set(args.get("features", "").split(",")) - {""},
+        "active_filters": active_filter_count(args),
     }
+
+
+_FILTER_PARAMS = ("province", "city", "district", "place", "near", "radius_km", "care_level", "min_price",
+                  "max_price", "has_vacancy", "ownership", "min_grade", "min_quality", "price_band")
+
+
+def active_filter_count(args):
+    """Return how many filters are chosen (each designation counts once): the phone's filter button shows it."""
+    chosen = sum(1 for name in _FILTER_PARAMS if args.get(name))
+    return chosen + len(set(args.get("features", "").split(",")) - {""})
 
 
 def _compare_form_context():
@@ -241,7 +252,7 @@ def _markers(items, link=True):
     markers = []
     for item in items:
         lat, lon = wgs84_to_gcj02(item["lat"], item["lon"]) if gcj02 else (item["lat"], item["lon"])
-        markers.append({"id": item["id"], "lat": lat, "lon": lon,
+        markers.append({"id": item["id"], "lat": lat, "lon": lon, "approximate": bool(item.get("location_approximate")),
                         "name": item.get("display_name") or item.get("name"),
                         "url": url_for("marketplace.home", home_id=item["id"]) if link else None})
     return markers

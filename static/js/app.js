@@ -58,7 +58,7 @@
     });
     document.getElementById("compare-tray-count").textContent = "(" + fill(t.count, { n: items.length }) + ")";
     var link = document.getElementById("compare-tray-link");
-    link.href = config.compareUrl + "?ids=" + items.map(function (i) { return i.id; }).join(",");
+    link.href = compareHref(items);
     link.setAttribute("data-count", String(items.length));
     tray.hidden = items.length === 0;
     document.querySelectorAll("[data-compare-id]").forEach(function (button) {
@@ -66,6 +66,29 @@
       button.setAttribute("aria-pressed", on ? "true" : "false");
       button.textContent = on ? "✓ " + t.added : t.add;
     });
+  }
+
+  /* the compare link carries the family's question: the care level and the family's city, when chosen */
+  var QUESTION_KEY = "yrd-question";
+  function loadQuestion() {
+    try { return JSON.parse(load(QUESTION_KEY) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function rememberQuestion() {
+    var params = new URLSearchParams(window.location.search), question = loadQuestion();
+    var level = params.get("care_level"), city = params.get("from_city") || params.get("insurance_city");
+    /* on the search page the care-level filter is the question: clearing it clears it */
+    if (document.getElementById("search-form")) question.care_level = level || "";
+    else if (level) question.care_level = level;
+    if (city) question.from_city = city;
+    store(QUESTION_KEY, JSON.stringify(question));
+  }
+  function compareHref(items) {
+    var question = loadQuestion();
+    var query = "?ids=" + items.map(function (i) { return i.id; }).join(",");
+    ["care_level", "from_city"].forEach(function (name) {
+      if (question[name]) query += "&" + name + "=" + encodeURIComponent(question[name]);
+    });
+    return config.compareUrl + query;
   }
 
   function removeFromTray(id, focusTray) {
@@ -131,6 +154,7 @@
         if (control.name === "city" && control.selectedOptions[0] && control.selectedOptions[0].dataset.province) {
           form.querySelector("[name=province]").value = control.selectedOptions[0].dataset.province;
         }
+        if (drawerOpen()) { updateDrawerCount(form); return; }
         try { sessionStorage.setItem(FOCUS_KEY, control.id); } catch (e) { /* ignore */ }
         submit(form);
       });
@@ -172,13 +196,102 @@
         marker.bindPopup(content);
         return [m.lat, m.lon];
       });
-      if (points.length === 1) map.setView(points[0], 12);
-      else map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 13 });
+      el._yrdMap = map;
+      el._yrdFit = function () {
+        if (points.length === 1) map.setView(points[0], 12);
+        else map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 13 });
+      };
+      el._yrdFit();
       el.classList.add("map-ready");
     });
   }
 
+  /* --- phones: a menu button, the filters drawer, the list/map toggle ------------------------------ */
+  function initPhone() {
+    document.documentElement.classList.add("js-phone");
+    var navToggle = document.getElementById("nav-toggle"), nav = document.getElementById("site-nav");
+    if (navToggle && nav) {
+      navToggle.hidden = false;
+      navToggle.addEventListener("click", function () {
+        var open = !nav.classList.contains("open");
+        nav.classList.toggle("open", open);
+        navToggle.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+    }
+    initDrawer();
+    initViewToggle();
+  }
+
+  function drawerOpen() {
+    var filters = document.getElementById("filters");
+    return Boolean(filters && filters.classList.contains("open"));
+  }
+
+  function initDrawer() {
+    var bar = document.getElementById("phone-bar"), filters = document.getElementById("filters");
+    var openButton = document.getElementById("filters-open"), closeButton = document.getElementById("filters-close");
+    if (!bar || !filters || !openButton) return;
+    bar.hidden = false;
+    closeButton.hidden = false;
+    function show(open) {
+      filters.classList.toggle("open", open);
+      document.documentElement.classList.toggle("filters-open", open);
+      openButton.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) {
+        filters.setAttribute("role", "dialog");
+        filters.setAttribute("aria-modal", "true");
+        closeButton.focus();
+      } else {
+        filters.removeAttribute("role");
+        filters.removeAttribute("aria-modal");
+        openButton.focus();
+      }
+    }
+    openButton.addEventListener("click", function () { show(true); });
+    closeButton.addEventListener("click", function () { show(false); });
+    filters.addEventListener("keydown", function (event) { if (event.key === "Escape" && drawerOpen()) show(false); });
+  }
+
+  /* while the drawer is open a change only updates the count on "show N homes"; that button searches */
+  function updateDrawerCount(form) {
+    var button = document.getElementById("filters-apply");
+    if (!button || !window.fetch) return;
+    var params = new URLSearchParams(), features = [];
+    new FormData(form).forEach(function (value, key) {
+      value = String(value).trim();
+      if (!value || ["sort", "page", "place_code"].indexOf(key) >= 0) return;
+      if (key === "features") features.push(value); else params.append(key, value);
+    });
+    if (features.length) params.set("features", features.join(","));
+    if (params.has("place")) { button.textContent = button.getAttribute("data-label"); return; }
+    params.set("per_page", "1");
+    fetch("/api/v1/homes?" + params.toString(), { headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        button.textContent = body ? fill(button.getAttribute("data-label-n"), { n: body.total })
+          : button.getAttribute("data-label");
+      })
+      .catch(function () { button.textContent = button.getAttribute("data-label"); });
+  }
+
+  function initViewToggle() {
+    var toggle = document.getElementById("view-toggle"), results = document.getElementById("results");
+    if (!toggle || !results) return;
+    toggle.hidden = false;
+    toggle.querySelectorAll("[data-view]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var map = button.getAttribute("data-view") === "map";
+        results.classList.toggle("show-map", map);
+        toggle.querySelectorAll("[data-view]").forEach(function (b) { b.setAttribute("aria-pressed", b === button ? "true" : "false"); });
+        var el = results.querySelector(".map");
+        if (map && el && el._yrdMap) { el._yrdMap.invalidateSize(); el._yrdFit(); }
+      });
+    });
+  }
+
   initLargeText();
+  initPhone();
+  rememberQuestion();
   initTray();
   initSearchForm();
   initMaps();
