@@ -289,6 +289,33 @@
     });
   }
 
+  /* every table scrolls inside its own box (never the page); a box that scrolls can be reached by keyboard */
+  function initTableBoxes() {
+    document.querySelectorAll("main table").forEach(function (table) {
+      var box = table.parentElement;
+      if (!box.classList.contains("table-scroll")) {
+        box = document.createElement("div");
+        box.className = "table-scroll";
+        table.parentNode.insertBefore(box, table);
+        box.appendChild(table);
+      }
+      var caption = table.querySelector("caption");
+      if (caption && caption.textContent.trim()) {
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", caption.textContent.trim());
+      }
+    });
+    markScrollingBoxes();
+    window.addEventListener("resize", markScrollingBoxes);
+  }
+  function markScrollingBoxes() {
+    document.querySelectorAll(".table-scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+      else box.removeAttribute("tabindex");
+    });
+  }
+
+  initTableBoxes();
   initLargeText();
   initPhone();
   rememberQuestion();
