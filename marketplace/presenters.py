@@ -238,6 +238,7 @@ def home_detail(home, care_level=None, from_city=None):
     }
 
 
+PRICE_ROWS = ("monthly_price_fen", "deposit_fen")  # compared only for one chosen care level
 COMPARE_ROWS = ("monthly_price_fen", "deposit_fen", "quality_stars", "grade", "beds_free", "distance_km", "rating",
                 "ownership", *FEATURES)
 

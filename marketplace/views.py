@@ -7,6 +7,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode, urlsplit
 
 import marshmallow as ma
+import segno
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
@@ -85,8 +86,11 @@ def compare():
                                errors=_field_errors(exc.messages, default="ids"), **_compare_form_context()), 400
     payload = presenters.compare_payload(queries.get_homes(args["ids"]), args.get("care_level"),
                                          args.get("from_city"))
-    return render_template("marketplace/compare.html", compare=payload, args=args, errors={},
-                           rows=presenters.COMPARE_ROWS, **_compare_form_context())
+    # prices are compared for one care level only: without one, the page asks for it first
+    rows = presenters.COMPARE_ROWS if args.get("care_level") else [
+        r for r in presenters.COMPARE_ROWS if r not in presenters.PRICE_ROWS]
+    return render_template("marketplace/compare.html", compare=payload, args=args, errors={}, rows=rows,
+                           **_compare_form_context())
 
 
 @bp.route("/ratings")
@@ -327,6 +331,18 @@ def stars(grade):
         return Markup('<span class="grade none">{}</span>').format(_("Not graded"))
     return Markup('<span class="grade" role="img" aria-label="{label}">{stars}</span>').format(
         label=_("%(n)s of 5 stars", n=grade), stars="★" * grade + "☆" * (5 - grade))
+
+
+@bp.app_template_global("share_qr_svg")
+def share_qr_svg(url):
+    """Return URL as a QR code in inline SVG (for WeChat), drawn here: no third-party service sees the link."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=3, border=2, dark="#000", light="#fff"))
+
+
+@bp.app_template_global("share_url")
+def share_url():
+    """Return this page's absolute address without ?lang= (the reader keeps their own language)."""
+    return request.host_url.rstrip("/") + _path_without_lang()
 
 
 @bp.app_context_processor

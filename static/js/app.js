@@ -315,7 +315,30 @@
     });
   }
 
+  /* --- share: copy the link; print -------------------------------------------------------------- */
+  function initShare() {
+    var copy = document.getElementById("share-copy"), input = document.getElementById("share-url");
+    var status = document.getElementById("share-status"), print = document.getElementById("print-page");
+    if (print) {
+      print.hidden = false;
+      print.addEventListener("click", function () { window.print(); });
+    }
+    if (!copy || !input) return;
+    copy.hidden = false;
+    copy.addEventListener("click", function () {
+      function done() { status.textContent = copy.getAttribute("data-copied"); }
+      input.select();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+      } else {
+        document.execCommand("copy");
+        done();
+      }
+    });
+  }
+
   initTableBoxes();
+  initShare();
   initLargeText();
   initPhone();
   rememberQuestion();

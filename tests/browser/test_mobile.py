@@ -25,7 +25,7 @@ OVERFLOW_JS = """() => {
   for (const el of document.querySelectorAll('body *')) {
     const style = getComputedStyle(el);
     if (style.position === 'absolute' || style.position === 'fixed' || style.display === 'none') continue;
-    if (el.closest('.leaflet-container, .visually-hidden, [hidden]') || scrolls(el)) continue;
+    if (el.closest('.leaflet-container, .visually-hidden, [hidden]') || scrolls(el) || !el.checkVisibility()) continue;
     const r = el.getBoundingClientRect();
     if (!r.width || !r.height) continue;
     let box = el.parentElement;
@@ -190,9 +190,38 @@ def test_tray_is_one_line_and_compare_keeps_care_level_and_city(tab, site):
     left = tab.locator("#compare-table").evaluate("t => t.parentElement.getBoundingClientRect().left")
     assert abs(tab.locator("#compare-table tbody th").first.bounding_box()["x"] - left) < 2
     tab.screenshot(path="/tmp/yrd-mobile-compare.png")
+    expect(tab.locator("#compare-tray")).to_be_hidden()  # on the compare page the tray would only cover it
     tab.context.add_cookies([{"name": "lang", "value": "en", "url": base}])
-    tab.reload()
+    tab.goto(f"{base}/homes/{ids[0]}")
     expect(tab.locator("#compare-tray-title")).to_contain_text("Compare list")  # the tray follows the language
+    expect(tab.locator("#compare-tray-link")).to_have_text("Compare")
+
+
+def test_compare_without_a_care_level_asks_for_one_before_prices(tab, site):
+    base, ids = site
+    _open(tab, base, f"/compare?ids={ids[0]},{ids[1]},{ids[2]}", PHONE, "zh_CN", False)
+    expect(tab.locator("#ask-care-level")).to_contain_text("您的家人需要哪种护理等级？")
+    expect(tab.locator("#compare-table tr[data-row=monthly_price_fen]")).to_have_count(0)
+    tab.locator("#ask-care-level").get_by_role("link", name="失能（介护）").click()
+    tab.wait_for_url("**care_level=full**")
+    expect(tab.locator("#ask-care-level")).to_have_count(0)
+    expect(tab.locator("#compare-table tr[data-row=monthly_price_fen] td")).to_have_count(3)
+
+
+def test_share_shows_the_link_and_its_qr_code_and_print_keeps_the_demo_label(tab, site):
+    base, ids = site
+    _open(tab, base, f"/homes/{ids[0]}?care_level=full", PHONE, "zh_CN", False)
+    tab.locator("#share summary").click()
+    expect(tab.locator("#share-url")).to_have_value(f"{base}/homes/{ids[0]}?care_level=full")
+    expect(tab.locator(".share-qr svg path")).not_to_have_count(0)
+    tab.click("#share-copy")
+    expect(tab.locator("#share-status")).to_have_text("链接已复制")
+    tab.emulate_media(media="print")
+    expect(tab.locator(".site-header")).to_be_hidden()
+    expect(tab.locator(".compare-tray")).to_be_hidden()
+    expect(tab.locator(".demo-notice")).to_be_visible()
+    expect(tab.locator("table.fees")).to_be_visible()
+    tab.emulate_media(media="screen")
 
 
 def test_expired_grade_in_a_real_browser(tab, site):
