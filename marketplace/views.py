@@ -3,6 +3,7 @@
 Views parse input, call presenters and services, and render; every displayed figure comes from presenters.
 """
 
+import re
 from datetime import date, datetime
 from urllib.parse import urlencode, urlsplit
 
@@ -333,6 +334,23 @@ def stars(grade):
         label=_("%(n)s of 5 stars", n=grade), stars="★" * grade + "☆" * (5 - grade))
 
 
+_VISITING_PHRASES = (("预约探视：", "visits by appointment: "), ("周一至周日", "Monday to Sunday"), ("每日", "daily"),
+                     ("节假日照常", "also on public holidays"), ("午休", "lunch break"), ("，", ", "), ("（", " ("),
+                     ("）", ")"), ("：", ": "), ("至", " to "))
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+@bp.app_template_filter("visiting_hours")
+def visiting_hours(text):
+    """Return a home's visiting hours in the page's language; in English, "" when a phrase has no translation."""
+    if not text or not presenters.is_english():
+        return text
+    for zh, en in _VISITING_PHRASES:
+        text = text.replace(zh, en)
+    text = " ".join(text.split())
+    return "" if _HAN.search(text) else text[:1].upper() + text[1:]
+
+
 @bp.app_template_filter("source_name")
 def source_name(source):
     """Name where a figure came from as a family reads it: never an internal code such as "demo:generator seed=1"."""
@@ -345,7 +363,8 @@ def source_name(source):
         return _("The home's operator, through its data link")
     if source in ("regulator", "form"):
         return _("The civil affairs authority")
-    return source or _("the home")
+    # anything else is the name of whoever published the figure (a bureau's list, an importer's label): kept as is
+    return Markup('<span translate="no">{}</span>').format(source) if source else _("the home")
 
 
 @bp.app_template_global("share_qr_svg")
