@@ -35,6 +35,7 @@ class HomeItemSchema(ma.Schema):
     address = F.String()
     lat = F.Float(metadata={"description": "WGS-84"})
     lon = F.Float(metadata={"description": "WGS-84"})
+    location_approximate = F.Boolean(metadata={"description": "the point is approximate (e.g. the district centre)"})
     grade = F.Integer(allow_none=True, metadata={"description": "GB/T 37276-2018 stars in force today, null if not "
                                                                "graded or the grade expired"})
     grade_expired = F.Boolean(metadata={"description": "the home's last grade expired (see last_grade)"})

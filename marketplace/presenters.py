@@ -84,6 +84,7 @@ def search_item(hit, query, english=None):
         "address": doc.get("address", ""),
         "lat": doc["location"]["lat"],
         "lon": doc["location"]["lon"],
+        "location_approximate": bool(doc.get("location_approximate")),
         "grade": doc.get("grade"),  # the grade in force when the document was built (documents.py)
         "grade_expired": bool(doc.get("grade_expired")),
         "last_grade": doc.get("last_grade"),

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from geo.coords import wgs84_to_gcj02
 from geo.gazetteer import gazetteer
-from marketplace import presenters, queries, vocab
+from marketplace import maps, presenters, queries, vocab
 from marketplace.api import HomeDetailArgs
 from marketplace.photos import home_photos
 from marketplace.portal import local_today, price_history
@@ -253,7 +253,7 @@ def _compare_form_context():
 
 def _markers(items, link=True):
     """Return map markers for ITEMS, converted to the tiles' coordinate system (WGS-84 in the database)."""
-    gcj02 = current_app.config.get("MAP_TILE_CRS") == "gcj02"
+    gcj02 = maps.tile_crs() == "gcj02"
     markers = []
     for item in items:
         lat, lon = wgs84_to_gcj02(item["lat"], item["lon"]) if gcj02 else (item["lat"], item["lon"])
@@ -386,9 +386,7 @@ def _layout_context():
         "html_lang": "en" if locale.startswith("en") else "zh-CN",
         "is_english": locale.startswith("en"),
         "compare_max": current_app.config["COMPARE_MAX"],
-        "map_config": {"tileUrl": current_app.config.get("MAP_TILE_URL"),
-                       "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
-                       "crs": current_app.config.get("MAP_TILE_CRS") or "wgs84"},
+        "map_config": maps.map_config(),
         "search_url": search_url, "facet_changes": facet_changes, "facet_active": facet_active,
         "care_level_label": lambda code: vocab.label(vocab.CARE_LEVEL_LABELS, code),
         "feature_label": lambda code: vocab.label(vocab.FEATURE_LABELS, code),

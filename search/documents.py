@@ -84,6 +84,7 @@ def home_document(home, fee_items=None, vacancies=None):
         "district_code": home.district_code,
         "address": home.address,
         "location": {"lat": home.lat, "lon": home.lon},
+        "location_approximate": bool(home.location_approximate),
         "ownership": home.ownership,
         "grade": grade,
         "grade_expired": expired,

@@ -176,26 +176,60 @@
   }
 
   /* --- maps ------------------------------------------------------------------------------------ */
+  var CLUSTER_FROM = 10;  /* fewer pins than this never hide each other enough to need clusters */
+
+  function addBase(map, el) {
+    var tiles = config.map.tiles || [];
+    tiles.forEach(function (layer) {
+      L.tileLayer(layer.url, { attribution: config.map.attribution, subdomains: layer.subdomains || "abc", maxZoom: 18 }).addTo(map);
+    });
+    if (tiles.length) return;
+    /* no map service: the city and province names, so a family knows where a pin is */
+    (config.map.places || []).forEach(function (place) {
+      var province = place.kind === "province";  /* a province's centre is its capital: its name goes above */
+      L.tooltip({ permanent: true, direction: province ? "top" : "center", offset: province ? [0, -14] : [0, 0],
+                  interactive: false, className: "place-label place-" + place.kind })
+        .setLatLng([place.lat, place.lon]).setContent(place.name).addTo(map);
+    });
+    var note = el.nextElementSibling;
+    if (note && note.classList.contains("map-note")) { note.textContent = t.blankMap; note.hidden = false; }
+  }
+
+  function homeMarker(m) {
+    var options = { title: m.name, alt: m.name, keyboard: true };
+    if (m.approximate) {  /* an approximate location is drawn as a dashed ring, not a pin */
+      options.icon = L.divIcon({ className: "approx-marker", iconSize: [30, 30], iconAnchor: [15, 15], popupAnchor: [0, -12] });
+      options.title = m.name + " (" + t.approximate + ")";
+    }
+    var marker = L.marker([m.lat, m.lon], options);
+    var content = document.createElement("div");
+    var name = document.createElement(m.url ? "a" : "strong");
+    name.textContent = m.name;
+    if (m.url) name.href = m.url;
+    content.appendChild(name);
+    if (m.approximate) {
+      var why = document.createElement("p");
+      why.textContent = t.approximate;
+      content.appendChild(why);
+    }
+    marker.bindPopup(content);
+    return marker;
+  }
+
   function initMaps() {
     if (!window.L) return;
     document.querySelectorAll(".map[data-markers]").forEach(function (el) {
       var markers = JSON.parse(el.getAttribute("data-markers") || "[]");
       if (!markers.length) { el.hidden = true; return; }
-      var map = L.map(el, { scrollWheelZoom: false, attributionControl: Boolean(config.map.tileUrl) });
-      if (config.map.tileUrl) {
-        L.tileLayer(config.map.tileUrl, { attribution: config.map.attribution, maxZoom: 18 }).addTo(map);
-      } else {
-        var note = el.nextElementSibling;
-        if (note && note.classList.contains("map-note")) { note.textContent = t.blankMap; note.hidden = false; }
-      }
+      var map = L.map(el, { scrollWheelZoom: false, attributionControl: Boolean((config.map.tiles || []).length) });
+      addBase(map, el);
+      var layer = L.markerClusterGroup && markers.length >= CLUSTER_FROM
+        ? L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false }) : L.layerGroup();
       var points = markers.map(function (m) {
-        var marker = L.marker([m.lat, m.lon], { title: m.name, alt: m.name, keyboard: true }).addTo(map);
-        var content = document.createElement(m.url ? "a" : "strong");
-        content.textContent = m.name;
-        if (m.url) content.href = m.url;
-        marker.bindPopup(content);
+        layer.addLayer(homeMarker(m));
         return [m.lat, m.lon];
       });
+      layer.addTo(map);
       el._yrdMap = map;
       el._yrdFit = function () {
         if (points.length === 1) map.setView(points[0], 12);
