@@ -27,7 +27,7 @@ from quality.forms import (
     SanctionForm,
     StaffingForm,
 )
-from quality.models import Sanction, StaffingReport
+from quality.models import Inspection, Sanction, StaffingReport
 
 bp = Blueprint("quality", __name__, template_folder="templates")
 # ratings move with the date (recency weights, certificate expiry): the search worker recomputes them daily
@@ -42,7 +42,14 @@ REGULATOR_LIST_LIMIT = 100
 @bp.app_context_processor
 def _quality_context():
     return {"quality_rating": lambda home_id: presenters.rating_view(services.rating_of(home_id)),
+            "public_inspections": _public_inspections,
             "quality_label": _label}
+
+
+def _public_inspections(home_id, limit=5):
+    """Return the home's latest inspections with their findings, newest first (public records)."""
+    return db.session.scalars(sa.select(Inspection).where(Inspection.home_id == home_id)
+                              .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()).limit(limit)).all()
 
 
 def _label(group, code):
