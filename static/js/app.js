@@ -371,7 +371,22 @@
     });
   }
 
+  /* a chosen date, said as the page's language writes it (2026年12月8日, 8 December 2026) */
+  function initDateReadouts() {
+    document.querySelectorAll("[data-date-for]").forEach(function (out) {
+      var input = document.getElementById(out.getAttribute("data-date-for"));
+      if (!input || !window.Intl) return;
+      var format = new Intl.DateTimeFormat(document.documentElement.lang || "zh-CN", { dateStyle: "long", timeZone: "UTC" });
+      input.addEventListener("change", function () {
+        var parts = (input.value || "").split("-").map(Number);
+        out.textContent = parts.length === 3 && parts[0]
+          ? fill(t.youChose, { date: format.format(new Date(Date.UTC(parts[0], parts[1] - 1, parts[2]))) }) : "";
+      });
+    });
+  }
+
   initTableBoxes();
+  initDateReadouts();
   initShare();
   initLargeText();
   initPhone();

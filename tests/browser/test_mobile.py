@@ -230,3 +230,20 @@ def test_expired_grade_in_a_real_browser(tab, site):
     card = tab.locator(f".result[data-home-id='{ids[1]}']")
     expect(card).to_contain_text("等级已过期（原为5星）")
     expect(card.locator(".rating-facts .grade[role=img]")).to_have_count(0)
+
+
+def test_visit_date_reads_as_the_language_writes_it_and_time_slots_are_large(tab, site):
+    base, ids = site
+    sign_in(tab, base, "mobile-family@example.test", PASSWORD)
+    _open(tab, base, f"/homes/{ids[0]}/inquire?kind=visit", PHONE, "zh_CN", False)
+    day = tab.locator("#visit_date").get_attribute("min")
+    tab.fill("#visit_date", day)
+    tab.locator("#visit_date").dispatch_event("change")
+    year, month, date = (int(part) for part in day.split("-"))
+    expect(tab.locator("#visit-date-read")).to_have_text(f"您选择的是{year}年{month}月{date}日。")
+    choices = tab.locator(".big-choices .check")
+    expect(choices).to_have_count(2)
+    assert all(choices.nth(i).bounding_box()["height"] >= 44 for i in range(2))
+    tab.locator(".big-choices label").first.click()
+    expect(tab.locator(".big-choices input").first).to_be_checked()
+    tab.screenshot(path="/tmp/yrd-mobile-visit.png", full_page=True)
