@@ -38,6 +38,12 @@
   function saveTray(items) { store(TRAY_KEY, JSON.stringify(items)); }
   function inTray(id) { return trayItems().some(function (i) { return String(i.id) === String(id); }); }
 
+  /* a home's name in the page's language (the tray keeps both, so it follows the language switch) */
+  function trayName(item) {
+    var english = (document.documentElement.lang || "").indexOf("en") === 0;
+    return (english ? item.name_en : item.name_zh) || item.name;
+  }
+
   function say(message) { document.getElementById("compare-tray-message").textContent = message; }
 
   function renderTray() {
@@ -47,11 +53,11 @@
     list.innerHTML = "";
     items.forEach(function (item) {
       var li = document.createElement("li");
-      li.appendChild(document.createTextNode(item.name));
+      li.appendChild(document.createTextNode(trayName(item)));
       var remove = document.createElement("button");
       remove.type = "button";
       remove.textContent = "×";
-      remove.setAttribute("aria-label", fill(t.removeNamed, { name: item.name }));
+      remove.setAttribute("aria-label", fill(t.removeNamed, { name: trayName(item) }));
       remove.addEventListener("click", function () { removeFromTray(item.id, true); });
       li.appendChild(remove);
       list.appendChild(li);
@@ -96,7 +102,7 @@
     var gone = items.filter(function (i) { return String(i.id) === String(id); })[0];
     saveTray(items.filter(function (i) { return String(i.id) !== String(id); }));
     renderTray();
-    if (gone) say(fill(t.removedMessage, { name: gone.name }));
+    if (gone) say(fill(t.removedMessage, { name: trayName(gone) }));
     if (focusTray) {
       var next = document.querySelector("#compare-tray-list button") || document.getElementById("main");
       if (!document.getElementById("compare-tray").hidden) next.focus(); else document.getElementById("main").focus();
@@ -112,7 +118,8 @@
       say(t.full);
       return;
     }
-    items.push({ id: Number(id), name: name });
+    items.push({ id: Number(id), name: name, name_zh: button.getAttribute("data-compare-name-zh") || name,
+                 name_en: button.getAttribute("data-compare-name-en") || name });
     saveTray(items);
     renderTray();
     say(fill(t.addedMessage, { name: name }));

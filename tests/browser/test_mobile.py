@@ -193,8 +193,11 @@ def test_tray_is_one_line_and_compare_keeps_care_level_and_city(tab, site):
     expect(tab.locator("#compare-tray")).to_be_hidden()  # on the compare page the tray would only cover it
     tab.context.add_cookies([{"name": "lang", "value": "en", "url": base}])
     tab.goto(f"{base}/homes/{ids[0]}")
+    tab.set_viewport_size(DESKTOP)  # the names show beside the count on a wide screen
     expect(tab.locator("#compare-tray-title")).to_contain_text("Compare list")  # the tray follows the language
     expect(tab.locator("#compare-tray-link")).to_have_text("Compare")
+    expect(tab.locator("#compare-tray-list")).to_contain_text("Gusu Rehab Care Home")
+    expect(tab.locator("#compare-tray-list")).not_to_contain_text("姑苏")
 
 
 def test_compare_without_a_care_level_asks_for_one_before_prices(tab, site):
