@@ -3,6 +3,7 @@
 import functools
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.extensions import login_manager
@@ -175,10 +176,26 @@ def sees_regulator_dashboard(user):
     return _is(user, "admin") or (_is(user, "regulator") and bool(user.jurisdiction_code))
 
 
+def edits_policy_fact(user, places):
+    """Say whether USER may edit a policy fact about PLACES [(province, city or None)]: an admin, or a
+    regulator whose jurisdiction holds every place (facts for the whole country: admins only)."""
+    if _is(user, "admin"):
+        return True
+    return bool(places) and all(in_jurisdiction(user, province, city) for province, city in places)
+
+
 def jurisdiction_label(code):
     """Return the name of a jurisdiction code."""
     region = gazetteer().province(code) or gazetteer().city(code)
     return region.name if region else code
+
+
+def jurisdiction_name(user, everywhere=None):
+    """Return the name of USER's jurisdiction for a regulator's page; EVERYWHERE (default "All regions") for
+    an administrator, who sees every region."""
+    if user.role == "admin":
+        return everywhere if everywhere is not None else _("All regions")
+    return jurisdiction_label(user.jurisdiction_code or "")
 
 
 def roles_required(*roles):

@@ -5,11 +5,11 @@ query over fee items, vacancies and homes, so they follow the system of record; 
 functions that SQLite and PostgreSQL both run. Which cities are "within N hours" is the travel estimate.
 """
 
-from datetime import date
-
 import sqlalchemy as sa
 
+from core import time
 from core.extensions import db
+from costs.facts import current_facts
 from costs.travel import travel
 from geo.gazetteer import gazetteer
 from marketplace.models import FeeItem, Home, Vacancy
@@ -68,7 +68,7 @@ def _median(source, value):
 
 def city_figures(care_level, budget_fen, city_codes, on=None):
     """Return {city_code: {homes, free_beds, median_price_fen, median_rating}} computed in SQL."""
-    on = on or date.today()
+    on = on or time.today()
     homes = eligible_homes_query(care_level, budget_fen, city_codes, on)
     counts = db.session.execute(sa.select(homes.c.city_code, sa.func.count(), sa.func.sum(homes.c.beds_free))
                                 .group_by(homes.c.city_code)).all()
@@ -82,9 +82,9 @@ def city_figures(care_level, budget_fen, city_codes, on=None):
 
 def cities_within(origin, max_hours):
     """Return [(city, travel)] for the cities whose centre is within MAX_HOURS of ORIGIN, nearest first."""
-    reach = []
+    reach, facts = [], current_facts()
     for city in gazetteer().cities:
-        trip = travel(origin, city.lat, city.lon, city.code)
+        trip = travel(origin, city.lat, city.lon, city.code, facts)
         if trip["minutes"] <= max_hours * 60:
             reach.append((city, trip))
     return sorted(reach, key=lambda pair: (pair[1]["minutes"], pair[0].code))

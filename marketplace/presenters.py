@@ -5,12 +5,15 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from core import time
+from core.vocab import CARE_LEVELS, FEATURES
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
 from marketplace import pricing, vocab
-from search.query import CARE_LEVELS, FEATURES, free_field, price_band_of, price_field  # noqa: F401
+from search.query import free_field, price_band_of, price_field  # noqa: F401
 
 PRICE_BAND_LABELS = {
     "lt3000": _l("Under ¥3,000"),
@@ -55,6 +58,11 @@ def home_name(name, name_en):
     return name_en if is_english() and name_en else name
 
 
+def home_summary(home):
+    """Return what a page about something of HOME's (a review, an inquiry) shows of the home: id and name."""
+    return {"id": home.id, "display_name": home_name(home.name, home.name_en)}
+
+
 def is_stale(confirmed_at, now=None):
     """Say whether vacancies confirmed at CONFIRMED_AT are too old to trust (VACANCY_STALE_DAYS)."""
     if confirmed_at is None:
@@ -63,7 +71,7 @@ def is_stale(confirmed_at, now=None):
         confirmed_at = datetime.fromisoformat(confirmed_at)
     if confirmed_at.tzinfo is None:
         confirmed_at = confirmed_at.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
+    now = now or time.utcnow()
     return now - confirmed_at > timedelta(days=current_app.config["VACANCY_STALE_DAYS"])
 
 
@@ -141,7 +149,29 @@ def search_payload(result, query):
         "pages": max(1, -(-result.total // query.per_page)),
         "items": [search_item(hit, query, english) for hit in result.hits],
         "facets": facets_payload(result.facets, query),
+        "understanding": understanding_payload(result),
     }
+
+
+def _suggestion_label(name):
+    """A suggested place in the current locale (宿州市 -> Suzhou (Anhui) in English); other names as they are."""
+    regions = [r for r in gazetteer().find(name) if r.name == name]
+    return region_label(regions[0].code, regions[0].level) if regions else name
+
+
+def understanding_payload(result):
+    """Return what search made of the typed words: recognised, dropped, suggested, and the notice to show."""
+    notices = []
+    if result.dropped and result.total:
+        notices.append(_("No match for '%(words)s'; showing results for the rest of your search.",
+                         words=" ".join(result.dropped)))
+    elif result.dropped:
+        notices.append(_("Nothing matches '%(words)s'.", words=" ".join(result.dropped)))
+    if result.suggestions:
+        names = [_suggestion_label(name) for name in result.suggestions]
+        notices.append(_("Did you mean: %(names)s", names=_(", ").join(names)))
+    return {"recognised": list(result.recognised), "dropped": list(result.dropped),
+            "suggestions": list(result.suggestions), "notice": " ".join(notices) or None}
 
 
 def _fee_row(home, level, fees):

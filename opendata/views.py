@@ -1,15 +1,15 @@
 """Open data: the dictionary page and the versioned bulk files (CSV and JSON) of homes and prices."""
 
-from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, jsonify, render_template
 
+from core import time
 from opendata.dictionary import DATASET_VERSION, FILES, LICENCE, dictionary
-from opendata.export import home_rows, price_rows, to_csv
+from opendata.export import fact_rows, home_rows, price_rows, to_csv
 
 bp = Blueprint("opendata", __name__, template_folder="templates", url_prefix="/open-data")
 MAJOR = DATASET_VERSION.split(".")[0]
-_ROWS = {"homes": home_rows, "prices": price_rows}
+_ROWS = {"homes": home_rows, "prices": price_rows, "facts": fact_rows}
 
 
 @bp.route("/")
@@ -30,7 +30,7 @@ def download(name, fmt):
     if name not in FILES or fmt not in ("csv", "json"):
         abort(404)
     rows = _ROWS[name]()
-    generated = datetime.now(UTC).isoformat(timespec="seconds")
+    generated = time.utcnow().isoformat(timespec="seconds")
     headers = {"X-Dataset-Version": DATASET_VERSION, "Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
     if fmt == "json":
         response = jsonify({"version": DATASET_VERSION, "licence": LICENCE, "generated_at": generated,

@@ -6,21 +6,20 @@ Helpful votes, reports and code entry are rate-limited per user and per IP (Flas
 services' own rules (one vote, one report per user and review; one use per code).
 """
 
-import functools
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from accounts import permissions
 from accounts.permissions import roles_required
 from core.db import utcnow
 from core.errors import ServiceError
-from core.extensions import db, limiter
+from core.extensions import db
+from core.forms import add_field_errors
+from core.web import login_required, rate_limited
 from marketplace.models import Home
-from reviews import engagement
+from reviews import engagement, queries
 from reviews.engagement_forms import (
     CODE_STATE_LABELS,
     RELATIONSHIP_LABELS,
@@ -37,7 +36,6 @@ from reviews.engagement_forms import (
     ReportResolutionForm,
     VerifyReviewForm,
 )
-from reviews.models import Review
 
 bp = Blueprint("review_engagement", __name__, template_folder="templates")
 PROVIDER_REVIEWS_LIMIT = 200
@@ -48,43 +46,9 @@ DEFAULT_LIMITS = {"REVIEW_HELPFUL_LIMIT_USER": "60/hour", "REVIEW_HELPFUL_LIMIT_
                   "REVIEW_CODE_LIMIT_USER": "10/hour", "REVIEW_CODE_LIMIT_IP": "30/hour"}
 
 
-def _limit(name):
-    return lambda: current_app.config.get(name, DEFAULT_LIMITS[name])
-
-
-def _user_key():
-    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
-
-
-def _accepted(response):
-    return response.status_code < 400
-
-
 def _rate_limited(kind):
-    """Decorate a POST view with a per-user limit (accepted requests) and a per-IP limit (every request)."""
-    def decorate(view):
-        view = limiter.limit(_limit(f"REVIEW_{kind}_LIMIT_IP"), key_func=get_remote_address, methods=["POST"],
-                             scope=f"review_{kind.lower()}:ip")(view)
-        return limiter.limit(_limit(f"REVIEW_{kind}_LIMIT_USER"), key_func=_user_key, methods=["POST"],
-                             deduct_when=_accepted, scope=f"review_{kind.lower()}:user")(view)
-    return decorate
-
-
-def _signed_in(view):
-    """Decorate a view: anonymous users go to the login page (and come back)."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
-        return view(*args, **kwargs)
-    return wrapped
-
-
-def _copy_errors(form, exc):
-    for name, messages in (exc.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, *messages]
+    return rate_limited(f"REVIEW_{kind}_LIMIT_USER", f"REVIEW_{kind}_LIMIT_IP", DEFAULT_LIMITS,
+                        scope=f"review_{kind.lower()}")
 
 
 def _review_url(review):
@@ -92,7 +56,7 @@ def _review_url(review):
 
 
 def _home_of(review):
-    return db.session.get(Home, review.home_id)
+    return queries.home_of(review)
 
 
 def _public_review(review_id):
@@ -107,7 +71,7 @@ def _public_review(review_id):
 
 @bp.route("/reviews/<int:review_id>/helpful", methods=["POST"])
 @_rate_limited("HELPFUL")
-@_signed_in
+@login_required
 def helpful(review_id):
     """Mark a review helpful, or take the mark back (a toggle)."""
     review = _public_review(review_id)
@@ -122,7 +86,7 @@ def helpful(review_id):
 
 @bp.route("/reviews/<int:review_id>/report", methods=["GET", "POST"])
 @_rate_limited("REPORT")
-@_signed_in
+@login_required
 def report(review_id):
     """Show and take the form to report a review to the regulator."""
     review = _public_review(review_id)
@@ -136,7 +100,7 @@ def report(review_id):
     try:
         engagement.report_review(current_user, review, form.reason.data, form.text.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_report(review, form, exc.message), exc.status
     flash(_("Thank you. A regulator will look at this review."), "success")
     return redirect(_review_url(review))
@@ -144,7 +108,7 @@ def report(review_id):
 
 @bp.route("/reviews/<int:review_id>/code", methods=["GET", "POST"])
 @_rate_limited("CODE")
-@_signed_in
+@login_required
 def enter_code(review_id):
     """Show and take the form where a review's author enters the home's verification code."""
     review = engagement.get_review(review_id)
@@ -158,7 +122,7 @@ def enter_code(review_id):
     try:
         engagement.redeem_code(current_user, review, form.verification_code.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_code(review, form, exc.message), exc.status
     flash(_("Thank you: your review is now marked as verified."), "success")
     return redirect(url_for(".enter_code", review_id=review.id))
@@ -178,9 +142,7 @@ def _render_code(review, form, message=None):
 
 
 def _staff_home(home_id, allowed):
-    home = db.session.get(Home, home_id)
-    if home is None:
-        abort(404)
+    home = db.get_or_404(Home, home_id)
     if not permissions.manages_home(current_user, home):
         abort(403, description=_("This home is run by another operator."))
     if not allowed(current_user, home):
@@ -208,7 +170,7 @@ def reply(review_id):
     try:
         engagement.submit_reply(current_user, review, form.text.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_provider_reviews(home, forms={review.id: form}, message=exc.message), exc.status
     flash(_("Your reply was sent. It is shown under the review once a regulator has checked it."), "success")
     return redirect(url_for(".provider_reviews", home_id=home.id, _anchor=f"review-{review.id}"))
@@ -229,7 +191,7 @@ def codes(home_id):
     try:
         issued = engagement.issue_codes(current_user, home, form.relationship.data, form.count.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_codes(home, form, message=exc.message), exc.status
     # rendered, not redirected: the plain codes must not travel through the session or a URL
     return _render_codes(home, IssueCodesForm(formdata=None), issued=issued)
@@ -248,9 +210,7 @@ def revoke_code(home_id, code_id):
 
 
 def _render_provider_reviews(home, forms=None, message=None):
-    rows = db.session.scalars(sa.select(Review).where(
-        Review.home_id == home.id, Review.status.in_(engagement.PUBLIC_STATUSES))
-        .order_by(Review.created_at.desc(), Review.id.desc()).limit(PROVIDER_REVIEWS_LIMIT)).all()
+    rows = queries.public_reviews(home.id, PROVIDER_REVIEWS_LIMIT)
     extras = engagement.engagement_for([r.id for r in rows], current_user)
     forms = {r.id: (forms or {}).get(r.id) or ReplyForm(prefix=f"r{r.id}", formdata=None) for r in rows}
     return render_template("reviews/engagement/provider_reviews.html", home=home, reviews=rows, extras=extras,
@@ -281,7 +241,7 @@ def regulator_queue():
 def decide_reply(reply_id):
     """Publish or reject a pending reply, with a reason and a statement."""
     reply_row = engagement.get_reply(reply_id)
-    review = db.session.get(Review, reply_row.review_id)
+    review = queries.review_of(reply_row)
     if not permissions.can_moderate_engagement(current_user, _home_of(review)):
         abort(403, description=_("This home lies outside your jurisdiction."))
     form = ReplyDecisionForm(prefix=f"reply{reply_row.id}")
@@ -291,7 +251,7 @@ def decide_reply(reply_id):
         engagement.decide_reply(current_user, reply_row, form.decision.data == "publish", form.reason_code.data,
                                 form.statement.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_queue(reply_forms={reply_row.id: form}, message=exc.message), exc.status
     flash(_("Reply published.") if reply_row.status == "published" else _("Reply rejected."), "success")
     return redirect(url_for(".regulator_queue"))
@@ -302,7 +262,7 @@ def decide_reply(reply_id):
 def resolve_report(report_id):
     """Uphold or dismiss an open report, with a note."""
     report_row = engagement.get_report(report_id)
-    review = db.session.get(Review, report_row.review_id)
+    review = queries.review_of(report_row)
     if not permissions.can_moderate_engagement(current_user, _home_of(review)):
         abort(403, description=_("This home lies outside your jurisdiction."))
     form = ReportResolutionForm(prefix=f"report{report_row.id}")
@@ -311,7 +271,7 @@ def resolve_report(report_id):
     try:
         engagement.resolve_report(current_user, report_row, form.decision.data == "uphold", form.note.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_queue(report_forms={report_row.id: form}, message=exc.message), exc.status
     flash(_("Report upheld.") if report_row.status == "upheld" else _("Report dismissed."), "success")
     return redirect(url_for(".regulator_queue"))
@@ -332,7 +292,7 @@ def verify_review(review_id):
     try:
         engagement.verify_by_regulator(current_user, review, form.relationship.data, form.statement.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_verify(review, form, exc.message), exc.status
     flash(_("The review is marked as verified."), "success")
     return redirect(url_for(".verify_review", review_id=review.id))
@@ -348,18 +308,12 @@ def _render_queue(reply_forms=None, report_forms=None, message=None):
     signals = {r.id: engagement.reply_signals(r) for r, _review, _home in replies}
     return render_template("reviews/engagement/regulator_queue.html", replies=replies, reports=reports,
                            reply_forms=reply_forms, report_forms=report_forms, message=message, signals=signals,
-                           jurisdiction=_jurisdiction_name())
+                           jurisdiction=permissions.jurisdiction_name(current_user))
 
 
 def _render_verify(review, form, message=None):
     return render_template("reviews/engagement/verify.html", review=review, home=_home_of(review), form=form,
                            message=message, verification=engagement.verification_of(review))
-
-
-def _jurisdiction_name():
-    if current_user.role == "admin":
-        return _("All regions")
-    return permissions.jurisdiction_label(current_user.jurisdiction_code or "")
 
 
 # --- what templates get ------------------------------------------------------------------------------
@@ -373,8 +327,7 @@ def review_engagement(review):
     """
     cache = request.environ.setdefault("yrd.review_engagement", {})
     if review.id not in cache:
-        ids = db.session.scalars(sa.select(Review.id).where(
-            Review.home_id == review.home_id, Review.status.in_(engagement.PUBLIC_STATUSES))).all()
+        ids = queries.public_review_ids(review.home_id)
         cache.update(engagement.engagement_for(set(ids) | {review.id}, current_user))
     extras = dict(cache[review.id])
     home = _home_of(review)

@@ -102,11 +102,11 @@ def test_a_grade_leaves_search_on_the_day_after_its_last_valid_day(app, runner):
     _index()
     query = SearchQuery(text="今日到期", min_grade=4)
     assert [h.id for h in current_backend().search(query).hits] == [home.id]
-    assert outbox.queue_grade_expiries_due() == 0  # still in force today
+    assert outbox.queue_due() == 0  # still in force today
     tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time()).replace(hour=9)
     with time.frozen(tomorrow):
         result = runner.invoke(args=["search", "requeue-due"])
-        assert result.exit_code == 0 and "queued 1 homes whose grade expired" in result.output
+        assert result.exit_code == 0 and "queued 1 homes whose documents changed with the date" in result.output
         _index()
         assert current_backend().search(query).hits == []
         hit = current_backend().search(SearchQuery(text="今日到期")).hits[0]
