@@ -36,6 +36,10 @@ class BaseConfig:
     MAP_TILE_URL = _env("MAP_TILE_URL")
     MAP_TILE_ATTRIBUTION = _env("MAP_TILE_ATTRIBUTION", "")
     MAP_TILE_CRS = _env("MAP_TILE_CRS", "wgs84")  # wgs84 | gcj02
+    # or a preset (marketplace/maps.py, docs/maps.md): tianditu (needs MAP_TILE_KEY), amap, osm; none: an offline
+    # base layer of city and province names from the gazetteer
+    MAP_TILE_PROVIDER = _env("MAP_TILE_PROVIDER", "")
+    MAP_TILE_KEY = _env("MAP_TILE_KEY", "")
     BABEL_DEFAULT_LOCALE = "zh_CN"
     # business dates ("today", the price in effect) and the times pages show are read in this zone (core.time)
     BUSINESS_TIME_ZONE = _env("BUSINESS_TIME_ZONE", "Asia/Shanghai")

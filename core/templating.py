@@ -60,9 +60,7 @@ def _layout_context():
         "html_lang": "en" if locale.startswith("en") else "zh-CN",
         "is_english": locale.startswith("en"),
         "compare_max": current_app.config["COMPARE_MAX"],
-        "map_config": {"tileUrl": current_app.config.get("MAP_TILE_URL"),
-                       "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
-                       "crs": current_app.config.get("MAP_TILE_CRS") or "wgs84"},
+        # "map_config" comes from marketplace (maps.py: tile presets, the offline base layer of place names)
         "current_path": path_without_lang(),
         "panels": panels.panels_for,
     }

@@ -15,8 +15,11 @@ def place_region(code):
 
 
 def family_region():
-    """Return the family's region from the session, or None."""
-    return place_region(session.get(SESSION_KEY))
+    """Return the family's region: the page's `from_city` (a shared compare link carries it), else the session's."""
+    from flask import has_request_context, request
+
+    shared = request.args.get("from_city") if has_request_context() else None
+    return (place_region(shared) if shared else None) or place_region(session.get(SESSION_KEY))
 
 
 def remember_family_place(code):

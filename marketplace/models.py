@@ -5,9 +5,25 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core import time
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
 from marketplace import freshness, pricing
+
+
+def grade_in_force(grade, valid_until, on=None):
+    """Return GRADE if its certificate is in force ON a date (default today), else None: expired counts as none.
+
+    A grade without a recorded expiry date is taken as in force (the register gave no end date).
+    """
+    if grade is None or (valid_until is not None and valid_until < (on or time.today())):
+        return None
+    return grade
+
+
+def grade_expired(grade, valid_until, on=None):
+    """Say whether a recorded GRADE has expired ON a date (default today)."""
+    return grade is not None and grade_in_force(grade, valid_until, on) is None
 
 
 class Provider(db.Model):
@@ -84,6 +100,14 @@ class Home(db.Model):
         from marketplace.vocab import FEATURES
 
         return [f for f in FEATURES if getattr(self, f)]
+
+    def grade_in_force(self, on=None):
+        """Return the national grade in force ON a date (default today), or None (none, or expired)."""
+        return grade_in_force(self.grade, self.grade_valid_until, on)
+
+    def grade_expired(self, on=None):
+        """Say whether the home's recorded national grade has expired ON a date (default today)."""
+        return grade_expired(self.grade, self.grade_valid_until, on)
 
     def current_fees(self, on=None):
         """Return {care_level: {kind: FeeItem}} in effect ON a date (default today)."""

@@ -108,7 +108,10 @@ def search_item(hit, query, english=None):
         "address": doc.get("address", ""),
         "lat": doc["location"]["lat"],
         "lon": doc["location"]["lon"],
-        "grade": doc.get("grade"),
+        "location_approximate": bool(doc.get("location_approximate")),
+        "grade": doc.get("grade"),  # the grade in force when the document was built (documents.py)
+        "grade_expired": bool(doc.get("grade_expired")),
+        "last_grade": doc.get("last_grade"),
         "ownership": doc["ownership"],
         "beds_free": doc.get(free_field(query.care_level), 0),
         "monthly_price_fen": doc.get(price_field(query.care_level)),
@@ -245,7 +248,7 @@ def distance_from_city(home, city_code):
 
 def home_detail(home, care_level=None, from_city=None):
     """Return everything the home page and GET /api/v1/homes/<id> show, with where each figure came from."""
-    grade_expired = bool(home.grade_valid_until and home.grade_valid_until < time.today())
+    grade_expired = home.grade_expired()
     confirmed = home.vacancy_confirmed_at
     return {
         "id": home.id, "name": home.name, "name_en": home.name_en,
@@ -258,8 +261,9 @@ def home_detail(home, care_level=None, from_city=None):
         "address": home.address_en if is_english() and home.address_en else home.address,
         "lat": home.lat, "lon": home.lon, "location_approximate": home.location_approximate,
         "ownership": home.ownership, "ownership_label": vocab.label(vocab.OWNERSHIP_LABELS, home.ownership),
-        "grade": home.grade, "grade_valid_until": home.grade_valid_until.isoformat() if home.grade_valid_until
-        else None, "grade_expired": grade_expired, "grade_source": home.grade_source,
+        "grade": home.grade_in_force(), "grade_valid_until": home.grade_valid_until.isoformat()
+        if home.grade_valid_until else None, "grade_expired": grade_expired,
+        "last_grade": home.grade if grade_expired else None, "grade_source": home.grade_source,
         "beds_total": home.beds_total, "beds_free": home.beds_free,
         "vacancy_confirmed_at": confirmed.isoformat() if confirmed else None,
         "vacancy_stale": is_stale(confirmed),
@@ -282,6 +286,7 @@ def home_detail(home, care_level=None, from_city=None):
     }
 
 
+PRICE_ROWS = ("monthly_price_fen", "deposit_fen")  # compared only for one chosen care level
 COMPARE_ROWS = ("monthly_price_fen", "deposit_fen", "quality_stars", "grade", "beds_free", "distance_km", "rating",
                 "ownership", *FEATURES)
 
@@ -296,7 +301,8 @@ def _compare_column(home, care_level, from_city):
         "accepts_care_level": level in home.monthly_prices() if level else False,
         "monthly_price_fen": home.monthly_price_for(level) if level else None,
         "deposit_fen": fees["deposit"].amount_fen if "deposit" in fees else None,
-        "grade": home.grade, "beds_free": vacancy.beds_free if vacancy else 0,
+        "grade": home.grade_in_force(), "grade_expired": home.grade_expired(),
+        "last_grade": home.grade if home.grade_expired() else None, "beds_free": vacancy.beds_free if vacancy else 0,
         "vacancy_stale": is_stale(vacancy.confirmed_at if vacancy else None),
         "distance_km": distance_from_city(home, from_city), "rating": home.review_score,
         "quality_stars": home.quality_stars, "quality_warning": bool(home.quality_warning),

@@ -16,7 +16,7 @@ from core.extensions import db
 from core.vocab import CARE_LEVELS, FEATURES
 from geo.gazetteer import gazetteer
 from marketplace import freshness, pricing
-from marketplace.models import FeeItem, Home, Vacancy
+from marketplace.models import FeeItem, Home, Vacancy, grade_expired, grade_in_force
 from search import analysis, sources
 
 # Search keywords (zh + en + common synonyms) for coded attributes; these feed the index, not the UI.
@@ -76,6 +76,10 @@ def home_document(home, fee_items=None, vacancies=None):
     confirmed = freshness.confirmed_at(fee_items, vacancies)
     confirmed_by_level = freshness.confirmed_by_level(vacancies)
     features = [f for f in FEATURES if getattr(home, f)]
+    # only the grade in force is searchable (filter, sort, facet, boost); an expired one is kept for display
+    # only, and the daily job (outbox.queue_due, grades_lapsed_due below) rebuilds it on the day it lapses
+    grade = grade_in_force(home.grade, home.grade_valid_until)
+    expired = grade_expired(home.grade, home.grade_valid_until)
     doc = {
         "id": home.id,
         "version": home.version,
@@ -86,8 +90,11 @@ def home_document(home, fee_items=None, vacancies=None):
         "district_code": home.district_code,
         "address": home.address,
         "location": {"lat": home.lat, "lon": home.lon},
+        "location_approximate": bool(home.location_approximate),
         "ownership": home.ownership,
-        "grade": home.grade,
+        "grade": grade,
+        "grade_expired": expired,
+        "last_grade": home.grade if expired else None,
         "beds_total": home.beds_total,
         "beds_free": beds_free,
         "care_levels": [level for level in CARE_LEVELS if level in prices],
@@ -97,7 +104,7 @@ def home_document(home, fee_items=None, vacancies=None):
         "review_count": home.review_count,
         "quality_stars": home.quality_stars,
         "quality_warning": bool(home.quality_warning),
-        "rank_boost": rank_boost(home.grade, home.review_score, beds_free),
+        "rank_boost": rank_boost(grade, home.review_score, beds_free),
         "vacancy_confirmed_at": confirmed.isoformat() if confirmed else None,
         "is_demo": home.is_demo,
     }
@@ -193,7 +200,20 @@ def price_changes_due(on, days_back):
         FeeItem.effective_from <= on, FeeItem.effective_from > on - timedelta(days=days_back))))
 
 
+def grades_lapsed_due(on, days_back):
+    """Return the ids of homes whose national grade lapsed within DAYS_BACK days up to ON: a document holds only
+    the grade in force when it was built, so on the day after the last valid day it must drop the grade."""
+    return set(db.session.scalars(sa.select(Home.id).where(
+        Home.grade.is_not(None), Home.grade_valid_until < on,
+        Home.grade_valid_until >= on - timedelta(days=days_back + 1))))
+
+
+def documents_due(on, days_back):
+    """Return the ids of homes whose document changes with the date: prices taking effect, grades lapsing."""
+    return price_changes_due(on, days_back) | grades_lapsed_due(on, days_back)
+
+
 def register_search(app):
     """Tell search that homes are its documents: writes to homes, fees and free beds change them."""
     sources.register(app, table=Home.__table__, documents_for=documents_for, iter_all_documents=iter_all_documents,
-                     watch={Home: "id", FeeItem: "home_id", Vacancy: "home_id"}, due_ids=price_changes_due)
+                     watch={Home: "id", FeeItem: "home_id", Vacancy: "home_id"}, due_ids=documents_due)

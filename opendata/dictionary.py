@@ -20,7 +20,8 @@ HOME_FIELDS = (
     ("lon", "number", _l("Longitude, WGS-84 degrees.")),
     ("location_approximate", "boolean", _l("True when the point is approximate (e.g. the district centre).")),
     ("ownership", "string", _l("private, public or public_private.")),
-    ("grade", "integer", _l("GB/T 37276-2018 grade 1-5; empty if not graded.")),
+    ("grade", "integer", _l("GB/T 37276-2018 grade 1-5 in force on the export date; empty if not graded or "
+                            "the grade expired.")),
     ("grade_valid_until", "date", _l("Date the grade certificate expires (ISO 8601).")),
     ("beds_total", "integer", _l("Beds in total.")),
     ("beds_free", "integer", _l("Free beds over all care levels, as last confirmed.")),

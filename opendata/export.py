@@ -25,6 +25,7 @@ def home_row(home, on=None):
     prices = home.monthly_prices(on)
     row = {name: _value(getattr(home, name, None)) for name, _t, _d in HOME_FIELDS
            if not name.startswith("price_") and name not in ("beds_free", "vacancy_confirmed_at")}
+    row["grade"] = home.grade_in_force(on)  # an expired grade counts as none (grade_valid_until says when)
     row["beds_free"] = home.beds_free
     row["vacancy_confirmed_at"] = _value(home.vacancy_confirmed_at)
     row.update({f"price_{level}_fen": prices.get(level) for level in CARE_LEVEL_COLUMNS})

@@ -4,6 +4,7 @@ A regulator acts only on homes in their jurisdiction (accounts.permissions.recor
 and responds only for homes its operator runs (responds_to_quality). Anything else gets 403, nothing changes.
 """
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -26,7 +27,7 @@ from quality.forms import (
     SanctionForm,
     StaffingForm,
 )
-from quality.models import Sanction, StaffingReport
+from quality.models import Inspection, Sanction, StaffingReport
 
 bp = Blueprint("quality", __name__, template_folder="templates")
 
@@ -38,7 +39,13 @@ REGULATOR_LIST_LIMIT = 100
 
 @bp.app_context_processor
 def _quality_context():
-    return {"quality_label": _label}
+    return {"quality_label": _label, "public_inspections": _public_inspections}
+
+
+def _public_inspections(home_id, limit=5):
+    """Return the home's latest inspections with their findings, newest first (public records)."""
+    return db.session.scalars(sa.select(Inspection).where(Inspection.home_id == home_id)
+                              .order_by(Inspection.inspected_on.desc(), Inspection.id.desc()).limit(limit)).all()
 
 
 def _label(group, code):

@@ -49,6 +49,21 @@ def count_home_reviews(home_id):
     return {"published": 0, "folded": 0, **dict(rows)}
 
 
+def home_review_summary(home_id):
+    """Return the published, current reviews' star histogram {1..5: n} and each sub-score's average (or None)."""
+    rows = db.session.execute(sa.select(Review.overall, Review.sub_scores).where(
+        Review.home_id == home_id, Review.status == "published", Review.superseded.is_(False))).all()
+    histogram = {stars: 0 for stars in range(5, 0, -1)}
+    given = {}
+    for overall, sub_scores in rows:
+        histogram[overall] = histogram.get(overall, 0) + 1
+        for name, value in (sub_scores or {}).items():
+            if isinstance(value, int) and 1 <= value <= 5:
+                given.setdefault(name, []).append(value)
+    averages = {name: round(sum(values) / len(values), 1) for name, values in given.items()}
+    return {"total": len(rows), "histogram": histogram, "averages": averages}
+
+
 def author_reviews(user_id):
     """Return USER_ID's reviews, newest first, with their homes."""
     return db.session.scalars(sa.select(Review).where(Review.author_id == user_id)

@@ -186,7 +186,8 @@ def home_reviews_panel(home_id, limit=HOME_PAGE_REVIEWS, include_folded=True):
     folded = queries.home_reviews(home_id, statuses=("folded",), limit=limit) if include_folded else []
     return {"published": queries.home_reviews(home_id, limit=limit), "folded": folded,
             "counts": queries.count_home_reviews(home_id), "sub_scores": SUB_SCORES,
-            "can_write": not current_user.is_authenticated or can_write_reviews(current_user)}
+            "can_write": not current_user.is_authenticated or can_write_reviews(current_user),
+            "summary": queries.home_review_summary(home_id)}
 
 
 # --- helpers -------------------------------------------------------------------------------------------

@@ -30,12 +30,17 @@ def costs_server(tmp_path_factory):
 def test_shanghai_family_compares_cost_travel_and_insurance_across_three_provinces(tab, costs_server):
     base, ids = costs_server
     tab.goto(f"{base}/homes/{ids[0]}?care_level=dementia&lang=en")
+    assert tab.locator("#summary-monthly").inner_text() == "¥7,900"  # the ten-second summary first (issue 13)
+    tab.click("#cost-basis summary")  # the detail behind "How we worked this out"
     assert tab.locator("#estimate-monthly").inner_text() == "¥7,900"
     tab.click("#set-family-place")
     tab.select_option("#place_code", "310000")
     tab.click("#family-place-form button[type=submit]")
     tab.wait_for_url(f"**/homes/{ids[0]}**")
     assert "Your family lives in Shanghai." in tab.locator(".family-place").inner_text()
+    assert "estimate" in tab.locator("#cost-summary").inner_text()
+    assert "Medical insurance" in tab.locator("#cost-summary").inner_text()
+    tab.click("#cost-basis summary")
     assert "estimate" in tab.locator(".decision-travel").inner_text()
 
     tab.goto(f"{base}/compare?ids={','.join(map(str, ids))}&care_level=dementia&lang=en")

@@ -52,5 +52,7 @@ def test_provider_publishes_extras_and_a_family_ticks_one_in_the_estimator(tab, 
     tab.locator("#estimate-form input[value=extra_rehab]").check()
     tab.locator("#estimate-form [type=submit]").click()
     expect(tab.locator("#estimate-monthly")).to_have_text("¥6,500")  # 5900 + 600 rehabilitation
+    expect(tab.locator("#cost-summary #summary-over-limit")).to_be_visible()  # said in the ten-second summary
+    tab.click("#cost-basis summary")  # the detail behind "How we worked this out" (issue 13)
     expect(tab.locator("#home-prepayment-flag")).to_be_visible()
     tab.screenshot(path="/tmp/yrd-fee-extras.png", full_page=True)

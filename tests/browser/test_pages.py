@@ -84,7 +84,7 @@ def test_keyboard_skip_link_and_large_text_toggle(page, live_server):
     base = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert base == 18
     page.keyboard.press("Tab")
-    expect(page.locator(".skip-link")).to_be_focused()
+    expect(page.locator(".skip-link").first).to_be_focused()
     toggle = page.locator("#large-text-toggle")
     for _ in range(20):
         if page.evaluate("document.activeElement.id") == "large-text-toggle":

@@ -159,6 +159,8 @@ def test_search_engine_down_gives_a_503_page(client, homes, monkeypatch):
 
 
 def test_map_markers_are_converted_to_gcj02_for_amap_tiles(app, client, homes):
+    # the conversion follows the tiles: without tiles the offline base layer is drawn in WGS-84 (docs/maps.md)
+    app.config["MAP_TILE_URL"] = "https://webrd01.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}"
     app.config["MAP_TILE_CRS"] = "gcj02"
     from geo.coords import wgs84_to_gcj02
 
