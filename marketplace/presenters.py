@@ -82,11 +82,12 @@ def search_item(hit, query, english=None):
         "city": region_label(doc["city_code"], "city", english),
         "district": region_label(doc["district_code"], "district", english),
         "address": doc.get("address", ""),
-        "lat": doc["location"]["lat"],
-        "lon": doc["location"]["lon"],
+        "lat": (doc.get("location") or {}).get("lat"),
+        "lon": (doc.get("location") or {}).get("lon"),
+        "location_approximate": bool(doc.get("location_approximate")),
         "grade": doc.get("grade"),
-        "ownership": doc["ownership"],
-        "beds_free": doc.get(free_field(query.care_level), 0),
+        "ownership": doc.get("ownership"),
+        "beds_free": doc.get(free_field(query.care_level)),
         "monthly_price_fen": doc.get(price_field(query.care_level)),
         "care_level": query.care_level,
         "care_levels": doc.get("care_levels", []),
@@ -194,7 +195,9 @@ def vacancy_rows(home):
 def distance_from_city(home, city_code):
     """Return the straight-line km from a city's centre to HOME, or None without a city."""
     city = gazetteer().city(city_code) if city_code else None
-    return round(haversine_km(city.lat, city.lon, home.lat, home.lon), 1) if city else None
+    if city is None or home.lat is None or home.lon is None:
+        return None
+    return round(haversine_km(city.lat, city.lon, home.lat, home.lon), 1)
 
 
 def home_detail(home, care_level=None, from_city=None):
@@ -210,7 +213,10 @@ def home_detail(home, care_level=None, from_city=None):
         "district": region_label(home.district_code, "district"),
         "address": home.address_en if is_english() and home.address_en else home.address,
         "lat": home.lat, "lon": home.lon, "location_approximate": home.location_approximate,
-        "ownership": home.ownership, "ownership_label": vocab.label(vocab.OWNERSHIP_LABELS, home.ownership),
+        "location_precision": home.location_precision, "location_verified": home.location_verified,
+        "former_district_name": home.former_district_name,
+        "ownership": home.ownership,
+        "ownership_label": vocab.label(vocab.OWNERSHIP_LABELS, home.ownership) if home.ownership else None,
         "grade": home.grade, "grade_valid_until": home.grade_valid_until.isoformat() if home.grade_valid_until
         else None, "grade_expired": grade_expired, "grade_source": home.grade_source,
         "beds_total": home.beds_total, "beds_free": home.beds_free,
@@ -249,7 +255,7 @@ def _compare_column(home, care_level, from_city):
         "accepts_care_level": level in home.monthly_prices() if level else False,
         "monthly_price_fen": home.monthly_price_for(level) if level else None,
         "deposit_fen": fees["deposit"].amount_fen if "deposit" in fees else None,
-        "grade": home.grade, "beds_free": vacancy.beds_free if vacancy else 0,
+        "grade": home.grade, "beds_free": vacancy.beds_free if vacancy else None,
         "vacancy_stale": is_stale(vacancy.confirmed_at if vacancy else None),
         "distance_km": distance_from_city(home, from_city), "rating": home.review_score,
         "quality_stars": home.quality_stars, "quality_warning": bool(home.quality_warning),

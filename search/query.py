@@ -11,8 +11,12 @@ The semantics, which every backend implements identically (the conformance suite
   haversine distance (geo.distance, mean earth radius) <= radius_km; min_quality: quality_stars >= n (homes
   without a quality rating excluded).
 * Score (relevance) = text score + rank_boost (a document field, a multiple of 1/64 in [0, 1)).
+* Homes without published fees: a price filter (min or max price) or the price sort leaves out every home
+  without an effective price; `SearchResult.unpriced_excluded` then counts the homes left out because they
+  publish no fee at all (no price_min) that every other filter (text, places, ownership, features, quality,
+  radius, grade, vacancy) keeps, so a page can say so. Without a price filter or sort it is 0.
 * Sorts, each ending with id ascending as the tie-breaker:
-  relevance: score desc | price: effective price asc | grade: grade desc (ungraded last) |
+  relevance: score desc | price: effective price asc (unpriced homes left out) | grade: grade desc (ungraded last) |
   rating: rating desc (unrated last), review_count desc | distance: distance asc (needs near) |
   quality: quality_stars desc (no quality rating last).
 * Facets: a facet value's count always equals the total that choosing it gives. Most facets simply count the
@@ -86,6 +90,11 @@ class SearchQuery:
     with_facets: bool = True
 
     @property
+    def prices_only(self):
+        """Say whether this query leaves out homes without an effective price (a price filter or sort)."""
+        return self.min_price_fen is not None or self.max_price_fen is not None or self.sort == "price"
+
+    @property
     def offset(self):
         return (self.page - 1) * self.per_page
 
@@ -132,6 +141,7 @@ class SearchResult:
     total: int
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    unpriced_excluded: int = 0  # homes without published fees that a price filter or sort left out
     # the engine's own time (Elasticsearch: `took`; embedded: the array engine and the SQL fetching the hits),
     # so a benchmark can show what our layers add; not part of the answer
     engine_ms: float | None = field(default=None, compare=False)
