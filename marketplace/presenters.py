@@ -134,6 +134,7 @@ def search_payload(result, query):
     english = is_english()
     return {
         "total": result.total,
+        "unpriced_excluded": result.unpriced_excluded,  # homes without fees a price filter or sort left out
         "page": query.page,
         "per_page": query.per_page,
         "pages": max(1, -(-result.total // query.per_page)),
