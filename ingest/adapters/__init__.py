@@ -16,7 +16,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CANONICAL = ("name", "licence_no", "district_code", "city_name", "district_name", "address", "phone",
-             "beds_total", "grade", "ownership", "lat", "lon")
+             "beds_total", "grade", "ownership", "lat", "lon", "province_name", "credit_code")
+YRD = "yrd"  # the scope of a directory: the four provinces
 REQUIRED = ("name", "address")
 PRICE_UNITS = ("day", "month")
 GRADE_SCALES = ("ji", "stars", "letters", "number")
@@ -48,6 +49,7 @@ class Adapter:
     fees: tuple
     city: str | None = None
     coord_system: str | None = None
+    directory: bool = False  # lenient: only the name is a required column, places come from the text
     extra: dict = field(default_factory=dict)
 
     def header_map(self, headers):
@@ -61,9 +63,11 @@ class Adapter:
                 mapping[i] = wanted[key]
             elif key in fee_by_header:
                 mapping[i] = ("fee", fee_by_header[key])
+            elif self.directory and key:
+                mapping[i] = ("extra", str(header).strip())  # kept with the raw row, never fatal
         found = {v for v in mapping.values() if isinstance(v, str)}
         missing = [self.columns[name][0] for name in self.required_fields() if name not in found]
-        if not any(isinstance(v, tuple) for v in mapping.values()):
+        if not self.directory and not any(isinstance(v, tuple) for v in mapping.values()):
             missing.append(self.fees[0].column if self.fees else "fees")
         if missing:
             raise FormatError("missing columns: " + ", ".join(missing))
@@ -71,6 +75,8 @@ class Adapter:
 
     def required_fields(self):
         """Return the canonical fields a file of this format must have as columns."""
+        if self.directory:
+            return ("name",)
         place = ("district_code",) if "district_code" in self.columns else ("district_name",)
         coords = ("lat", "lon") if self.coord_system else ()
         return REQUIRED + place + coords
@@ -92,7 +98,10 @@ class Adapter:
         record = {"fees": {}}
         for i, target in mapping.items():
             value = _text(cells[i]) if i < len(cells) else ""
-            if isinstance(target, tuple):
+            if isinstance(target, tuple) and target[0] == "extra":
+                if value:
+                    record.setdefault("extra", {})[target[1]] = value
+            elif isinstance(target, tuple):
                 record["fees"][target[1].column] = value
             else:
                 record[target] = value
@@ -131,6 +140,8 @@ def iter_table(path):
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         yield from _iter_xlsx(path)
+    elif path.suffix.lower() == ".json":
+        yield from _iter_json(path)
     else:
         yield from _iter_csv(path)
 
@@ -162,6 +173,23 @@ def _iter_xlsx(path):
         book.close()
 
 
+def _iter_json(path):
+    """A JSON list of objects: the header is every key in order of first appearance (a directory's shape)."""
+    import json
+
+    try:
+        with open(path, encoding=detect_encoding(path)) as fh:
+            items = json.load(fh)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FormatError(f"not a JSON list of objects: {exc}") from exc
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise FormatError("not a JSON list of objects")
+    headers = list(dict.fromkeys(key for item in items for key in item))
+    yield headers
+    for item in items:
+        yield [item.get(h) for h in headers]
+
+
 def count_rows(path):
     """Return the number of data rows (a streaming pass; XLSX: from the sheet's stated dimension)."""
     path = Path(path)
@@ -176,7 +204,8 @@ def count_rows(path):
         except Exception:  # noqa: BLE001  (a broken workbook fails properly when it is read)
             return 0
     try:
-        return max(sum(1 for _ in _iter_csv(path)) - 1, 0)
+        rows = _iter_json(path) if path.suffix.lower() == ".json" else _iter_csv(path)
+        return max(sum(1 for _ in rows) - 1, 0)
     except FormatError:
         return 0
 
@@ -189,8 +218,8 @@ def _load(path):
     if unknown or spec["price_unit"] not in PRICE_UNITS or spec["grade_scale"] not in GRADE_SCALES \
             or spec.get("coord_system") not in (None, *COORD_SYSTEMS):
         raise ValueError(f"adapter {path.name}: unknown columns, price unit, grade scale or coordinate system")
-    known = {k: spec.pop(k) for k in ("code", "label", "scope", "price_unit", "grade_scale", "city", "coord_system")
-             if k in spec}
+    known = {k: spec.pop(k) for k in ("code", "label", "scope", "price_unit", "grade_scale", "city", "coord_system",
+                                      "directory") if k in spec}
     return Adapter(columns=columns, fees=fees, extra=spec, **known)
 
 
