@@ -45,8 +45,8 @@ def locate(address, district):
 
 
 def normalised_query(address, region):
-    """Return the cache key and query of an address: NFKC, no spaces, prefixed with its region's name."""
-    text = "".join(unicodedata.normalize("NFKC", address).split())
+    """Return the cache key and query of an address: NFKC, white space collapsed, after its region's name."""
+    text = " ".join(unicodedata.normalize("NFKC", address).split())
     return (text if text.startswith(region.name) else f"{region.name}{text}")[:400]
 
 

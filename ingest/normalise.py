@@ -235,11 +235,11 @@ def normalise_fees(adapter, raw, problems):
         for level in spec.levels:
             if not has_specific or level in specific or len(spec.levels) == 1:
                 fees[(level, spec.kind)] = fen
-    _check_totals(fees, problems)
+    _check_totals(fees, problems, prices_required=not adapter.directory)
     return fees
 
 
-def _check_totals(fees, problems):
+def _check_totals(fees, problems, prices_required=True):
     levels = {level for level, _kind in fees}
     for level in sorted(levels):
         if (level, "bed") not in fees:
@@ -247,7 +247,8 @@ def _check_totals(fees, problems):
         total = sum(fees.get((level, k), 0) for k in ("bed", "care", "meals"))
         if total < MIN_MONTHLY_FEN:
             problems.append(Problem("impossible_price", "fees", f"{level}: {total / 100:.2f}"))
-    if fees and not any(kind == "bed" for _level, kind in fees):
+    # a list of prices needs a bed fee; a directory row without any price is a home whose fees are unknown
+    if (prices_required or fees) and not any(kind == "bed" for _level, kind in fees):
         problems.append(Problem("no_prices", "fees"))
 
 

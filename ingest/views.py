@@ -9,7 +9,7 @@ resume` (cron) or uploading the same file again finishes it. Regulators see runs
 import threading
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,7 +22,7 @@ from accounts.permissions import roles_required
 from core.errors import ServiceError
 from core.extensions import db
 from geo.gazetteer import gazetteer
-from ingest import services
+from ingest import report, services
 from ingest.adapters import adapters
 from ingest.forms import fix_form
 from ingest.models import ImportConflict, ImportRun, QuarantinedRow
@@ -160,7 +160,18 @@ def run_report(run_id):
     conflicts = db.session.scalars(sa.select(ImportConflict).where(ImportConflict.run_id == run.id)
                                    .order_by(ImportConflict.id).limit(PAGE_SIZE)).all()
     return render_template("ingest/run.html", run=run, adapter=adapters().get(run.source), rows=rows,
-                           conflicts=conflicts, problem_text=problem_text, stalled=services.is_stale(run))
+                           conflicts=conflicts, problem_text=problem_text, stalled=services.is_stale(run),
+                           reasons=report.reasons(run), reason_labels=report.REASON_LABELS)
+
+
+@bp.get("/runs/<int:run_id>/problems.csv")
+@roles_required("regulator", "admin")
+def run_problems_csv(run_id):
+    """Download each problem row of the run with its reasons, as CSV in the user's language."""
+    _allowed()
+    run = _get_run(run_id)
+    return Response(report.problems_csv(run), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=import-{run.id}-problems.csv"})
 
 
 @bp.get("/runs/<int:run_id>/progress")

@@ -173,3 +173,23 @@ def test_contradictory_region_columns_and_address_are_quarantined(app, tmp_path)
     assert run.quarantined == 1 and run.inserted == 0
     row = db.session.scalar(sa.select(QuarantinedRow))
     assert row.problems[0]["code"] == "contradictory_place"
+
+
+def test_the_run_report_counts_by_reason_and_the_problem_rows_download_in_the_users_language(app, client,
+                                                                                             tmp_path):
+    from tests.factories import login_as, make_user
+
+    run = run_file(write_csv(tmp_path / "list.csv", HEADER, MINIMAL))
+    login_as(client, make_user("admin"))
+    page = client.get(f"/regulator/imports/runs/{run.id}", headers={"Accept-Language": "zh-CN"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'id="count-city-level">2<' in html and 'id="count-outside-region">1<' in html
+    assert "无法定位到长三角" in html and "缺少必填项" in html
+    zh = client.get(f"/regulator/imports/runs/{run.id}/problems.csv", headers={"Accept-Language": "zh-CN"})
+    rows = list(csv.reader(io.StringIO(zh.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["行", "名称", "地址", "状态", "原因"] and len(rows) == 3
+    assert "长三角" in rows[2][4] and not any(c.isascii() and c.isalpha() for c in rows[2][4])
+    en = client.get(f"/regulator/imports/runs/{run.id}/problems.csv?lang=en", headers={"Accept-Language": "en"})
+    text = en.get_data(as_text=True)
+    assert "Nothing in the row places the home" in text and "无法定位" not in text

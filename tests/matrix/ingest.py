@@ -17,6 +17,7 @@ ROWS = [
     ("POST", "/regulator/imports/", signed_in(PAGE, reg_in=400, reg_out=400, admin=400)),
     ("GET", "/regulator/imports/runs/{ingest_run}", IN_PLACE),
     ("GET", "/regulator/imports/runs/{ingest_run}/progress", IN_PLACE),
+    ("GET", "/regulator/imports/runs/{ingest_run}/problems.csv", IN_PLACE),
     ("GET", "/regulator/imports/quarantine", REGULATORS),
     ("GET", "/regulator/imports/quarantine/{ingest_row}", IN_PLACE),
     ("POST", "/regulator/imports/quarantine/{ingest_row}", IN_PLACE_POST),
