@@ -22,10 +22,10 @@ from accounts.permissions import roles_required
 from core.errors import ServiceError
 from core.extensions import db
 from geo.gazetteer import gazetteer
-from ingest import report, services
-from ingest.adapters import adapters
+from ingest import mappings, report, services
+from ingest.adapters import FormatError, adapters, get_adapter, headers_of
 from ingest.forms import fix_form
-from ingest.models import ImportConflict, ImportRun, QuarantinedRow
+from ingest.models import ImportConflict, ImportRun, QuarantinedRow, SourceFile
 from ingest.normalise import FIELD_LABELS, problem_text
 from marketplace.models import Home
 
@@ -77,7 +77,8 @@ def _scoped(stmt):
 
 
 def _source_choices():
-    return [(code, f"{a.label} ({code})") for code, a in adapters().items()]
+    saved = [(m.code, f"{m.label} ({m.code})") for m in mappings.mappings_for(current_user)]
+    return [(code, f"{a.label} ({code})") for code, a in adapters().items()] + saved
 
 
 @bp.get("/")
@@ -107,6 +108,8 @@ def upload():
     upload_file = form.file.data
     try:
         kept = services.store_file(upload_file.stream, upload_file.filename, current_user)
+        if mappings.needs_mapping(form.source.data, kept.stored_path):
+            return redirect(url_for("ingest.mapping", file_id=kept.id))  # unrecognised headers: map them
         run, created = services.start_run(form.source.data, kept, current_user)
         if not created and run.status == "done":
             flash(_("This file was already imported with this format; nothing changed."), "info")
@@ -159,7 +162,7 @@ def run_report(run_id):
                               .order_by(QuarantinedRow.row_number).limit(PAGE_SIZE)).all()
     conflicts = db.session.scalars(sa.select(ImportConflict).where(ImportConflict.run_id == run.id)
                                    .order_by(ImportConflict.id).limit(PAGE_SIZE)).all()
-    return render_template("ingest/run.html", run=run, adapter=adapters().get(run.source), rows=rows,
+    return render_template("ingest/run.html", run=run, adapter=get_adapter(run.source), rows=rows,
                            conflicts=conflicts, problem_text=problem_text, stalled=services.is_stale(run),
                            reasons=report.reasons(run), reason_labels=report.REASON_LABELS)
 
@@ -214,7 +217,7 @@ def _row_page(row, form, status=200, problems=None):
 
 
 def _fix_form(row, prefill=False):
-    return fix_form(adapters()[row.source], services.EDITABLE, row if prefill else None)
+    return fix_form(get_adapter(row.source), services.EDITABLE, row if prefill else None)
 
 
 @bp.get("/quarantine/<int:row_id>")
@@ -300,3 +303,72 @@ def decide_conflict(conflict_id):
         return _conflicts_page([(conflict, db.session.get(Home, conflict.home_id))], exc.status)
     flash(_("Decision recorded."), "info")
     return redirect(url_for("ingest.conflicts"))
+
+
+# --- mapping an unrecognised file's columns (saved as a named source, no deploy) -------------------------
+
+def _get_file(file_id):
+    kept = db.session.get(SourceFile, file_id)
+    if kept is None:
+        abort(404)
+    if current_user.role != "admin" and kept.uploaded_by_id != current_user.id:
+        abort(403)
+    return kept
+
+
+def _mapping_page(kept, headers, targets, values, preview=None, errors=None, status=200):
+    return render_template(
+        "ingest/mapping.html", kept=kept, headers=headers, targets=targets, values=values, preview=preview,
+        errors=errors or {}, form=ActionForm(), field_targets=list(mappings.FIELD_TARGETS),
+        fee_targets=list(mappings.FEE_TARGETS), target_label=mappings.target_label,
+        problem_text=problem_text, region_text=_region_text), status
+
+
+def _region_text(fields):
+    gz = gazetteer()
+    region = gz.district(fields.get("district_code") or "") or gz.city(fields.get("city_code") or "")
+    return region.name if region else ""
+
+
+@bp.get("/files/<int:file_id>/mapping")
+@roles_required("regulator", "admin")
+def mapping(file_id):
+    """The kept file's detected columns beside the platform's fields, to map them."""
+    _allowed()
+    kept = _get_file(file_id)
+    try:
+        headers = headers_of(kept.stored_path)
+    except FormatError as exc:
+        flash(_("The file cannot be read: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for("ingest.index"))
+    values = {"label": "", "code": "", "price_unit": "month", "coord_system": ""}
+    return _mapping_page(kept, headers, mappings.detected_targets(headers), values)
+
+
+@bp.post("/files/<int:file_id>/mapping")
+@roles_required("regulator", "admin")
+def save_mapping(file_id):
+    """Preview the first rows normalised with the chosen mapping, or save it as a source and import the file."""
+    _allowed()
+    kept = _get_file(file_id)
+    headers = headers_of(kept.stored_path)
+    targets = {h: request.form.get(f"col-{i}", "") for i, h in enumerate(headers) if h}
+    values = {k: request.form.get(k, "").strip() for k in ("label", "code", "price_unit", "coord_system")}
+    spec = mappings.spec_from_targets(targets, values["price_unit"] or "month", values["coord_system"] or None)
+    if not ActionForm().validate_on_submit():
+        return _mapping_page(kept, headers, targets, values, errors={"form": [_("The form expired.")]}, status=400)
+    try:
+        if request.form.get("action") != "save":
+            mappings.check_spec(values["code"] or "preview", values["label"] or "preview", spec)
+            jurisdiction = current_user.jurisdiction_code if current_user.role == "regulator" else None
+            rows = mappings.preview(kept.stored_path, values["code"], values["label"], spec, jurisdiction)
+            return _mapping_page(kept, headers, targets, values, preview=rows)
+        saved = mappings.save_mapping(values["code"], values["label"], spec, current_user)
+        run, _created = services.start_run(saved.code, kept, current_user)
+        services.execute_run(run)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _mapping_page(kept, headers, targets, values, errors=exc.fields or {"form": [exc.message]},
+                             status=exc.status)
+    flash(_("The source %(label)s was saved; files of this shape now import with it.", label=saved.label), "info")
+    return redirect(url_for("ingest.run_report", run_id=run.id))

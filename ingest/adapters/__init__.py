@@ -211,13 +211,18 @@ def count_rows(path):
 
 
 def _load(path):
-    spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    return adapter_from_spec(tomllib.loads(path.read_text(encoding="utf-8")), path.name)
+
+
+def adapter_from_spec(spec, where="mapping"):
+    """Return the Adapter a mapping SPEC describes (a TOML file's table, or a mapping stored in the database)."""
+    spec = dict(spec)
     fees = tuple(FeeColumn(f["column"], f["kind"], tuple(f["levels"])) for f in spec.pop("fees", []))
     columns = {name: tuple(aliases) for name, aliases in spec.pop("columns").items()}
     unknown = set(columns) - set(CANONICAL)
     if unknown or spec["price_unit"] not in PRICE_UNITS or spec["grade_scale"] not in GRADE_SCALES \
             or spec.get("coord_system") not in (None, *COORD_SYSTEMS):
-        raise ValueError(f"adapter {path.name}: unknown columns, price unit, grade scale or coordinate system")
+        raise ValueError(f"adapter {where}: unknown columns, price unit, grade scale or coordinate system")
     known = {k: spec.pop(k) for k in ("code", "label", "scope", "price_unit", "grade_scale", "city", "coord_system",
                                       "directory") if k in spec}
     return Adapter(columns=columns, fees=fees, extra=spec, **known)
@@ -231,5 +236,28 @@ def adapters():
 
 
 def get_adapter(code):
-    """Return the adapter for source CODE, or None."""
-    return adapters().get(code)
+    """Return the adapter for source CODE: a shipped TOML file, else a mapping saved in the database; or None."""
+    found = adapters().get(code)
+    if found is None and code:
+        from ingest.mappings import stored_adapter  # the database side; the files need no app
+
+        found = stored_adapter(code)
+    return found
+
+
+def headers_of(path):
+    """Return the header row of the file at PATH (raises FormatError when it cannot be read)."""
+    try:
+        return [_text(h) for h in next(iter_table(path))]
+    except StopIteration:
+        raise FormatError("the file is empty") from None
+
+
+def sample_rows(path, adapter, limit=5):
+    """Return the first LIMIT (row number, raw record) pairs of the file read through ADAPTER."""
+    rows = []
+    for pair in adapter.rows(path):
+        rows.append(pair)
+        if len(rows) >= limit:
+            break
+    return rows
