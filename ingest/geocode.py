@@ -1,6 +1,7 @@
 """Geocoding rows without coordinates, through geopy, only where a geocoder is configured.
 
-INGEST_GEOCODER names a geopy service ("baiduv3", "nominatim", ...) or a class as "module:Class";
+INGEST_GEOCODER names a geopy service ("baiduv3", "nominatim", ...) or a class as "module:Class", or several
+separated by commas (a chain: the next is asked when one has no answer);
 INGEST_GEOCODER_OPTIONS gives its keyword arguments (e.g. {"api_key": ...}); INGEST_GEOCODER_CRS says which
 system its answers are in (BaiduV3 answers BD-09 by default, converted here to WGS-84);
 INGEST_GEOCODER_MIN_DELAY_S spaces the calls (geopy's RateLimiter). Every answer, a miss included, is cached
@@ -47,7 +48,7 @@ def locate(address, district):
 def normalised_query(address, region):
     """Return the cache key and query of an address: NFKC, white space collapsed, after its region's name."""
     text = " ".join(unicodedata.normalize("NFKC", address).split())
-    return (text if text.startswith(region.name) else f"{region.name}{text}")[:400]
+    return (text if region.name in text else f"{region.name}{text}")[:400]
 
 
 def precision_of(location):
@@ -63,7 +64,20 @@ def precision_of(location):
     return "street"
 
 
-def _ask(name, query):
+def chain(setting):
+    """Return the geocoder names of INGEST_GEOCODER, in the order they are asked ("a,b": b when a has nothing)."""
+    return [part.strip() for part in (setting or "").split(",") if part.strip()]
+
+
+def _ask(setting, query):
+    for name in chain(setting):
+        point = _ask_one(name, query)
+        if point is not None:
+            return point
+    return None
+
+
+def _ask_one(name, query):
     config = current_app.config
     crs = config.get("INGEST_GEOCODER_CRS") or _DEFAULT_CRS.get(name.lower(), "wgs84")
     try:

@@ -165,7 +165,10 @@
         if (note && note.classList.contains("map-note")) { note.textContent = t.blankMap; note.hidden = false; }
       }
       var points = markers.map(function (m) {
-        var marker = L.marker([m.lat, m.lon], { title: m.name, alt: m.name, keyboard: true }).addTo(map);
+        // an approximate pin (a district or city centre) is a dashed circle, not a pin on a doorstep
+        var marker = m.approximate
+          ? L.circleMarker([m.lat, m.lon], { radius: 14, dashArray: "4 4", className: "pin-approximate" }).addTo(map)
+          : L.marker([m.lat, m.lon], { title: m.name, alt: m.name, keyboard: true }).addTo(map);
         var content = document.createElement(m.url ? "a" : "strong");
         content.textContent = m.name;
         if (m.url) content.href = m.url;

@@ -193,3 +193,61 @@ def test_the_run_report_counts_by_reason_and_the_problem_rows_download_in_the_us
     en = client.get(f"/regulator/imports/runs/{run.id}/problems.csv?lang=en", headers={"Accept-Language": "en"})
     text = en.get_data(as_text=True)
     assert "Nothing in the row places the home" in text and "无法定位" not in text
+
+
+def test_the_geocoder_chain_asks_the_next_when_one_has_nothing_and_keeps_the_precision(app, tmp_path):
+    from geopy.geocoders import Nominatim
+
+    from ingest import geocode
+    from tests.ingest import fake_geocoder
+
+    app.config.update(INGEST_GEOCODER="tests.ingest.fake_geocoder:Silent, tests.ingest.fake_geocoder:BaiduLike",
+                      INGEST_GEOCODER_CRS="bd09", INGEST_GEOCODER_MIN_DELAY_S=0,
+                      INGEST_GEOCODER_OPTIONS={"user_agent": "yrd-tests"})
+    fake_geocoder.CALLS.clear()
+    rows = [["长江西路养老院", "合肥市蜀山区长江西路 500 号", "安徽省"],
+            ["无名路养老院", "合肥市蜀山区无名路1号", "安徽省"]]
+    run_file(write_csv(tmp_path / "list.csv", HEADER, rows))
+    found, centre = _home("长江西路养老院"), _home("无名路养老院")
+    assert (round(found.lat, 4), round(found.lon, 4)) == (31.86, 117.25)
+    assert (found.location_approximate, found.location_precision) == (False, "street")
+    assert (centre.location_approximate, centre.location_precision) == (True, "district")
+    assert [c for c in fake_geocoder.CALLS if isinstance(c, tuple)] == [("silent", "合肥市蜀山区长江西路 500 号"),
+                                                                       ("silent", "合肥市蜀山区无名路1号")]
+    # the configured service names build real geopy classes (never called here: no network in tests)
+    assert isinstance(geocode._geocoder("nominatim"), Nominatim)
+    assert geocode.chain("nominatim, baiduv3") == ["nominatim", "baiduv3"]
+
+
+def test_an_operator_or_regulator_corrects_an_approximate_pin_which_marks_it_verified(app, client, tmp_path):
+    from marketplace.models import ListingChange, Provider
+    from tests.factories import login_as, make_user
+
+    run_file(write_csv(tmp_path / "list.csv", HEADER, MINIMAL[:1]))
+    home = _home("杭州市西湖区紫荆花护理院")
+    assert home.location_approximate and home.location_precision == "district"
+    page = client.get(f"/homes/{home.id}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "地图上的位置为大致位置" in page
+    provider = Provider(name="紫荆花运营")
+    db.session.add(provider)
+    db.session.commit()
+    home.provider_id = provider.id
+    db.session.commit()
+    staff = make_user("provider", provider=provider)
+    login_as(client, staff)
+    form = client.get(f"/homes/{home.id}/pin").get_data(as_text=True)
+    token = form.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    far = client.post(f"/homes/{home.id}/pin", data={"csrf_token": token, "lat": "39.9", "lon": "116.4"})
+    assert far.status_code == 400 and db.session.get(Home, home.id).location_verified is False
+    moved = client.post(f"/homes/{home.id}/pin", data={"csrf_token": token, "lat": "30.2801", "lon": "120.1102"})
+    assert moved.status_code == 302
+    db.session.expire_all()
+    home = db.session.get(Home, home.id)
+    assert (home.lat, home.lon, home.location_approximate, home.location_verified) == (30.2801, 120.1102, False,
+                                                                                          True)
+    change = db.session.scalar(sa.select(ListingChange).where(ListingChange.home_id == home.id,
+                                                              ListingChange.channel == "portal"))
+    assert change.changes["location"][1] == [30.2801, 120.1102]
+    other = make_user("regulator", jurisdiction="320000")
+    login_as(client, other)
+    assert client.get(f"/homes/{home.id}/pin").status_code == 403
