@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 FIRST = "春夏秋冬松竹梅兰菊荷金银玉石山水云月星辰东南西北红黄蓝绿福禄寿喜安康宁静和乐长青泰华"
+SECOND = "园苑庭轩阁居堂舍坊村湾港岭峰溪泉湖海林森桥亭台楼院府宫门街巷里苗城乡洲岛滩"
 KINDS = ("颐养院", "护理院", "敬老院", "老年公寓", "养老中心")
 
 
@@ -36,7 +37,8 @@ def write_directory(path, rows):
             d = districts[i % len(districts)]
             city = gz.city(d.city_code)
             province = gz.province(d.province_code)
-            home = f"{d.short_name}{FIRST[i % len(FIRST)]}{FIRST[(i // len(FIRST)) % len(FIRST)]}{i}{KINDS[i % 5]}"
+            n = i // len(districts)  # the n-th home of its district: a name no other home there has
+            home = f"{d.short_name}{FIRST[n % len(FIRST)]}{SECOND[(n // len(FIRST)) % len(SECOND)]}{KINDS[n % 5]}"
             writer.writerow([home, f"{city.name}{d.name}幸福路{i}号", province.name])
     return outside
 
@@ -60,7 +62,7 @@ def main():
     from app import create_app
     from core.extensions import db
     from geo.services import load_regions
-    from ingest import services
+    from ingest import report, services
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'bench.sqlite3'}",
                      SEARCH_INDEX_PATH=str(tmp / "index.sqlite3"), INGEST_DIR=str(tmp / "ingest"),
@@ -76,7 +78,8 @@ def main():
         seconds = time.perf_counter() - started
         result = {"rows": args.rows, "seconds": round(seconds, 1), "rows_per_s": round(args.rows / seconds, 1),
                   "peak_rss_mib": round(_peak_rss_mb() or 0, 1), "batch_size": args.batch_size,
-                  "outside_expected": outside, **run.counts(), "status": run.status}
+                  "outside_expected": outside, **run.counts(), "status": run.status,
+                  "quarantined_by_reason": dict(report.reasons(run))}
     print(json.dumps(result))
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

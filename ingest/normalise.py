@@ -328,7 +328,8 @@ def _directory_place(raw, name, address, out):
         return district
     columns = "".join(clean_text(raw.get(k)).replace(" ", "")
                       for k in ("province_name", "city_name", "district_name"))
-    place = _best_place(columns, address, name, out.problems)
+    below_province = bool(clean_text(raw.get("city_name")) or clean_text(raw.get("district_name")))
+    place = _best_place(columns, address, name, out.problems, below_province)
     if place is None:
         return None
     if place.province_code and not place.in_region:
@@ -345,14 +346,14 @@ def _directory_place(raw, name, address, out):
     return None
 
 
-def _best_place(columns, address, name, problems):
+def _best_place(columns, address, name, problems, below_province=True):
     """The most precise consistent place from the region columns, the address and the name (in that order)."""
     texts = [t for t in (columns + address, name) if t]
     if not texts:
         return Place()
     places = parse_places(texts)
     place = places[0]
-    if columns and address:
+    if columns and address and below_province:  # a city or district column that the address contradicts
         by_columns, by_address = parse_places([columns, address])
         if by_columns.city_code and by_address.city_code and by_columns.city_code != by_address.city_code:
             problems.append(Problem("contradictory_place", "address", f"{columns} / {address}"))
