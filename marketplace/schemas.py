@@ -4,13 +4,11 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
+from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS
 from geo.gazetteer import gazetteer
 from search.query import (
-    CARE_LEVELS,
-    FEATURES,
     MAX_PER_PAGE,
     MAX_RESULT_WINDOW,
-    OWNERSHIPS,
     PRICE_BANDS,
     SORTS,
     SearchQuery,
