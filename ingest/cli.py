@@ -97,6 +97,11 @@ def sources_command():
     for code, adapter in adapters().items():
         click.echo(f"{code}\t{adapter.label}\tscope={adapter.scope}\tprice=yuan/{adapter.price_unit}"
                    f"\tgrade={adapter.grade_scale}\tcoords={adapter.coord_system or 'none'}")
+    from ingest.models import SourceMapping
+
+    for mapping in db.session.scalars(sa.select(SourceMapping).order_by(SourceMapping.code)):
+        click.echo(f"{mapping.code}\t{mapping.label}\tsaved mapping v{mapping.version}"
+                   f"\tjurisdiction={mapping.jurisdiction_code or 'all'}")
 
 
 @ingest_cli.command("quarantine")
