@@ -251,3 +251,20 @@ def test_an_operator_or_regulator_corrects_an_approximate_pin_which_marks_it_ver
     other = make_user("regulator", jurisdiction="320000")
     login_as(client, other)
     assert client.get(f"/homes/{home.id}/pin").status_code == 403
+
+
+def test_a_quarantined_directory_row_is_fixed_on_its_page_and_imported(app, client, tmp_path):
+    from tests.factories import login_as, make_user
+
+    run_file(write_csv(tmp_path / "list.csv", HEADER, MINIMAL))
+    row = db.session.scalar(sa.select(QuarantinedRow).where(QuarantinedRow.problems[0]["code"].as_string()
+                                                            == "no_place"))
+    login_as(client, make_user("admin"))
+    url = f"/regulator/imports/quarantine/{row.id}"
+    page = client.get(url)
+    assert page.status_code == 200
+    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    fixed = client.post(url, data={"csrf_token": token, "action": "reimport", "name": "无处可寻养老院",
+                                   "address": "嘉兴市南湖区人民路1号"})
+    assert fixed.status_code == 302, fixed.get_data(as_text=True)[:2000]
+    assert _home("无处可寻养老院").district_code == "330402"
