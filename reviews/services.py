@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from accounts.permissions import can_write_reviews, decides_appeal, moderates_review, wrote_review
-from core import time
+from core import signals, time
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.extensions import db
@@ -267,6 +267,11 @@ def _load_all(review_ids):
 # --- appeals -------------------------------------------------------------------------------------------
 
 
+def can_appeal(review):
+    """Say whether REVIEW may still be appealed: the state table allows it and it has not been appealed yet."""
+    return can_move(review.status, "appeal") and review.appeal is None
+
+
 def appeal_review(user, review, grounds, now=None):
     """Appeal REVIEW's fold or reject as its author (once), with GROUNDS; commit."""
     if not wrote_review(user, review):
@@ -339,6 +344,7 @@ def _log(review, action, before, after, actor, *, reason_code=None, statement=""
     db.session.add(ModerationDecision(review_id=review.id, actor_id=actor.id if actor else None, action=action,
                                       from_status=before, to_status=after, reason_code=reason_code,
                                       statement=statement or "", created_at=now))
+    signals.review_event.send(None, review=review, action=action, to_status=after, decision_at=now)
 
 
 def record_audit(review, user, action, reason_code=None, statement="", now=None):

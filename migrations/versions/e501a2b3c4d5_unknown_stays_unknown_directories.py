@@ -1,7 +1,7 @@
 """unknown stays unknown; directories: city-level homes, pin precision, run counters, DB-stored source mappings
 
 Revision ID: e501a2b3c4d5
-Revises: 0a1b2c3d4e5f
+Revises: 0b1c2d3e4f5a
 Create Date: 2026-12-06 20:50:00.000000
 
 """
@@ -12,7 +12,7 @@ import core.db  # noqa: F401  (autogenerate renders core.db.UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'e501a2b3c4d5'
-down_revision = '0a1b2c3d4e5f'
+down_revision = '0b1c2d3e4f5a'
 branch_labels = None
 depends_on = None
 

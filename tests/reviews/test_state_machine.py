@@ -136,3 +136,15 @@ def _review_in(world, status):
     if status == "appealed":
         services.appeal_review(world.family, review, "我确实住过这里，请复核。")
     return review
+
+
+def test_can_appeal_asks_the_state_table_and_allows_one_appeal():
+    from types import SimpleNamespace
+
+    from reviews.services import can_appeal
+
+    assert can_appeal(SimpleNamespace(status="folded", appeal=None))
+    assert can_appeal(SimpleNamespace(status="rejected", appeal=None))
+    assert not can_appeal(SimpleNamespace(status="published", appeal=None))
+    assert not can_appeal(SimpleNamespace(status="pending", appeal=None))
+    assert not can_appeal(SimpleNamespace(status="folded", appeal=object()))

@@ -1,83 +1,41 @@
-"""The embedded search backend: in process, no services. A SQLite file keeps the documents; each process
-searches a numpy columnar index built from it.
+"""The embedded backend's array engine: numpy segments (columns and postings of a set of documents), the plan
+a SearchQuery resolves to against an index's vocabulary, and `execute(segment, plan)` / `merge`: the raw
+array work, kept apart from storage so a benchmark can time it alone.
 
-The file (derived data: `flask search reindex` rebuilds it from SQL) has three tables: docs (id, version, seq,
-body as JSON), tombstones (id, seq: deletions, so other processes can see them) and meta (the change counter
-`seq`). Every write transaction bumps `seq` and stamps the rows it wrote with it. A process notices changes by
-reading `seq` (and the inode of the file) at the start of each search, inside the read transaction that also
-fetches the hits' documents, so a result is always one consistent snapshot.
-
-Reindex builds a new generation file next to the old one and switches `path` to it with os.replace of a
-symlink. We swap a link rather than the database file itself because SQLite names its -wal/-shm files after
-the database path: a new file renamed over a live WAL database would inherit the old file's WAL and shared
-memory and be corrupted. Connections open the link's target by its real name, so each generation has its own
-WAL. Writers check, while holding the write lock, that they still write to the current generation.
-
-In memory: a big "main" segment (the whole file when it was loaded, superseded rows masked out) plus a small
-"delta" segment of the documents changed since; main is rebuilt when delta grows large. `_execute(segment,
-plan)` is the raw array engine, kept apart so a benchmark can time it alone.
+It knows documents and arrays only: no SQL, no files (store.py), no backend protocol (backend.py).
 """
 
-import json
-import os
-import sqlite3
-import threading
-import time
-import uuid
 from array import array
 from dataclasses import dataclass
 
 import numpy as np
 
-from core.errors import SearchUnavailable
 from geo.distance import EARTH_RADIUS_KM, bounding_box
 from search import analysis
 from search.query import (
     CARE_LEVELS,
     FACETS,
     FEATURES,
+    PLACE_WEIGHTS,
+    PREFERENCE_WEIGHT,
     PRICE_BANDS,
-    TOKEN_FIELDS,
-    Hit,
-    SearchResult,
-    display_document,
     free_field,
+    place_scope,
 )
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL,
-                                 body TEXT NOT NULL, tokens_name TEXT NOT NULL, tokens_place TEXT NOT NULL,
-                                 tokens_body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS docs_seq ON docs (seq);
-CREATE TABLE IF NOT EXISTS tombstones (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones (seq);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('format', 3);
-"""
-_FORMAT = 3  # bump when the file layout changes: an older file must be rebuilt with `flask search reindex`
-# 3: documents carry quality_stars / quality_warning (format-2 documents lack them: rebuild, not guess)
-_UPSERT = """INSERT INTO docs (id, version, seq, body, tokens_name, tokens_place, tokens_body)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET version = excluded.version, seq = excluded.seq, body = excluded.body,
-    tokens_name = excluded.tokens_name, tokens_place = excluded.tokens_place, tokens_body = excluded.tokens_body
-WHERE excluded.version > docs.version"""
-# the display document as JSON, then each token field space-joined (tokens hold no white space): hits decode
-# only the small display part, and loading splits strings instead of parsing JSON lists
-_ROW_COLUMNS = "body, tokens_name, tokens_place, tokens_body"
 _PRICE_LEVELS = (None,) + CARE_LEVELS  # column 0 is price_min / beds_free
 _BAND_LOWS = np.array([low for _key, low, _high in PRICE_BANDS], dtype=np.float64)
 _BAND_KEYS = [key for key, _low, _high in PRICE_BANDS]
 _ID_BITS = 1 << 32
-_SQL_CHUNK = 500  # stays well under SQLite's bound-parameter limit
 _WEIGHTS_ASCENDING = sorted(analysis.FIELD_WEIGHTS.items(), key=lambda item: item[1])
+
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Segments: the columnar arrays and postings of a set of documents
 
 
-class _Vocab:
+class Vocab:
     """Codes for the categorical strings (region codes, ownership), shared by the segments of one index."""
 
     def __init__(self):
@@ -97,7 +55,7 @@ class Segment:
     province: np.ndarray
     city: np.ndarray
     district: np.ndarray
-    ownership: np.ndarray  # int32 codes into the index's _Vocab
+    ownership: np.ndarray  # int32 codes into the index's Vocab
     prices: np.ndarray  # float64 (n, 5): price_min then CARE_LEVELS, NaN for none (fen are exact in float64)
     free: np.ndarray  # int64 (n, 5): beds_free then CARE_LEVELS
     grade: np.ndarray  # int64, 0 = ungraded
@@ -150,7 +108,7 @@ def _number(value):
     return np.nan if value is None else value
 
 
-class _SegmentBuilder:
+class SegmentBuilder:
     """Collect documents (in ascending id order) into a Segment."""
 
     _SCALARS = ("ids", "province", "city", "district", "ownership", "grade", "quality", "rating", "review_count",
@@ -207,7 +165,7 @@ def _price_name(level):
 
 def build_segment(docs, vocab=None):
     """Build a Segment from DOCS (any order) with VOCAB (a fresh one when None)."""
-    builder = _SegmentBuilder(vocab or _Vocab())
+    builder = SegmentBuilder(vocab or Vocab())
     for doc in sorted(docs, key=lambda d: d["id"]):
         builder.add(doc)
     return builder.build()
@@ -219,7 +177,7 @@ def build_segment(docs, vocab=None):
 
 @dataclass(frozen=True)
 class Plan:
-    """A SearchQuery resolved against an index's vocabulary, ready for _execute on each segment."""
+    """A SearchQuery resolved against an index's vocabulary, ready for execute on each segment."""
 
     query: object
     groups: list
@@ -229,6 +187,36 @@ class Plan:
     feature_bits: int
     k: int  # how many top hits each segment must return
     vocab_size: int
+    places: dict | None = None  # {"cities", "provinces", "districts", "named_cities": int32 code arrays}
+    requirements: tuple = ()  # ((column, value), ...) per requirement; codes resolved against the vocabulary
+    preferences: tuple = ()  # the same, per preference
+
+
+def _codes_of(vocab, values):
+    return np.array([vocab.codes[v] for v in values if v in vocab.codes], dtype=np.int32)
+
+
+def _place_plan(places, vocab):
+    if not places:
+        return None
+    cities, provinces = place_scope(places)
+    return {"cities": _codes_of(vocab, cities), "provinces": _codes_of(vocab, provinces),
+            "districts": _codes_of(vocab, {p.district for p in places if p.district}),
+            "named_cities": _codes_of(vocab, {p.city for p in places if p.city})}
+
+
+def _requirement_plan(requirement, vocab):
+    clauses = []
+    for field_name, value in requirement:
+        if field_name == "care_levels":
+            clauses.append(("care_bits", _bits([value], CARE_LEVELS)))
+        elif field_name == "features":
+            clauses.append(("feature_bits", _bits([value], FEATURES)))
+        elif field_name == "ownership":
+            clauses.append(("ownership", vocab.codes.get(value, -1)))
+        else:
+            clauses.append((field_name, value))
+    return tuple(clauses)
 
 
 def make_plan(query, vocab):
@@ -240,7 +228,9 @@ def make_plan(query, vocab):
     return Plan(query=query, groups=analysis.parse_query(query.text), codes=codes,
                 level_col=_PRICE_LEVELS.index(level), care_bit=_bits([level], CARE_LEVELS) if level else 0,
                 feature_bits=_bits(query.features, FEATURES), k=query.offset + query.per_page,
-                vocab_size=len(vocab.keys))
+                vocab_size=len(vocab.keys), places=_place_plan(query.places, vocab),
+                requirements=tuple(_requirement_plan(r, vocab) for r in query.requirements),
+                preferences=tuple(_requirement_plan(r, vocab) for r in query.preferences))
 
 
 @dataclass
@@ -265,7 +255,32 @@ def _filter_mask(seg, plan):
         mask &= (seg.feature_bits & plan.feature_bits) == plan.feature_bits
     if plan.query.min_quality is not None:
         mask &= seg.quality >= plan.query.min_quality  # 0 (no rating) never passes: min_quality >= 1
+    if plan.places is not None:
+        mask &= np.isin(seg.city, plan.places["cities"]) | np.isin(seg.province, plan.places["provinces"])
+    for requirement in plan.requirements:
+        mask &= _satisfies(seg, requirement)
     return mask
+
+
+def _satisfies(seg, requirement):
+    """Say, per document, whether any clause of REQUIREMENT holds."""
+    ok = np.zeros(seg.size, dtype=bool)
+    for column, value in requirement:
+        if column in ("care_bits", "feature_bits"):
+            ok |= (getattr(seg, column) & value) != 0
+        elif column == "ownership":
+            ok |= seg.ownership == value
+        else:
+            ok[_intersect(seg.postings[column], value)] = True
+    return ok
+
+
+def _place_scores(seg, plan, positions):
+    """The place score per position (query.py): a named district, else a named city, else 0."""
+    places = plan.places
+    in_district = np.isin(seg.district[positions], places["districts"])
+    in_city = np.isin(seg.city[positions], places["named_cities"])
+    return np.where(in_district, PLACE_WEIGHTS["district"], np.where(in_city, PLACE_WEIGHTS["city"], 0))
 
 
 def _level_ok(seg, plan, positions, level_col, care_bit):
@@ -391,7 +406,7 @@ def _sort_keys(seg, plan, positions, scores, distances):
     if sort == "rating":
         rating = seg.rating[positions]
         return [np.where(np.isnan(rating), np.inf, -rating), -seg.review_count[positions], ids]
-    return [distances, ids]
+    return [np.floor(distances * 1000 + 0.5), ids]  # metres rounded half up, as query.distance_metres
 
 
 def top_k(keys, k):
@@ -406,7 +421,7 @@ def top_k(keys, k):
     return chosen[order]
 
 
-def _execute(seg, plan):
+def execute(seg, plan):
     """Run PLAN on one segment with arrays only: the raw engine work (what a benchmark times)."""
     mask = _filter_mask(seg, plan)
     text = None
@@ -424,6 +439,10 @@ def _execute(seg, plan):
     if text is not None:
         text = text[positions]
     scores = seg.rank_boost[positions] + (text if text is not None else 0)
+    if plan.places is not None:
+        scores = scores + _place_scores(seg, plan, positions)
+    for preference in plan.preferences:
+        scores = scores + PREFERENCE_WEIGHT * _satisfies(seg, preference)[positions]
     if plan.query.with_facets:
         facets.update(_facet_counts(seg, plan, positions))
     keys = _sort_keys(seg, plan, positions, scores, distances)
@@ -481,351 +500,3 @@ def _distance(distances, i):
     if distances is None or np.isnan(distances[i]):
         return None  # no distance for a home without coordinates
     return float(distances[i])
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The file
-
-
-def _connect(real_path, create=False):
-    # mode=rw: never create a missing generation file by accident (a reader racing a swap)
-    uri = f"file:{real_path}?mode={'rwc' if create else 'rw'}"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    return conn
-
-
-def _chunks(items, size=_SQL_CHUNK):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _next_seq(conn):
-    conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'seq'")
-    return conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]
-
-
-def _row(doc, seq):
-    body = json.dumps(display_document(doc), ensure_ascii=False, separators=(",", ":"))
-    return (int(doc["id"]), int(doc["version"]), seq, body, *(" ".join(doc.get(f) or ()) for f in TOKEN_FIELDS))
-
-
-def _doc(body, *token_columns):
-    """Rebuild a stored document from its row's body and token columns."""
-    doc = json.loads(body)
-    doc.update(zip(TOKEN_FIELDS, (column.split() for column in token_columns)))
-    return doc
-
-
-def _write_docs(conn, docs, seq):
-    rows = [_row(d, seq) for d in docs]
-    conn.executemany(_UPSERT, rows)
-    return len(rows)
-
-
-def _delete_docs(conn, ids, seq):
-    ids = [int(i) for i in ids]
-    for chunk in _chunks(ids):
-        conn.execute(f"DELETE FROM docs WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-    conn.executemany("INSERT OR REPLACE INTO tombstones (id, seq) VALUES (?, ?)", [(i, seq) for i in ids])
-
-
-def _remove_files(real_path, main=True):
-    for name in ([real_path] if main else []) + [real_path + "-wal", real_path + "-shm"]:
-        try:
-            os.unlink(name)
-        except FileNotFoundError:
-            pass
-
-
-class _File:
-    """This process's connection to the current generation of the index file."""
-
-    def __init__(self, path):
-        self.path = os.path.abspath(path)
-        self.conn, self.inode, self.real, self.pid = None, None, None, None
-
-    def stale(self):
-        """Return True when the connection is missing, inherited over fork, or points at an old generation."""
-        if self.conn is None or self.pid != os.getpid():
-            return True
-        try:
-            return os.stat(self.path).st_ino != self.inode
-        except FileNotFoundError:
-            return True
-
-    def connection(self):
-        """Return a connection to the current generation, (re)opening it when stale."""
-        if self.stale():
-            self._open()
-        return self.conn
-
-    def _open(self):
-        if self.conn is not None and self.pid == os.getpid():
-            self.conn.close()
-        self.conn = None
-        create = not os.path.lexists(self.path)
-        for _attempt in range(20):
-            try:
-                real = os.path.realpath(self.path)
-                inode = os.stat(real).st_ino if not create else None
-                conn = _connect(real, create=create)
-            except (FileNotFoundError, sqlite3.OperationalError):
-                continue  # the link moved on between resolving and opening: resolve again
-            if create or os.stat(self.path).st_ino == inode:
-                break
-            conn.close()
-        else:
-            raise SearchUnavailable(f"cannot open the search index {self.path}")
-        _check_format(conn)
-        conn.executescript(_SCHEMA)
-        self.conn, self.real, self.pid = conn, real, os.getpid()
-        self.inode = os.stat(real).st_ino
-
-    def write(self, work):
-        """Run WORK(conn, seq) in one write transaction on the current generation; return its result."""
-        for _attempt in range(20):
-            conn = self.connection()
-            conn.execute("BEGIN IMMEDIATE")
-            if self.stale():  # a reindex swapped generations while we waited for the lock
-                conn.execute("ROLLBACK")
-                continue
-            try:
-                result = work(conn, _next_seq(conn))
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
-        raise SearchUnavailable("the search index keeps changing under the writer")
-
-    def close(self):
-        """Close the connection (if this process opened it)."""
-        if self.conn is not None and self.pid == os.getpid():
-            self.conn.close()
-        self.conn = None
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The in-memory index of one generation
-
-
-def _check_format(conn):
-    has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
-    found = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone() if has_meta else (_FORMAT,)
-    if (found or (1,))[0] != _FORMAT:
-        raise SearchUnavailable("the search index file has an older format: run `flask search reindex`")
-
-
-class _Index:
-    """Main + delta segments of one generation file, as of change counter `seq`."""
-
-    def __init__(self, conn, inode):
-        self.inode, self.vocab = inode, _Vocab()
-        self.seq = conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]
-        builder = _SegmentBuilder(self.vocab)
-        for row in conn.execute(f"SELECT {_ROW_COLUMNS} FROM docs ORDER BY id"):
-            builder.add(_doc(*row))
-        self.main, self.delta_docs = builder.build(), {}
-        self.delta = build_segment([], self.vocab)
-
-    @property
-    def delta_limit(self):
-        # The delta is rebuilt whole on every change, main reloads the whole file: bound both costs.
-        return max(1000, min(5000, self.main.size // 20))
-
-    def catch_up(self, conn, seq):
-        """Apply the changes after self.seq up to SEQ (read in the caller's transaction)."""
-        rows = conn.execute(f"SELECT id, {_ROW_COLUMNS} FROM docs WHERE seq > ?", (self.seq,)).fetchall()
-        gone = [i for (i,) in conn.execute("SELECT id FROM tombstones WHERE seq > ?", (self.seq,))]
-        changed = {row[0]: _doc(*row[1:]) for row in rows}
-        for doc_id in gone:
-            if doc_id not in changed:
-                self.delta_docs.pop(doc_id, None)
-        self.delta_docs.update(changed)
-        live = self.main.live.copy()  # copy on write: a Partial built earlier keeps its own view
-        live[self.main.position_of(list(changed) + gone)] = False
-        self.main.live = live
-        self.delta = build_segment(self.delta_docs.values(), self.vocab)
-        self.seq = seq
-
-    def run(self, plan):
-        """Run PLAN on both segments and merge."""
-        return merge([_execute(self.main, plan), _execute(self.delta, plan)], plan, self.vocab)
-
-    @property
-    def size(self):
-        return int(self.main.live.sum()) + self.delta.size
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The backend
-
-
-class EmbeddedBackend:
-    """The in-process search backend over the SQLite index file at PATH."""
-
-    def __init__(self, path):
-        self.path = os.path.abspath(path)
-        self._file = _File(self.path)
-        self._index = None
-        self._lock = threading.RLock()  # one connection and one index per process, shared by its threads
-        # the file is opened on first use: an unreadable one must not stop `flask search reindex` replacing it
-
-    # -- searching
-
-    def search(self, query):
-        """Run QUERY (a SearchQuery) and return a SearchResult."""
-        query.validate()
-        with self._lock:
-            conn = self._file.connection()
-            conn.execute("BEGIN")  # one snapshot for the freshness check, the engine and the documents
-            try:
-                index = self._fresh_index(conn)
-                plan = make_plan(query, index.vocab)
-                started = time.perf_counter()  # the engine's own work: arrays, then the SQL fetching the hits
-                total, rows, facets, unpriced = index.run(plan)
-                docs = self._bodies(conn, [doc_id for doc_id, _s, _d in rows])
-                engine_ms = (time.perf_counter() - started) * 1000
-            finally:
-                conn.execute("COMMIT")
-        hits = [Hit(id=doc_id, score=score, doc=docs[doc_id], distance_km=distance)
-                for doc_id, score, distance in rows]
-        return SearchResult(total=total, hits=hits, facets=facets, engine_ms=engine_ms, unpriced_excluded=unpriced)
-
-    def _fresh_index(self, conn):
-        seq = conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]
-        index = self._index
-        if index is None or index.inode != self._file.inode or seq < index.seq:
-            index = self._index = _Index(conn, self._file.inode)
-        elif seq > index.seq:
-            index.catch_up(conn, seq)
-            if len(index.delta_docs) > index.delta_limit:
-                index = self._index = _Index(conn, self._file.inode)
-        return index
-
-    @staticmethod
-    def _bodies(conn, ids):
-        docs = {}
-        for chunk in _chunks(ids):
-            sql = f"SELECT id, body FROM docs WHERE id IN ({','.join('?' * len(chunk))})"
-            docs.update((doc_id, json.loads(body)) for doc_id, body in conn.execute(sql, chunk))
-        return docs
-
-    # -- writing
-
-    def upsert(self, docs):
-        """Store DOCS; a doc whose version is not newer than the stored one is ignored."""
-        docs = list(docs)
-        if docs:
-            with self._lock:
-                self._file.write(lambda conn, seq: _write_docs(conn, docs, seq))
-
-    def delete(self, ids):
-        """Remove the documents with these IDS (missing ones are fine)."""
-        ids = list(ids)
-        if ids:
-            with self._lock:
-                self._file.write(lambda conn, seq: _delete_docs(conn, ids, seq))
-
-    def reindex(self, docs):
-        """Build a new generation file from DOCS, then switch to it atomically; return the document count."""
-        with self._lock:
-            try:
-                start_seq = self._current_seq()  # first: it reopens a stale connection, which updates the inode
-            except SearchUnavailable:  # an unreadable or older-format file: derived data, nothing to keep
-                self._discard_file()
-                start_seq = self._current_seq()
-            start_inode = self._file.inode
-        new_real = f"{self.path}.{uuid.uuid4().hex[:12]}.gen"
-        try:
-            count = _build_generation(new_real, docs)
-            with self._lock:
-                self._file.write(lambda conn, _seq: self._swap(conn, new_real, start_inode, start_seq))
-                self._file.close()
-        except BaseException:
-            _remove_files(new_real)
-            raise
-        return count
-
-    def _discard_file(self):
-        self._file.close()
-        real = os.path.realpath(self.path)
-        _remove_files(real)
-        if os.path.lexists(self.path):
-            os.unlink(self.path)
-
-    def _current_seq(self):
-        return self._file.connection().execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]
-
-    def _swap(self, conn, new_real, start_inode, start_seq):
-        """Copy what was written during the build into NEW_REAL, then point the link at it (write lock held)."""
-        since = start_seq if self._file.inode == start_inode else 0
-        rows = conn.execute(f"SELECT id, version, {_ROW_COLUMNS} FROM docs WHERE seq > ?", (since,)).fetchall()
-        gone = [i for (i,) in conn.execute("SELECT id FROM tombstones WHERE seq > ?", (since,))]
-        new = _connect(new_real)
-        try:
-            new.execute("BEGIN IMMEDIATE")
-            seq = _next_seq(new)
-            new.executemany(_UPSERT, [(i, v, seq, *rest) for i, v, *rest in rows])
-            rewritten = {row[0] for row in rows}
-            _delete_docs(new, [i for i in gone if i not in rewritten], seq)
-            new.execute("COMMIT")
-        finally:
-            new.close()
-        old_real, link = self._file.real, f"{self.path}.{uuid.uuid4().hex[:12]}.link"
-        os.symlink(os.path.basename(new_real), link)
-        os.replace(link, self.path)
-        # Readers of the old generation keep their open files (POSIX); nobody opens it by name again.
-        # A first, plain file at PATH was already unlinked by os.replace: only its WAL files remain.
-        _remove_files(old_real, main=old_real != self.path)
-
-    # -- inspecting
-
-    def versions(self):
-        """Return {id: version} of every stored document."""
-        with self._lock:
-            conn = self._file.connection()
-            return dict(conn.execute("SELECT id, version FROM docs").fetchall())
-
-    def health(self):
-        """Return the index's state (documents, change counter, segments); raise SearchUnavailable if unreadable."""
-        try:
-            with self._lock:
-                conn = self._file.connection()
-                count = conn.execute("SELECT count(*) FROM docs").fetchone()[0]
-                index = self._index
-                return {"backend": "embedded", "path": self.path, "file": self._file.real, "docs": count,
-                        "seq": self._current_seq(),
-                        "main_docs": index.main.size if index else 0,
-                        "delta_docs": index.delta.size if index else 0}
-        except sqlite3.Error as exc:
-            raise SearchUnavailable(f"search index unreadable: {exc}") from exc
-
-    def close(self):
-        """Close this process's connection."""
-        with self._lock:
-            self._file.close()
-
-
-def _build_generation(real_path, docs):
-    """Write DOCS into a fresh generation file at REAL_PATH; return how many were written."""
-    conn = sqlite3.connect(real_path, isolation_level=None)
-    try:
-        conn.execute("PRAGMA synchronous=OFF")  # a crash mid-build leaves a file nobody points at
-        conn.executescript(_SCHEMA)
-        conn.execute("BEGIN")
-        seq, count, batch = _next_seq(conn), 0, []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= 1000:
-                count += _write_docs(conn, batch, seq)
-                batch = []
-        count += _write_docs(conn, batch, seq)
-        conn.execute("COMMIT")
-        conn.execute("PRAGMA journal_mode=WAL")
-    finally:
-        conn.close()
-    return count
