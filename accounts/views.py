@@ -18,12 +18,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from accounts import oidc, services
+from accounts import consents, oidc, services
 from accounts.auth import forget_session_globals
 from accounts.forms import ChangePasswordForm, LoginForm, LogoutForm, ResetPasswordForm, ResetRequestForm, SignupForm
 from accounts.permissions import jurisdiction_label
 from core.errors import ServiceError
-from core.extensions import limiter
+from core.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/account", template_folder="templates")
 
@@ -54,6 +54,8 @@ def signup():
         user = services.register_user(form.identifier.data, form.password.data, form.display_name.data)
     except ServiceError as exc:
         return _page("accounts/signup.html", _with_errors(form, exc), next=_next_from_request())
+    consents.grant(user.id, "notice")  # the box on the form: the current notice, its version and the time
+    db.session.commit()
     _sign_in(user)
     return redirect(safe_next(_next_from_request()))
 
