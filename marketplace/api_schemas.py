@@ -49,8 +49,10 @@ class HomeItemSchema(ma.Schema):
     review_count = F.Integer()
     quality_stars = F.Integer(allow_none=True, metadata={"description": "1-5 quality rating, null: not enough data"})
     quality_warning = F.Boolean(metadata={"description": "a serious sanction in the last 12 months"})
-    vacancy_confirmed_at = F.String(allow_none=True)
-    vacancy_stale = F.Boolean()
+    vacancy_confirmed_at = F.String(allow_none=True, metadata={
+        "description": "when the free beds were confirmed: of the chosen care_level, else the oldest among the "
+                       "levels the home offers"})
+    vacancy_stale = F.Boolean(metadata={"description": "that confirmation is older than 14 days (or missing)"})
     distance_km = F.Float(metadata={"description": "only when near= is given"})
     is_demo = F.Boolean(metadata={"description": "generated demo data, not a real home"})
 
@@ -143,6 +145,7 @@ class HomeDetailSchema(ma.Schema):
     province = F.String()
     city = F.String()
     district = F.String()
+    place = F.String(metadata={"description": "province · city · district; a municipality (上海市) once"})
     address = F.String()
     lat = F.Float(allow_none=True)
     lon = F.Float(allow_none=True)
@@ -158,8 +161,9 @@ class HomeDetailSchema(ma.Schema):
     location_precision = F.String(allow_none=True)
     location_verified = F.Boolean()
     former_district_name = F.String(allow_none=True)
-    vacancy_confirmed_at = F.String(allow_none=True)
-    vacancy_stale = F.Boolean()
+    vacancy_confirmed_at = F.String(allow_none=True, metadata={
+        "description": "the oldest confirmation among the care levels the home offers (each level's: vacancies)"})
+    vacancy_stale = F.Boolean(metadata={"description": "a level the home offers was not confirmed for 14 days"})
     fees = F.List(F.Nested(FeeRowSchema))
     upcoming_fee_changes = F.List(F.Nested(UpcomingFeeSchema))
     prepayment = F.Nested(HomePrepaymentSchema)

@@ -1,7 +1,7 @@
 """unknown stays unknown; directories: city-level homes, pin precision, run counters, DB-stored source mappings
 
 Revision ID: e501a2b3c4d5
-Revises: 0c1d2e3f4a5b
+Revises: b201c1a1d0e1
 Create Date: 2026-12-06 20:50:00.000000
 
 """
@@ -12,7 +12,7 @@ import core.db  # noqa: F401  (autogenerate renders core.db.UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = 'e501a2b3c4d5'
-down_revision = '0c1d2e3f4a5b'
+down_revision = 'b201c1a1d0e1'
 branch_labels = None
 depends_on = None
 
