@@ -97,6 +97,11 @@ def sources_command():
     for code, adapter in adapters().items():
         click.echo(f"{code}\t{adapter.label}\tscope={adapter.scope}\tprice=yuan/{adapter.price_unit}"
                    f"\tgrade={adapter.grade_scale}\tcoords={adapter.coord_system or 'none'}")
+    from ingest.models import SourceMapping
+
+    for mapping in db.session.scalars(sa.select(SourceMapping).order_by(SourceMapping.code)):
+        click.echo(f"{mapping.code}\t{mapping.label}\tsaved mapping v{mapping.version}"
+                   f"\tjurisdiction={mapping.jurisdiction_code or 'all'}")
 
 
 @ingest_cli.command("quarantine")
@@ -109,3 +114,37 @@ def quarantine_command(run_id):
     for row in db.session.scalars(stmt):
         reasons = "; ".join(problem_text(p) for p in row.problems)
         click.echo(f"#{row.id} run {row.run_id} row {row.row_number} {row.data.get('name', '')}: {reasons}")
+
+
+@ingest_cli.command("mapping-export")
+@click.argument("code")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here (default: stdout).")
+def mapping_export_command(code, out):
+    """Export the saved source mapping CODE as TOML (the shape of ingest/adapters/*.toml)."""
+    from ingest import mappings
+
+    try:
+        text = mappings.export_toml(code)
+    except ServiceError as exc:
+        raise click.ClickException(exc.message) from exc
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text)
+
+
+@ingest_cli.command("mapping-import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "email", required=True, help="Save as this regulator (their jurisdiction) or admin.")
+def mapping_import_command(file, email):
+    """Save the source mapping in the TOML FILE (a new version when its code exists)."""
+    from ingest import mappings
+
+    try:
+        mapping = mappings.import_toml(file.read_text(encoding="utf-8"), _user(email))
+    except ServiceError as exc:
+        details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.fields.items())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from exc
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"saved {mapping.code} version {mapping.version}")

@@ -150,7 +150,10 @@ def _candidates(listing):
     key = name_key(listing["name"], listing.get("district_code"))
     pairs = sorted(_bigrams(key))[:12]
     named = sa.or_(*[Home.name.contains(p, autoescape=True) for p in pairs])
-    stmt = sa.select(Home).where(Home.district_code == listing.get("district_code"))
+    if listing.get("district_code"):
+        stmt = sa.select(Home).where(Home.district_code == listing["district_code"])
+    else:  # a city-level row: the homes of its city
+        stmt = sa.select(Home).where(Home.city_code == listing.get("city_code"))
     if _exact_point(listing):
         lat0, lon0, lat1, lon1 = bounding_box(listing["lat"], listing["lon"], NEAR_KM)
         near = sa.and_(Home.lat.between(lat0, lat1), Home.lon.between(lon0, lon1))

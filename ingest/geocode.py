@@ -1,6 +1,7 @@
 """Geocoding rows without coordinates, through geopy, only where a geocoder is configured.
 
-INGEST_GEOCODER names a geopy service ("baiduv3", "nominatim", ...) or a class as "module:Class";
+INGEST_GEOCODER names a geopy service ("baiduv3", "nominatim", ...) or a class as "module:Class", or several
+separated by commas (a chain: the next is asked when one has no answer);
 INGEST_GEOCODER_OPTIONS gives its keyword arguments (e.g. {"api_key": ...}); INGEST_GEOCODER_CRS says which
 system its answers are in (BaiduV3 answers BD-09 by default, converted here to WGS-84);
 INGEST_GEOCODER_MIN_DELAY_S spaces the calls (geopy's RateLimiter). Every answer, a miss included, is cached
@@ -9,6 +10,7 @@ in ingest_geocode_cache, so an address is asked once. Without a geocoder the cal
 
 import functools
 import importlib
+import unicodedata
 
 from flask import current_app
 
@@ -22,25 +24,60 @@ MAX_OFFSET_KM = 60  # an answer this far from the district is a wrong match: use
 
 
 def locate(address, district):
-    """Return (lat, lon) in WGS-84 for ADDRESS in DISTRICT, or None (no geocoder, no answer, far off)."""
+    """Return (lat, lon, precision) in WGS-84 for ADDRESS in DISTRICT (a district or city Region), or None.
+
+    None: no geocoder, no address, no answer, or an answer far off. Cached by the normalised address.
+    """
     name = current_app.config.get("INGEST_GEOCODER")
-    if not name or district is None:
+    if not name or district is None or not address:
         return None
-    query = f"{district.name}{address}"[:400]
+    query = normalised_query(address, district)
     cached = db.session.get(GeocodeCache, query)
     if cached is None:
         point = _ask(name, query)
         cached = GeocodeCache(query=query, lat=point[0] if point else None, lon=point[1] if point else None,
-                              provider=name[:40])
+                              precision=point[2] if point else None, provider=name[:40])
         db.session.add(cached)
     if cached.lat is None:
         return None
     if haversine_km(cached.lat, cached.lon, district.lat, district.lon) > MAX_OFFSET_KM:
         return None
-    return cached.lat, cached.lon
+    return cached.lat, cached.lon, cached.precision or "street"
 
 
-def _ask(name, query):
+def normalised_query(address, region):
+    """Return the cache key and query of an address: NFKC, white space collapsed, after its region's name."""
+    text = " ".join(unicodedata.normalize("NFKC", address).split())
+    return (text if region.name in text else f"{region.name}{text}")[:400]
+
+
+def precision_of(location):
+    """Return rooftop | street | district | city for a geopy Location, from what its provider says."""
+    raw = getattr(location, "raw", None) or {}
+    level = str(raw.get("level") or raw.get("addresstype") or raw.get("type") or "").lower()
+    if raw.get("precise") == 1 or level in ("house", "building", "门牌号", "门址", "poi"):
+        return "rooftop"
+    if level in ("city", "城市", "town"):
+        return "city"
+    if level in ("district", "county", "区县", "suburb"):
+        return "district"
+    return "street"
+
+
+def chain(setting):
+    """Return the geocoder names of INGEST_GEOCODER, in the order they are asked ("a,b": b when a has nothing)."""
+    return [part.strip() for part in (setting or "").split(",") if part.strip()]
+
+
+def _ask(setting, query):
+    for name in chain(setting):
+        point = _ask_one(name, query)
+        if point is not None:
+            return point
+    return None
+
+
+def _ask_one(name, query):
     config = current_app.config
     crs = config.get("INGEST_GEOCODER_CRS") or _DEFAULT_CRS.get(name.lower(), "wgs84")
     try:
@@ -51,7 +88,7 @@ def _ask(name, query):
     if found is None:
         return None
     lat, lon = coords.to_wgs84(found.latitude, found.longitude, crs)
-    return round(lat, 6), round(lon, 6)
+    return round(lat, 6), round(lon, 6), precision_of(found)
 
 
 @functools.lru_cache(maxsize=4)

@@ -47,6 +47,8 @@ class ImportRun(db.Model):
     quarantined: Mapped[int] = mapped_column(default=0)
     conflicts: Mapped[int] = mapped_column(default=0)
     merged: Mapped[int] = mapped_column(default=0)
+    city_level: Mapped[int] = mapped_column(default=0)  # accepted with a city but no district
+    outside_region: Mapped[int] = mapped_column(default=0)  # rows placed outside the YRD: counted, not errors
     error: Mapped[str] = mapped_column(sa.Text, default="")
     # attempts in a row that started from the same resume point (attempt_row) without committing a batch: a run
     # whose process dies twice at the same place (out of memory, killed) is marked failed instead of retried
@@ -61,7 +63,7 @@ class ImportRun(db.Model):
     def counts(self):
         """Return the report counters as a dict."""
         return {k: getattr(self, k) for k in ("inserted", "updated", "unchanged", "quarantined", "conflicts",
-                                              "merged")}
+                                              "merged", "city_level", "outside_region")}
 
 
 class SourceRecord(db.Model):
@@ -174,4 +176,40 @@ class GeocodeCache(db.Model):
     lat: Mapped[float | None] = mapped_column(sa.Float)
     lon: Mapped[float | None] = mapped_column(sa.Float)
     provider: Mapped[str] = mapped_column(sa.String(40))
+    precision: Mapped[str | None] = mapped_column(sa.String(20))  # rooftop | street | district | city
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SourceMapping(db.Model):
+    """A regulator's named source: how the columns of their files map to the platform's fields (no deploy).
+
+    `spec` has the shape of an adapter TOML file ({label, scope, price_unit, grade_scale, coord_system,
+    columns: {field: [header, ...]}, fees: [{column, kind, levels}]}); every save adds a SourceMappingVersion.
+    """
+
+    __tablename__ = "ingest_source_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    label: Mapped[str] = mapped_column(sa.String(200))
+    jurisdiction_code: Mapped[str | None] = mapped_column(sa.String(6))  # None: an admin's, everywhere
+    spec: Mapped[dict] = mapped_column(sa.JSON)
+    version: Mapped[int] = mapped_column(default=1)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SourceMappingVersion(db.Model):
+    """One saved version of a SourceMapping: who saved what, when."""
+
+    __tablename__ = "ingest_source_mapping_versions"
+    __table_args__ = (sa.UniqueConstraint("mapping_id", "version", name="uq_ingest_source_mapping_versions"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mapping_id: Mapped[int] = mapped_column(sa.ForeignKey("ingest_source_mappings.id", ondelete="CASCADE"),
+                                            index=True)
+    version: Mapped[int] = mapped_column()
+    spec: Mapped[dict] = mapped_column(sa.JSON)
+    saved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    saved_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)

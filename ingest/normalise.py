@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from geo import coords
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
+from geo.places import YRD_PROVINCES, Place, parse_places
 from marketplace.services import MAX_BEDS, MAX_FEE_FEN
 
 DAYS_PER_MONTH = 30  # the convention of the day-priced lists (江苏 元/天 x 30)
@@ -41,12 +42,15 @@ PROBLEMS = {
     "bad_beds": _l("Impossible number of beds: %(value)s"),
     "duplicate_row": _l("The same home appears earlier in this file (row %(value)s)."),
     "possible_duplicate": _l("Possibly the same home as %(value)s; decide whether to merge."),
+    "no_place": _l("Nothing in the row places the home in a city of the Yangtze River Delta."),
+    "contradictory_place": _l("The row's region columns and its address name different places: %(value)s"),
 }
 FIELD_LABELS = {
     "name": _l("Name"), "address": _l("Address"), "district_code": _l("Region code"),
     "district_name": _l("District"), "city_name": _l("City"), "grade": _l("Grade"), "lat": _l("Latitude"),
     "lon": _l("Longitude"), "beds_total": _l("Beds"), "phone": _l("Phone"), "licence_no": _l("Filing number"),
-    "ownership": _l("Ownership"), "fees": _l("Prices"),
+    "ownership": _l("Ownership"), "fees": _l("Prices"), "province_name": _l("Province"),
+    "credit_code": _l("Unified social credit code"),
 }
 
 
@@ -66,6 +70,9 @@ class Normalised:
     fields: dict = field(default_factory=dict)
     fees: dict = field(default_factory=dict)  # {(care_level, kind): fen per month}
     problems: list = field(default_factory=list)
+    outside: bool = False  # a directory row placed outside the YRD: counted, not imported, not an error
+    city_level: bool = False  # placed in a city but no district: accepted, its pin approximate
+    credit_code: str | None = None  # 统一社会信用代码: an identity, not a Home column
 
     @property
     def ok(self):
@@ -228,11 +235,11 @@ def normalise_fees(adapter, raw, problems):
         for level in spec.levels:
             if not has_specific or level in specific or len(spec.levels) == 1:
                 fees[(level, spec.kind)] = fen
-    _check_totals(fees, problems)
+    _check_totals(fees, problems, prices_required=not adapter.directory)
     return fees
 
 
-def _check_totals(fees, problems):
+def _check_totals(fees, problems, prices_required=True):
     levels = {level for level, _kind in fees}
     for level in sorted(levels):
         if (level, "bed") not in fees:
@@ -240,7 +247,8 @@ def _check_totals(fees, problems):
         total = sum(fees.get((level, k), 0) for k in ("bed", "care", "meals"))
         if total < MIN_MONTHLY_FEN:
             problems.append(Problem("impossible_price", "fees", f"{level}: {total / 100:.2f}"))
-    if not any(kind == "bed" for _level, kind in fees):
+    # a list of prices needs a bed fee; a directory row without any price is a home whose fees are unknown
+    if (prices_required or fees) and not any(kind == "bed" for _level, kind in fees):
         problems.append(Problem("no_prices", "fees"))
 
 
@@ -255,13 +263,21 @@ def normalise_row(adapter, raw, jurisdiction=None):
             problems.append(Problem("missing", key))
         elif len(value) > limit:
             problems.append(Problem("too_long", key))
-    district = resolve_region(adapter, raw, problems)
-    if district is not None and not in_scope(adapter.scope, district):
-        problems.append(Problem("out_of_scope", "district_code", district.name))
+    if adapter.directory:
+        district = _directory_place(raw, name, address, out)
+        if out.outside:
+            return out
+    else:
+        district = resolve_region(adapter, raw, problems)
+        if district is not None and not in_scope(adapter.scope, district):
+            problems.append(Problem("out_of_scope", "district_code", district.name))
     if district is not None and jurisdiction and not in_scope(jurisdiction, district):
         problems.append(Problem("out_of_jurisdiction", "district_code", district.name))
-    out.fields.update(name=name[:200], address=address[:300], phone=clean_text(raw.get("phone"), 40),
+    if out.city_level and jurisdiction and jurisdiction not in (out.fields["province_code"], out.fields["city_code"]):
+        problems.append(Problem("out_of_jurisdiction", "city_name", out.fields["city_code"]))
+    out.fields.update(name=name[:200], address=address[:300], phone=clean_text(raw.get("phone"), 40) or None,
                       licence_no=clean_text(raw.get("licence_no"), 40).replace(" ", "") or None)
+    out.credit_code = clean_text(raw.get("credit_code"), 40).replace(" ", "").upper() or None
     if district is not None:
         out.fields.update(province_code=district.province_code, city_code=district.city_code,
                           district_code=district.code)
@@ -293,3 +309,57 @@ def _beds(raw, out):
         out.problems.append(Problem("bad_beds", "beds_total", str(beds)))
     elif beds is not None:
         out.fields["beds_total"] = beds
+
+
+def _directory_place(raw, name, address, out):
+    """Place a directory row: a code column, else its region columns, address and name (geo/places.py).
+
+    Returns the district Region, or None: at city level (fields set, `city_level`), outside the YRD
+    (`outside`), or with a problem (nothing places it; the columns and the address disagree).
+    """
+    gz = gazetteer()
+    code = clean_text(raw.get("district_code"))
+    if code:
+        district = gz.district(code)
+        if district is None and code[:2] + "0000" not in YRD_PROVINCES and len(code) == 6 and code.isdigit():
+            out.outside = True
+        elif district is None:
+            out.problems.append(Problem("unknown_code", "district_code", code))
+        return district
+    columns = "".join(clean_text(raw.get(k)).replace(" ", "")
+                      for k in ("province_name", "city_name", "district_name"))
+    below_province = bool(clean_text(raw.get("city_name")) or clean_text(raw.get("district_name")))
+    place = _best_place(columns, address, name, out.problems, below_province)
+    if place is None:
+        return None
+    if place.province_code and not place.in_region:
+        out.outside = True
+        return None
+    if place.city_code is None:
+        out.problems.append(Problem("no_place", "address", address))
+        return None
+    out.fields["former_district_name"] = place.former_name
+    if place.district_code:
+        return gz.district(place.district_code)
+    out.city_level = True
+    out.fields.update(province_code=place.province_code, city_code=place.city_code, district_code=None)
+    return None
+
+
+def _best_place(columns, address, name, problems, below_province=True):
+    """The most precise consistent place from the region columns, the address and the name (in that order)."""
+    texts = [t for t in (columns + address, name) if t]
+    if not texts:
+        return Place()
+    places = parse_places(texts)
+    place = places[0]
+    if columns and address and below_province:  # a city or district column that the address contradicts
+        by_columns, by_address = parse_places([columns, address])
+        if by_columns.city_code and by_address.city_code and by_columns.city_code != by_address.city_code:
+            problems.append(Problem("contradictory_place", "address", f"{columns} / {address}"))
+            return None
+    for other in places[1:]:
+        same_area = place.city_code in (None, other.city_code) and place.province_code in (None, other.province_code)
+        if other.level == "district" and place.level != "district" and same_area or place.level is None and other.level:
+            place = other
+    return place

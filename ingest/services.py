@@ -48,7 +48,7 @@ from ingest.models import (
 from ingest.normalise import Problem, normalise_row
 from marketplace.models import FeeItem, Home, ListingChange
 
-ALLOWED_SUFFIXES = (".csv", ".xlsx", ".txt")
+ALLOWED_SUFFIXES = (".csv", ".xlsx", ".txt", ".json")
 HUMAN_CHANNELS = ("portal", "api", "regulator")
 IDENTITY_FIELDS = ("name", "address", "province_code", "city_code", "district_code", "lat", "lon",
                    "location_approximate")
@@ -72,7 +72,7 @@ def store_file(stream, filename, user=None):
     """Keep the bytes of an uploaded file under its SHA-256 (once per content); return its SourceFile; commit."""
     suffix = Path(filename or "").suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
-        raise ServiceError(_("Upload a CSV or XLSX file."), {"file": [_("Only .csv and .xlsx files.")]},
+        raise ServiceError(_("Upload a CSV or XLSX file."), {"file": [_("Only .csv, .xlsx and .json files.")]},
                            code="unsupported_file")
     folder, digest, size = ingest_dir(), hashlib.sha256(), 0
     with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".part") as tmp:
@@ -381,11 +381,14 @@ def import_file(source, stream, filename, user=None, on_progress=None, batch_siz
     return run, created
 
 
-def natural_key(fields):
-    """Return a row's identity within its source: the filing number, else the name's core and the district."""
+def natural_key(fields, credit_code=None):
+    """Return a row's identity within its source: the filing number, the credit code, else name core and place."""
     if fields.get("licence_no"):
         return f"licence:{fields['licence_no']}"
-    return f"name:{fields.get('district_code')}:{dedupe.name_key(fields['name'], fields.get('district_code'))}"[:300]
+    if credit_code:
+        return f"credit:{credit_code}"
+    place = fields.get("district_code") or fields.get("city_code")
+    return f"name:{place}:{dedupe.name_key(fields['name'], fields.get('district_code'))}"[:300]
 
 
 def _loose_key(fields):
@@ -410,12 +413,21 @@ class RowImporter:
     def handle(self, number, raw, force=None, quarantined=None):
         """Import one raw row; FORCE: 'merge' into QUARANTINED's candidate or 'new' (a regulator's decision)."""
         norm = normalise_row(self.adapter, raw, self.jurisdiction)
+        if norm.outside:
+            self.run.outside_region += 1
+            return "outside", None
         if not norm.ok:
             return self._quarantine(number, raw, norm.problems, quarantined, key=_loose_key(norm.fields))
         self._locate(norm)
-        key = natural_key(norm.fields)
+        key = natural_key(norm.fields, norm.credit_code)
         record = db.session.scalar(sa.select(SourceRecord).where(SourceRecord.source == self.run.source,
                                                                  SourceRecord.natural_key == key))
+        if norm.city_level:
+            self.run.city_level += 1
+        if record is not None and record.file_id == self.run.file_id and record.row_number != number \
+                and self.adapter.directory:  # the same home twice in one list: fill its gaps, keep the first
+            home = db.session.get(Home, record.home_id)
+            return self._update(home, norm, number, "merged"), home
         if record is not None and record.file_id == self.run.file_id and record.row_number != number:
             return self._quarantine(number, raw, [Problem("duplicate_row", "name", str(record.row_number))],
                                     quarantined, key=key)
@@ -458,12 +470,16 @@ class RowImporter:
     def _locate(self, norm):
         if "lat" in norm.fields:
             return
-        district = gazetteer().district(norm.fields["district_code"])
-        point = geocode.locate(norm.fields["address"], district)
+        gz = gazetteer()
+        district = gz.district(norm.fields.get("district_code") or "")
+        area = district or gz.city(norm.fields["city_code"])
+        point = geocode.locate(norm.fields["address"], area)
         if point is not None:
-            norm.fields.update(lat=point[0], lon=point[1], location_approximate=False)
-        else:
-            norm.fields.update(lat=district.lat, lon=district.lon, location_approximate=True)
+            norm.fields.update(lat=point[0], lon=point[1], location_approximate=point[2] in ("district", "city"),
+                               location_precision=point[2])
+        else:  # the centre of what is known, said to be approximate
+            norm.fields.update(lat=area.lat, lon=area.lon, location_approximate=True,
+                               location_precision="district" if district else "city")
 
     def _target(self, norm, record, force, quarantined):
         """Return (home or None, 'match' | 'merged' | 'duplicate' | 'new') for a row not seen before."""
@@ -505,6 +521,8 @@ class RowImporter:
 
     def _update(self, home, norm, number, how):
         fields = dict(norm.fields)
+        if how == "merged" and self.adapter.directory:  # a duplicate listing only fills what is unknown
+            fields = {k: v for k, v in fields.items() if getattr(home, k) in (None, "") and v not in (None, "")}
         if fields.get("location_approximate") and not home.location_approximate:
             for name in ("lat", "lon", "location_approximate"):
                 fields.pop(name)  # never replace a real point with a district centre

@@ -8,7 +8,7 @@ resume` (cron) or uploading the same file again finishes it. Regulators see runs
 
 import threading
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -20,10 +20,11 @@ from accounts import permissions
 from accounts.permissions import roles_required
 from core.errors import ServiceError
 from core.extensions import db
-from ingest import queries, services
-from ingest.adapters import adapters
+from geo.gazetteer import gazetteer
+from ingest import mappings, queries, report, services
+from ingest.adapters import FormatError, adapters, get_adapter, headers_of
 from ingest.forms import fix_form
-from ingest.models import ImportRun
+from ingest.models import ImportRun, SourceFile
 from ingest.normalise import FIELD_LABELS, problem_text
 
 bp = Blueprint("ingest", __name__, url_prefix="/regulator/imports", template_folder="templates")
@@ -61,7 +62,8 @@ def _allowed():
 
 
 def _source_choices():
-    return [(code, f"{a.label} ({code})") for code, a in adapters().items()]
+    saved = [(m.code, f"{m.label} ({m.code})") for m in mappings.mappings_for(current_user)]
+    return [(code, f"{a.label} ({code})") for code, a in adapters().items()] + saved
 
 
 @bp.get("/")
@@ -91,6 +93,8 @@ def upload():
     upload_file = form.file.data
     try:
         kept = services.store_file(upload_file.stream, upload_file.filename, current_user)
+        if mappings.needs_mapping(form.source.data, kept.stored_path):
+            return redirect(url_for("ingest.mapping", file_id=kept.id))  # unrecognised headers: map them
         run, created = services.start_run(form.source.data, kept, current_user)
         if not created and run.status == "done":
             flash(_("This file was already imported with this format; nothing changed."), "info")
@@ -138,8 +142,19 @@ def run_report(run_id):
     _allowed()
     run = _get_run(run_id)
     rows, conflicts = queries.run_rows(run, PAGE_SIZE), queries.run_conflicts(run, PAGE_SIZE)
-    return render_template("ingest/run.html", run=run, adapter=adapters().get(run.source), rows=rows,
-                           conflicts=conflicts, problem_text=problem_text, stalled=services.is_stale(run))
+    return render_template("ingest/run.html", run=run, adapter=get_adapter(run.source), rows=rows,
+                           conflicts=conflicts, problem_text=problem_text, stalled=services.is_stale(run),
+                           reasons=report.reasons(run), reason_labels=report.REASON_LABELS)
+
+
+@bp.get("/runs/<int:run_id>/problems.csv")
+@roles_required("regulator", "admin")
+def run_problems_csv(run_id):
+    """Download each problem row of the run with its reasons, as CSV in the user's language."""
+    _allowed()
+    run = _get_run(run_id)
+    return Response(report.problems_csv(run), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=import-{run.id}-problems.csv"})
 
 
 @bp.get("/runs/<int:run_id>/progress")
@@ -180,7 +195,7 @@ def _row_page(row, form, status=200, problems=None):
 
 
 def _fix_form(row, prefill=False):
-    return fix_form(adapters()[row.source], services.EDITABLE, row if prefill else None)
+    return fix_form(get_adapter(row.source), services.EDITABLE, row if prefill else None)
 
 
 @bp.get("/quarantine/<int:row_id>")
@@ -264,3 +279,72 @@ def decide_conflict(conflict_id):
         return _conflicts_page([(conflict, queries.home_of(conflict))], exc.status)
     flash(_("Decision recorded."), "info")
     return redirect(url_for("ingest.conflicts"))
+
+
+# --- mapping an unrecognised file's columns (saved as a named source, no deploy) -------------------------
+
+def _get_file(file_id):
+    kept = db.session.get(SourceFile, file_id)
+    if kept is None:
+        abort(404)
+    if current_user.role != "admin" and kept.uploaded_by_id != current_user.id:
+        abort(403)
+    return kept
+
+
+def _mapping_page(kept, headers, targets, values, preview=None, errors=None, status=200):
+    return render_template(
+        "ingest/mapping.html", kept=kept, headers=headers, targets=targets, values=values, preview=preview,
+        errors=errors or {}, form=ActionForm(), field_targets=list(mappings.FIELD_TARGETS),
+        fee_targets=list(mappings.FEE_TARGETS), target_label=mappings.target_label,
+        problem_text=problem_text, region_text=_region_text), status
+
+
+def _region_text(fields):
+    gz = gazetteer()
+    region = gz.district(fields.get("district_code") or "") or gz.city(fields.get("city_code") or "")
+    return region.name if region else ""
+
+
+@bp.get("/files/<int:file_id>/mapping")
+@roles_required("regulator", "admin")
+def mapping(file_id):
+    """The kept file's detected columns beside the platform's fields, to map them."""
+    _allowed()
+    kept = _get_file(file_id)
+    try:
+        headers = headers_of(kept.stored_path)
+    except FormatError as exc:
+        flash(_("The file cannot be read: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for("ingest.index"))
+    values = {"label": "", "code": "", "price_unit": "month", "coord_system": ""}
+    return _mapping_page(kept, headers, mappings.detected_targets(headers), values)
+
+
+@bp.post("/files/<int:file_id>/mapping")
+@roles_required("regulator", "admin")
+def save_mapping(file_id):
+    """Preview the first rows normalised with the chosen mapping, or save it as a source and import the file."""
+    _allowed()
+    kept = _get_file(file_id)
+    headers = headers_of(kept.stored_path)
+    targets = {h: request.form.get(f"col-{i}", "") for i, h in enumerate(headers) if h}
+    values = {k: request.form.get(k, "").strip() for k in ("label", "code", "price_unit", "coord_system")}
+    spec = mappings.spec_from_targets(targets, values["price_unit"] or "month", values["coord_system"] or None)
+    if not ActionForm().validate_on_submit():
+        return _mapping_page(kept, headers, targets, values, errors={"form": [_("The form expired.")]}, status=400)
+    try:
+        if request.form.get("action") != "save":
+            mappings.check_spec(values["code"] or "preview", values["label"] or "preview", spec)
+            jurisdiction = current_user.jurisdiction_code if current_user.role == "regulator" else None
+            rows = mappings.preview(kept.stored_path, values["code"], values["label"], spec, jurisdiction)
+            return _mapping_page(kept, headers, targets, values, preview=rows)
+        saved = mappings.save_mapping(values["code"], values["label"], spec, current_user)
+        run, _created = services.start_run(saved.code, kept, current_user)
+        services.execute_run(run)
+    except ServiceError as exc:
+        db.session.rollback()
+        return _mapping_page(kept, headers, targets, values, errors=exc.fields or {"form": [exc.message]},
+                             status=exc.status)
+    flash(_("The source %(label)s was saved; files of this shape now import with it.", label=saved.label), "info")
+    return redirect(url_for("ingest.run_report", run_id=run.id))

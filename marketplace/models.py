@@ -54,20 +54,25 @@ class Home(db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(200), default="")
     province_code: Mapped[str] = mapped_column(sa.String(6), index=True)
     city_code: Mapped[str] = mapped_column(sa.String(6), index=True)
-    district_code: Mapped[str] = mapped_column(sa.String(6), index=True)
+    # None: the source located the home only to its city (accepted at city level, pin approximate)
+    district_code: Mapped[str | None] = mapped_column(sa.String(6), index=True)
     address: Mapped[str] = mapped_column(sa.String(300), default="")
     address_en: Mapped[str] = mapped_column(sa.String(300), default="")
-    lat: Mapped[float] = mapped_column(sa.Float)  # WGS-84
-    lon: Mapped[float] = mapped_column(sa.Float)  # WGS-84
+    lat: Mapped[float | None] = mapped_column(sa.Float)  # WGS-84; None: no source placed it
+    lon: Mapped[float | None] = mapped_column(sa.Float)  # WGS-84
     location_approximate: Mapped[bool] = mapped_column(default=False)
-    ownership: Mapped[str] = mapped_column(sa.String(20), default="private")
+    # rooftop | street | district | city (the geocoder's or the centre's precision); None: given by the source
+    location_precision: Mapped[str | None] = mapped_column(sa.String(20))
+    location_verified: Mapped[bool] = mapped_column(default=False)  # a provider or regulator placed the pin
+    former_district_name: Mapped[str | None] = mapped_column(sa.String(40))  # 闸北区 for a home now in 静安区
+    ownership: Mapped[str | None] = mapped_column(sa.String(20))  # None: not published (never "private")
     grade: Mapped[int | None] = mapped_column(sa.SmallInteger)  # GB/T 37276-2018, 1..5
     grade_valid_until: Mapped[date | None] = mapped_column(sa.Date)
     grade_source: Mapped[str] = mapped_column(sa.String(200), default="")
-    beds_total: Mapped[int] = mapped_column(default=0)
+    beds_total: Mapped[int | None] = mapped_column()  # None: not published (never 0)
     # months of fees the home requires paid in advance (预收费); None: not stated. Over 12 is recorded but flagged
     prepayment_months: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    phone: Mapped[str | None] = mapped_column(sa.String(40))  # None: not published
     website: Mapped[str] = mapped_column(sa.String(200), default="")
     visiting_hours: Mapped[str] = mapped_column(sa.String(100), default="")
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -131,8 +136,8 @@ class Home(db.Model):
 
     @property
     def beds_free(self):
-        """Return the free beds over all care levels."""
-        return sum(v.beds_free for v in self.vacancies)
+        """Return the free beds over all care levels; None when no free beds were ever reported."""
+        return sum(v.beds_free for v in self.vacancies) if self.vacancies else None
 
     @property
     def vacancy_confirmed_at(self):

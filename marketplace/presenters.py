@@ -106,14 +106,14 @@ def search_item(hit, query, english=None):
         "city": region_label(doc["city_code"], "city", english),
         "district": region_label(doc["district_code"], "district", english),
         "address": doc.get("address", ""),
-        "lat": doc["location"]["lat"],
-        "lon": doc["location"]["lon"],
+        "lat": (doc.get("location") or {}).get("lat"),
+        "lon": (doc.get("location") or {}).get("lon"),
         "location_approximate": bool(doc.get("location_approximate")),
-        "grade": doc.get("grade"),  # the grade in force when the document was built (documents.py)
+        "grade": doc.get("grade"),  # the grade in force when the document was built (search_documents.py)
         "grade_expired": bool(doc.get("grade_expired")),
         "last_grade": doc.get("last_grade"),
-        "ownership": doc["ownership"],
-        "beds_free": doc.get(free_field(query.care_level), 0),
+        "ownership": doc.get("ownership"),
+        "beds_free": doc.get(free_field(query.care_level)),
         "monthly_price_fen": doc.get(price_field(query.care_level)),
         "care_level": query.care_level,
         "care_levels": doc.get("care_levels", []),
@@ -160,6 +160,7 @@ def search_payload(result, query):
     english = is_english()
     return {
         "total": result.total,
+        "unpriced_excluded": result.unpriced_excluded,  # homes without fees a price filter or sort left out
         "page": query.page,
         "per_page": query.per_page,
         "pages": max(1, -(-result.total // query.per_page)),
@@ -243,7 +244,9 @@ def vacancy_rows(home):
 def distance_from_city(home, city_code):
     """Return the straight-line km from a city's centre to HOME, or None without a city."""
     city = gazetteer().city(city_code) if city_code else None
-    return round(haversine_km(city.lat, city.lon, home.lat, home.lon), 1) if city else None
+    if city is None or home.lat is None or home.lon is None:
+        return None
+    return round(haversine_km(city.lat, city.lon, home.lat, home.lon), 1)
 
 
 def home_detail(home, care_level=None, from_city=None):
@@ -260,7 +263,10 @@ def home_detail(home, care_level=None, from_city=None):
         "place": place_line(home.province_code, home.city_code, home.district_code),
         "address": home.address_en if is_english() and home.address_en else home.address,
         "lat": home.lat, "lon": home.lon, "location_approximate": home.location_approximate,
-        "ownership": home.ownership, "ownership_label": vocab.label(vocab.OWNERSHIP_LABELS, home.ownership),
+        "location_precision": home.location_precision, "location_verified": home.location_verified,
+        "former_district_name": home.former_district_name,
+        "ownership": home.ownership,
+        "ownership_label": vocab.label(vocab.OWNERSHIP_LABELS, home.ownership) if home.ownership else None,
         "grade": home.grade_in_force(), "grade_valid_until": home.grade_valid_until.isoformat()
         if home.grade_valid_until else None, "grade_expired": grade_expired,
         "last_grade": home.grade if grade_expired else None, "grade_source": home.grade_source,
@@ -302,7 +308,8 @@ def _compare_column(home, care_level, from_city):
         "monthly_price_fen": home.monthly_price_for(level) if level else None,
         "deposit_fen": fees["deposit"].amount_fen if "deposit" in fees else None,
         "grade": home.grade_in_force(), "grade_expired": home.grade_expired(),
-        "last_grade": home.grade if home.grade_expired() else None, "beds_free": vacancy.beds_free if vacancy else 0,
+        "last_grade": home.grade if home.grade_expired() else None,
+        "beds_free": vacancy.beds_free if vacancy else None,
         "vacancy_stale": is_stale(vacancy.confirmed_at if vacancy else None),
         "distance_km": distance_from_city(home, from_city), "rating": home.review_score,
         "quality_stars": home.quality_stars, "quality_warning": bool(home.quality_warning),

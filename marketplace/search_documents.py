@@ -62,7 +62,7 @@ def _place_texts(home):
 
 
 def _body_texts(home, features, care_levels):
-    codes = list(features) + list(care_levels) + [home.ownership] + list(home.services or [])
+    codes = list(features) + list(care_levels) + [home.ownership or ""] + list(home.services or [])
     return [home.description, home.description_en] + [KEYWORDS.get(code, "") for code in codes]
 
 
@@ -72,7 +72,7 @@ def home_document(home, fee_items=None, vacancies=None):
     vacancies = home.vacancies if vacancies is None else vacancies
     prices = pricing.monthly_prices(fee_items)
     free = {v.care_level: v.beds_free for v in vacancies}
-    beds_free = sum(free.values())
+    beds_free = sum(free.values()) if free else None  # None: never reported, not "no free beds"
     confirmed = freshness.confirmed_at(fee_items, vacancies)
     confirmed_by_level = freshness.confirmed_by_level(vacancies)
     features = [f for f in FEATURES if getattr(home, f)]
@@ -89,7 +89,7 @@ def home_document(home, fee_items=None, vacancies=None):
         "city_code": home.city_code,
         "district_code": home.district_code,
         "address": home.address,
-        "location": {"lat": home.lat, "lon": home.lon},
+        "location": {"lat": home.lat, "lon": home.lon} if home.lat is not None and home.lon is not None else None,
         "location_approximate": bool(home.location_approximate),
         "ownership": home.ownership,
         "grade": grade,
@@ -110,7 +110,7 @@ def home_document(home, fee_items=None, vacancies=None):
     }
     for level in CARE_LEVELS:
         doc[f"price_{level}"] = prices.get(level)
-        doc[f"free_{level}"] = free.get(level, 0)
+        doc[f"free_{level}"] = free.get(level)
         stamp = confirmed_by_level.get(level)
         doc[freshness.confirmed_field(level)] = stamp.isoformat() if stamp else None
     doc.update(analysis.analyze_fields([home.name, home.name_en], _place_texts(home),

@@ -339,3 +339,26 @@ def verify_provider(provider, regulator):
     provider.verified_at, provider.verified_by_id = utcnow(), regulator.id
     db.session.commit()
     return provider
+
+
+MAX_PIN_OFFSET_KM = 60  # a corrected pin this far from the home's district (or city) centre is a slip
+
+
+def correct_location(home, lat, lon, actor):
+    """Place HOME's pin at (LAT, LON) in WGS-84, as its operator or a regulator saw it; mark it verified; commit."""
+    from geo.coords import out_of_china
+    from geo.distance import haversine_km
+    from geo.gazetteer import gazetteer
+
+    area = gazetteer().district(home.district_code or "") or gazetteer().city(home.city_code)
+    if lat is None or lon is None or out_of_china(lat, lon) or (
+            area is not None and haversine_km(lat, lon, area.lat, area.lon) > MAX_PIN_OFFSET_KM):
+        raise ServiceError(_("Place the pin on the home, inside its district."),
+                           {"lat": [_("A point near the home's district.")]}, code="invalid_location")
+    lat, lon = round(lat, 6), round(lon, 6)
+    changes = {"location": [[home.lat, home.lon], [lat, lon]]}
+    home.lat, home.lon, home.location_approximate = lat, lon, False
+    home.location_precision, home.location_verified = "rooftop", True
+    _record(home, actor, changes)
+    db.session.commit()
+    return home

@@ -8,8 +8,10 @@ from urllib.parse import urlsplit
 
 import marshmallow as ma
 import segno
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from core import time
@@ -17,7 +19,7 @@ from core.templating import path_without_lang
 from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS
 from geo.coords import wgs84_to_gcj02
 from geo.gazetteer import gazetteer
-from marketplace import maps, presenters, queries, search_terms, vocab
+from marketplace import maps, presenters, queries, search_terms, services, vocab
 from marketplace.api import HomeDetailArgs
 from marketplace.photos import home_photos
 from marketplace.portal import price_history
@@ -257,8 +259,11 @@ def _markers(items, link=True):
     gcj02 = maps.tile_crs() == "gcj02"
     markers = []
     for item in items:
+        if item.get("lat") is None or item.get("lon") is None:
+            continue  # no pin rather than an invented one
         lat, lon = wgs84_to_gcj02(item["lat"], item["lon"]) if gcj02 else (item["lat"], item["lon"])
-        markers.append({"id": item["id"], "lat": lat, "lon": lon, "approximate": bool(item.get("location_approximate")),
+        markers.append({"id": item["id"], "lat": lat, "lon": lon,
+                        "approximate": bool(item.get("location_approximate")),
                         "name": item.get("display_name") or item.get("name"),
                         "url": url_for("marketplace.home", home_id=item["id"]) if link else None})
     return markers
@@ -352,3 +357,63 @@ def _marketplace_context():
         "ownership_label": lambda code: vocab.label(vocab.OWNERSHIP_LABELS, code),
         "region_label": presenters.region_label,
     }
+
+
+# --- correcting a home's pin (its operator or a regulator of its place) ----------------------------------
+
+class PinForm(FlaskForm):
+    """Only the CSRF token: lat and lon are read and checked by the service."""
+
+
+def _pin_home(home_id):
+    from accounts import permissions
+    from core.extensions import db
+    from marketplace.models import Home
+
+    if not current_user.is_authenticated:
+        return None
+    home = db.session.get(Home, home_id)
+    if home is None:
+        abort(404)
+    if not (permissions.can_edit_home(current_user, home) or permissions.regulates_home(current_user, home)):
+        abort(403)
+    return home
+
+
+def _number(text):
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.route("/homes/<int:home_id>/pin", methods=["GET", "POST"])
+def correct_pin(home_id):
+    """Show the home's pin on a map to move it (click the map, or type the point); save marks it verified."""
+    home = _pin_home(home_id)
+    if home is None:
+        return current_app.login_manager.unauthorized()
+    form, status, errors = PinForm(), 200, {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            errors, status = {"form": [_("The form expired.")]}, 400
+        else:
+            from core.errors import ServiceError
+            from core.extensions import db
+
+            try:
+                services.correct_location(home, _number(request.form.get("lat")), _number(request.form.get("lon")),
+                                          services.Actor(current_user, channel=_pin_channel()))
+            except ServiceError as exc:
+                db.session.rollback()
+                errors, status = exc.fields, exc.status
+            else:
+                flash(_("The pin was moved and marked as verified."), "info")
+                return redirect(url_for("marketplace.home", home_id=home.id))
+    marker = _markers([{"id": home.id, "lat": home.lat, "lon": home.lon, "name": home.name,
+                        "location_approximate": home.location_approximate}], link=False)
+    return render_template("marketplace/pin.html", home=home, form=form, errors=errors, markers=marker), status
+
+
+def _pin_channel():
+    return "regulator" if current_user.role in ("regulator", "admin") else "portal"

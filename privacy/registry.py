@@ -36,6 +36,8 @@ PERSONAL_COLUMNS = {
     ("ingest_runs", "started_by_id"): "actor",
     ("ingest_conflicts", "resolved_by_id"): "actor",
     ("ingest_quarantine", "resolved_by_id"): "actor",
+    ("ingest_source_mappings", "created_by_id"): "actor",  # a regulator saved a column mapping (issue 12)
+    ("ingest_source_mapping_versions", "saved_by_id"): "actor",
     ("listing_changes", "user_id"): "actor",
     ("policy_fact_versions", "published_by_id"): "actor",
     ("quality_grade_certificates", "recorded_by_id"): "actor",

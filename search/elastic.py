@@ -113,7 +113,17 @@ def _level_filters(q, care_level):
         clauses.append({"range": {price_field(care_level): bounds}})
     if q.has_vacancy:
         clauses.append({"range": {free_field(care_level): {"gt": 0}}})
+    if q.sort == "price":
+        clauses.append({"exists": {"field": price_field(care_level)}})  # no price: left out of a price sort
     return clauses
+
+
+def _unpriced_aggregation(q):
+    """Count the homes without any published fee that only the price filter or sort leaves out (query.py)."""
+    clauses = _grade_filters(q.min_grade) + [{"bool": {"must_not": [{"exists": {"field": "price_min"}}]}}]
+    if q.has_vacancy:
+        clauses.append({"range": {free_field(q.care_level): {"gt": 0}}})
+    return {"filter": _all_of(clauses)}
 
 
 def _grade_filters(min_grade):
@@ -268,6 +278,8 @@ def search_body(q):
         body["post_filter"] = _all_of(choice)
     if q.with_facets:
         body["aggs"] = _aggregations(q)
+    if q.prices_only:
+        body.setdefault("aggs", {})["unpriced"] = _unpriced_aggregation(q)
     return body
 
 
@@ -285,7 +297,7 @@ def _facet_values(name, aggregations):
 def _hit(raw, q):
     doc = raw["_source"]
     distance = None
-    if q.near is not None:
+    if q.near is not None and doc.get("location"):
         distance = haversine_km(q.near[0], q.near[1], doc["location"]["lat"], doc["location"]["lon"])
     return Hit(id=int(doc["id"]), score=float(raw["_score"]), doc=doc, distance_km=distance)
 
@@ -296,8 +308,9 @@ def parse_response(response, q):
     if q.with_facets:
         facets = {name: _facet_values(name, response["aggregations"]) for name in FACETS}
     hits = [_hit(raw, q) for raw in response["hits"]["hits"]]
+    unpriced = (response.get("aggregations") or {}).get("unpriced", {}).get("doc_count", 0)
     return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets,
-                        engine_ms=response.get("took"))
+                        engine_ms=response.get("took"), unpriced_excluded=unpriced)
 
 
 def empty_result(q):

@@ -24,8 +24,12 @@ The semantics, which every backend implements identically (the conformance suite
   same clauses as requirements; each preference some clause of which holds adds PREFERENCE_WEIGHT.
 * Score (relevance) = text score + place score + preference score + rank_boost (a document field, a multiple
   of 1/64 in [0, 1)).
+* Homes without published fees: a price filter (min or max price) or the price sort leaves out every home
+  without an effective price; `SearchResult.unpriced_excluded` then counts the homes left out because they
+  publish no fee at all (no price_min) that every other filter (text, places, requirements, ownership,
+  features, quality, radius, grade, vacancy) keeps, so a page can say so. Without a price filter or sort it is 0.
 * Sorts, each ending with id ascending as the tie-breaker:
-  relevance: score desc | price: effective price asc | grade: grade desc (ungraded last) |
+  relevance: score desc | price: effective price asc (unpriced homes left out) | grade: grade desc (ungraded last) |
   rating: rating desc (unrated last), review_count desc | distance: distance rounded to the metre
   (floor(metres + 0.5)) asc, needs near; rounding makes homes a centimetre apart tie on every backend
   (OpenSearch stores coordinates to about 1 cm) | quality: quality_stars desc (no quality rating last).
@@ -117,6 +121,11 @@ class SearchQuery:
     with_facets: bool = True
 
     @property
+    def prices_only(self):
+        """Say whether this query leaves out homes without an effective price (a price filter or sort)."""
+        return self.min_price_fen is not None or self.max_price_fen is not None or self.sort == "price"
+
+    @property
     def offset(self):
         return (self.page - 1) * self.per_page
 
@@ -189,6 +198,7 @@ class SearchResult:
     total: int
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    unpriced_excluded: int = 0  # homes without published fees that a price filter or sort left out
     # the engine's own time (Elasticsearch: `took`; embedded: the array engine and the SQL fetching the hits),
     # so a benchmark can show what our layers add; not part of the answer
     engine_ms: float | None = field(default=None, compare=False)

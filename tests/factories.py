@@ -36,6 +36,7 @@ def make_home(district_code="320508", name=None, fees=None, free=None, deposit_y
     """
     district = gazetteer().district(district_code)
     n = next(_seq)
+    fields.setdefault("ownership", "private")  # the model has no default any more: unknown is None
     home = Home(
         name=name or f"测试养老院{n}号", name_en=fields.pop("name_en", f"Test Care Home {n}"),
         province_code=district.province_code, city_code=district.city_code, district_code=district.code,

@@ -20,7 +20,8 @@ from ingest.safety import DEFAULT_LIMITS, Limits, UnsafeFile, check_archive, che
 
 HERE = Path(__file__).resolve().parent
 CANONICAL = ("name", "licence_no", "district_code", "city_name", "district_name", "address", "phone",
-             "beds_total", "grade", "ownership", "lat", "lon")
+             "beds_total", "grade", "ownership", "lat", "lon", "province_name", "credit_code")
+YRD = "yrd"  # the scope of a directory: the four provinces
 REQUIRED = ("name", "address")
 PRICE_UNITS = ("day", "month")
 GRADE_SCALES = ("ji", "stars", "letters", "number")
@@ -56,6 +57,7 @@ class Adapter:
     fees: tuple
     city: str | None = None
     coord_system: str | None = None
+    directory: bool = False  # lenient: only the name is a required column, places come from the text
     extra: dict = field(default_factory=dict)
     limits: Limits = DEFAULT_LIMITS
 
@@ -70,9 +72,11 @@ class Adapter:
                 mapping[i] = wanted[key]
             elif key in fee_by_header:
                 mapping[i] = ("fee", fee_by_header[key])
+            elif self.directory and key:
+                mapping[i] = ("extra", str(header).strip())  # kept with the raw row, never fatal
         found = {v for v in mapping.values() if isinstance(v, str)}
         missing = [self.columns[name][0] for name in self.required_fields() if name not in found]
-        if not any(isinstance(v, tuple) for v in mapping.values()):
+        if not self.directory and not any(isinstance(v, tuple) for v in mapping.values()):
             missing.append(self.fees[0].column if self.fees else "fees")
         if missing:
             raise FormatError("missing columns: " + ", ".join(missing))
@@ -80,6 +84,8 @@ class Adapter:
 
     def required_fields(self):
         """Return the canonical fields a file of this format must have as columns."""
+        if self.directory:
+            return ("name",)
         place = ("district_code",) if "district_code" in self.columns else ("district_name",)
         coords = ("lat", "lon") if self.coord_system else ()
         return REQUIRED + place + coords
@@ -101,7 +107,10 @@ class Adapter:
         record = {"fees": {}}
         for i, target in mapping.items():
             value = _text(cells[i]) if i < len(cells) else ""
-            if isinstance(target, tuple):
+            if isinstance(target, tuple) and target[0] == "extra":
+                if value:
+                    record.setdefault("extra", {})[target[1]] = value
+            elif isinstance(target, tuple):
                 record["fees"][target[1].column] = value
             else:
                 record[target] = value
@@ -138,7 +147,9 @@ def detect_encoding(path):
 def iter_table(path, limits=DEFAULT_LIMITS):
     """Yield the rows of a CSV or XLSX file as lists of cell values, header first, one at a time, within LIMITS."""
     path = Path(path)
-    rows = _iter_xlsx(path, limits) if path.suffix.lower() in (".xlsx", ".xlsm") else _iter_csv(path)
+    suffix = path.suffix.lower()
+    rows = (_iter_xlsx(path, limits) if suffix in (".xlsx", ".xlsm")
+            else _iter_json(path) if suffix == ".json" else _iter_csv(path))
     try:
         yield from guarded_rows(rows, limits)
     except UnsafeFile as exc:
@@ -185,6 +196,23 @@ def _check_shape(rows, columns, limits):
         raise UnsafeFileError(str(exc)) from exc
 
 
+def _iter_json(path):
+    """A JSON list of objects: the header is every key in order of first appearance (a directory's shape)."""
+    import json
+
+    try:
+        with open(path, encoding=detect_encoding(path)) as fh:
+            items = json.load(fh)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FormatError(f"not a JSON list of objects: {exc}") from exc
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise FormatError("not a JSON list of objects")
+    headers = list(dict.fromkeys(key for item in items for key in item))
+    yield headers
+    for item in items:
+        yield [item.get(h) for h in headers]
+
+
 def count_rows(path):
     """Return the number of data rows (a streaming pass; XLSX: the sheet's stated dimension, nothing inflated)."""
     path = Path(path)
@@ -197,21 +225,27 @@ def count_rows(path):
             return 0
         return max(dimension[0] - 1, 0) if dimension else 0
     try:
-        return max(sum(1 for _ in _iter_csv(path)) - 1, 0)
+        rows = _iter_json(path) if path.suffix.lower() == ".json" else _iter_csv(path)
+        return max(sum(1 for _ in rows) - 1, 0)
     except FormatError:
         return 0
 
 
 def _load(path):
-    spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    return adapter_from_spec(tomllib.loads(path.read_text(encoding="utf-8")), path.name)
+
+
+def adapter_from_spec(spec, where="mapping"):
+    """Return the Adapter a mapping SPEC describes (a TOML file's table, or a mapping stored in the database)."""
+    spec = dict(spec)
     fees = tuple(FeeColumn(f["column"], f["kind"], tuple(f["levels"])) for f in spec.pop("fees", []))
     columns = {name: tuple(aliases) for name, aliases in spec.pop("columns").items()}
     unknown = set(columns) - set(CANONICAL)
     if unknown or spec["price_unit"] not in PRICE_UNITS or spec["grade_scale"] not in GRADE_SCALES \
             or spec.get("coord_system") not in (None, *COORD_SYSTEMS):
-        raise ValueError(f"adapter {path.name}: unknown columns, price unit, grade scale or coordinate system")
-    known = {k: spec.pop(k) for k in ("code", "label", "scope", "price_unit", "grade_scale", "city", "coord_system")
-             if k in spec}
+        raise ValueError(f"adapter {where}: unknown columns, price unit, grade scale or coordinate system")
+    known = {k: spec.pop(k) for k in ("code", "label", "scope", "price_unit", "grade_scale", "city", "coord_system",
+                                      "directory") if k in spec}
     limits = Limits.from_spec(spec.pop("limits", None))
     return Adapter(columns=columns, fees=fees, extra=spec, limits=limits, **known)
 
@@ -224,5 +258,28 @@ def adapters():
 
 
 def get_adapter(code):
-    """Return the adapter for source CODE, or None."""
-    return adapters().get(code)
+    """Return the adapter for source CODE: a shipped TOML file, else a mapping saved in the database; or None."""
+    found = adapters().get(code)
+    if found is None and code:
+        from ingest.mappings import stored_adapter  # the database side; the files need no app
+
+        found = stored_adapter(code)
+    return found
+
+
+def headers_of(path):
+    """Return the header row of the file at PATH (raises FormatError when it cannot be read)."""
+    try:
+        return [_text(h) for h in next(iter_table(path))]
+    except StopIteration:
+        raise FormatError("the file is empty") from None
+
+
+def sample_rows(path, adapter, limit=5):
+    """Return the first LIMIT (row number, raw record) pairs of the file read through ADAPTER."""
+    rows = []
+    for pair in adapter.rows(path):
+        rows.append(pair)
+        if len(rows) >= limit:
+            break
+    return rows

@@ -100,14 +100,14 @@ class EmbeddedBackend:
                 index = self._fresh_index(conn)
                 plan = make_plan(query, index.vocab)
                 started = time.perf_counter()  # the engine's own work: arrays, then the SQL fetching the hits
-                total, rows, facets = index.run(plan)
+                total, rows, facets, unpriced = index.run(plan)
                 docs = self._bodies(conn, [doc_id for doc_id, _s, _d in rows])
                 engine_ms = (time.perf_counter() - started) * 1000
             finally:
                 conn.execute("COMMIT")
         hits = [Hit(id=doc_id, score=score, doc=docs[doc_id], distance_km=distance)
                 for doc_id, score, distance in rows]
-        return SearchResult(total=total, hits=hits, facets=facets, engine_ms=engine_ms)
+        return SearchResult(total=total, hits=hits, facets=facets, engine_ms=engine_ms, unpriced_excluded=unpriced)
 
     def _fresh_index(self, conn):
         seq = conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]

@@ -238,6 +238,7 @@ class Partial:
     """One segment's answer: the match count, its best k candidates with their sort keys, facet counts."""
 
     total: int
+    unpriced: int
     ids: np.ndarray
     scores: np.ndarray
     distances: np.ndarray | None
@@ -294,7 +295,20 @@ def _level_ok(seg, plan, positions, level_col, care_bit):
             ok &= price <= q.max_price_fen
     if q.has_vacancy:
         ok &= seg.free[positions, level_col] > 0
+    if q.sort == "price":
+        ok &= ~np.isnan(seg.prices[positions, level_col])  # no price: left out of a price sort
     return ok
+
+
+def _unpriced(seg, plan, positions, grade_ok):
+    """Count the homes without any published fee that only the price filter or sort leaves out (query.py)."""
+    q = plan.query
+    if not q.prices_only:
+        return 0
+    left_out = np.isnan(seg.prices[positions, 0]) & grade_ok
+    if q.has_vacancy:
+        left_out &= seg.free[positions, plan.level_col] > 0
+    return int(np.count_nonzero(left_out))
 
 
 def _grade_at_least(grades, n):
@@ -418,6 +432,7 @@ def execute(seg, plan):
     level_ok = _level_ok(seg, plan, positions, plan.level_col, plan.care_bit)
     grade_ok = _grade_at_least(seg.grade[positions], plan.query.min_grade)
     facets = _choice_counts(seg, plan, positions, level_ok, grade_ok) if plan.query.with_facets else {}
+    unpriced = _unpriced(seg, plan, positions, grade_ok)
     keep = level_ok & grade_ok
     positions = positions[keep]
     distances = None if distances is None else distances[keep]
@@ -432,7 +447,7 @@ def execute(seg, plan):
         facets.update(_facet_counts(seg, plan, positions))
     keys = _sort_keys(seg, plan, positions, scores, distances)
     best = top_k(keys, plan.k)
-    return Partial(total=len(positions), ids=seg.ids[positions][best], scores=scores[best],
+    return Partial(total=len(positions), unpriced=unpriced, ids=seg.ids[positions][best], scores=scores[best],
                    distances=None if distances is None else distances[best],
                    keys=[key[best] for key in keys], facets=facets)
 
@@ -463,14 +478,14 @@ def _facet_values(name, counts, vocab):
 
 
 def merge(partials, plan, vocab):
-    """Combine the segments' partial answers into (total, [(id, score, distance)], facets)."""
+    """Combine the segments' partial answers into (total, [(id, score, distance)], facets, unpriced)."""
     total = sum(p.total for p in partials)
     keys = [np.concatenate([p.keys[i] for p in partials]) for i in range(len(partials[0].keys))]
     ids = np.concatenate([p.ids for p in partials])
     scores = np.concatenate([p.scores for p in partials])
     distances = None if plan.query.near is None else np.concatenate([p.distances for p in partials])
     page = top_k(keys, plan.k)[plan.query.offset:]
-    rows = [(int(ids[i]), float(scores[i]), None if distances is None else float(distances[i])) for i in page]
+    rows = [(int(ids[i]), float(scores[i]), _distance(distances, i)) for i in page]
     facets = {}
     if plan.query.with_facets:
         for name in FACETS:
@@ -478,4 +493,10 @@ def merge(partials, plan, vocab):
             for p in partials[1:]:
                 counts = _add_counts(counts, p.facets[name])
             facets[name] = _facet_values(name, counts, vocab)
-    return total, rows, facets
+    return total, rows, facets, sum(p.unpriced for p in partials)
+
+
+def _distance(distances, i):
+    if distances is None or np.isnan(distances[i]):
+        return None  # no distance for a home without coordinates
+    return float(distances[i])

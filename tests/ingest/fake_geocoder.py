@@ -23,3 +23,12 @@ class BaiduLike:
                 blat, blon = coords.wgs84_to_bd09(lat, lon)
                 return Location(query, (blat, blon), {})
         return None
+
+
+class Silent(BaiduLike):
+    """The first link of a chain that knows nothing: every query goes on to the next geocoder."""
+
+    def geocode(self, query, **kwargs):
+        """Record the call and answer nothing."""
+        CALLS.append(("silent", query))
+        return None

@@ -7,7 +7,7 @@ from flask import current_app
 
 from tests.matrix import PAGE, signed_in
 
-KEYS = {"ingest_run": 1, "ingest_row": 2, "ingest_conflict": 3}
+KEYS = {"ingest_run": 1, "ingest_row": 2, "ingest_conflict": 3, "ingest_file": 4}
 REGULATORS = signed_in(PAGE, reg_in=200, reg_out=200, admin=200)
 IN_PLACE = signed_in(PAGE, reg_in=200, admin=200)
 IN_PLACE_POST = signed_in(PAGE, reg_in=400, admin=400)  # allowed, but the form carries no action
@@ -17,9 +17,12 @@ ROWS = [
     ("POST", "/regulator/imports/", signed_in(PAGE, reg_in=400, reg_out=400, admin=400)),
     ("GET", "/regulator/imports/runs/{ingest_run}", IN_PLACE),
     ("GET", "/regulator/imports/runs/{ingest_run}/progress", IN_PLACE),
+    ("GET", "/regulator/imports/runs/{ingest_run}/problems.csv", IN_PLACE),
     ("GET", "/regulator/imports/quarantine", REGULATORS),
     ("GET", "/regulator/imports/quarantine/{ingest_row}", IN_PLACE),
     ("POST", "/regulator/imports/quarantine/{ingest_row}", IN_PLACE_POST),
+    ("GET", "/regulator/imports/files/{ingest_file}/mapping", signed_in(PAGE, reg_in=200, admin=200)),
+    ("POST", "/regulator/imports/files/{ingest_file}/mapping", signed_in(PAGE, reg_in=400, admin=400)),
     ("GET", "/regulator/imports/conflicts", REGULATORS),
     ("POST", "/regulator/imports/conflicts/{ingest_conflict}", IN_PLACE_POST),
 ]
@@ -41,4 +44,4 @@ def setup(world):
                               incoming_value="0512-2", edited_by="regulator", edited_at=utcnow(), row_number=2)
     db.session.add(conflict)
     db.session.commit()
-    return {"ingest_run": run.id, "ingest_row": row.id, "ingest_conflict": conflict.id}
+    return {"ingest_run": run.id, "ingest_row": row.id, "ingest_conflict": conflict.id, "ingest_file": run.file_id}

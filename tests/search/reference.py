@@ -23,9 +23,13 @@ from search.query import (
 )
 
 
-def _matches_filters(doc, q):
+def _matches_filters(doc, q, prices=True):
+    """Say whether DOC passes Q's filters (PRICES=False: ignoring the care level, the price range and sort)."""
     price = doc.get(price_field(q.care_level))
+    if not prices:
+        q = replace(q, care_level=None, min_price_fen=None, max_price_fen=None, sort="relevance")
     checks = [
+        q.sort != "price" or price is not None,
         q.province is None or doc["province_code"] == q.province,
         q.city is None or doc["city_code"] == q.city,
         q.district is None or doc["district_code"] == q.district,
@@ -93,7 +97,7 @@ def _facet_keys(name, doc, q):
         return [band] if band else []
     if name == "features":
         return [f for f in FEATURES if f in doc["features"]]
-    return [doc["ownership"]]
+    return [doc["ownership"]] if doc["ownership"] is not None else []
 
 
 def _sorted_counts(counts):
@@ -124,19 +128,23 @@ def reference_search(docs, q):
     """Answer SearchQuery Q over the list DOCS the slow, obvious way."""
     q.validate()
     groups = parse_query(q.text)
-    matched = []
+    matched, unpriced = [], 0
     for doc in docs:
         fields = {field: set(doc.get(field) or ()) for field in FIELD_WEIGHTS}
         text = text_score(groups, fields) if groups else 0
-        if (groups and text == 0) or not _matches_filters(doc, q):
+        if groups and text == 0:
             continue
         distance = _distance(doc, q)
         if q.radius_km is not None and distance > q.radius_km:
             continue
-        preferred = sum(PREFERENCE_WEIGHT for p in q.preferences if any(_holds(doc, f, v) for f, v in p))
-        matched.append((doc, text + _place_score(doc, q) + preferred + doc["rank_boost"], distance))
+        if q.prices_only and doc["price_min"] is None and _matches_filters(doc, q, prices=False):
+            unpriced += 1  # left out only because it publishes no fee
+        if _matches_filters(doc, q):
+            preferred = sum(PREFERENCE_WEIGHT for p in q.preferences if any(_holds(doc, f, v) for f, v in p))
+            matched.append((doc, text + _place_score(doc, q) + preferred + doc["rank_boost"], distance))
     matched.sort(key=lambda m: _sort_key(q, m[0], m[1], m[2]))
     page = matched[q.offset : q.offset + q.per_page]
     hits = [Hit(id=doc["id"], score=score, doc=display_document(doc), distance_km=distance)
             for doc, score, distance in page]
-    return SearchResult(total=len(matched), hits=hits, facets=_facets(docs, matched, q) if q.with_facets else {})
+    return SearchResult(total=len(matched), hits=hits, facets=_facets(docs, matched, q) if q.with_facets else {},
+                        unpriced_excluded=unpriced)

@@ -113,6 +113,11 @@ HOMES = [
     ("320505", "虎丘区老年护理中心", {"grade": 2, "fees": {"partial": (1800, 1500, 800)},
                                    "description": "护理", "free": {"partial": 0}}),
     ("341302", "宿州市颐养园", {"grade": None, "description": "宿州养老 医保定点", "medical_insurance": True}),
+    # directories: homes without published fees, bed counts or ownership (unknown stays unknown)
+    ("320508", "姑苏区名录养老院", {"grade": 3, "fees": {}, "ownership": None, "beds_total": None,
+                                 "description": "收费未公布"}),
+    ("330106", "西湖区名录护理院", {"grade": None, "fees": {}, "free": {"full": 2}, "description": "护理"}),
+    ("341302", "宿州名录敬老院", {"grade": 2, "fees": {}, "ownership": None, "description": "敬老院"}),
 ]
 
 # quality ratings (quality/rules.py) of some homes, by index in HOMES: (stars, warning); the rest have none
@@ -168,6 +173,7 @@ def loaded(backend, corpus):
 def assert_same_answer(got, expected, query):
     """Assert that GOT equals the reference's EXPECTED (distances within 1e-3 km)."""
     assert got.total == expected.total, query
+    assert got.unpriced_excluded == expected.unpriced_excluded, query
     assert [h.id for h in got.hits] == [h.id for h in expected.hits], query
     assert got.facets == expected.facets, query
     for mine, theirs in zip(got.hits, expected.hits):
@@ -464,6 +470,19 @@ def _queries():
 def test_random_queries_answer_like_the_reference(loaded, query):
     backend, docs = loaded
     check(backend, docs, query)
+
+
+def test_price_filter_and_price_sort_leave_out_homes_without_fees_and_count_them(loaded):
+    backend, docs = loaded
+    unpriced = {d["id"] for d in docs if d["price_min"] is None}
+    assert len(unpriced) >= 3
+    for query in (Q(max_price_fen=2_000_000), Q(sort="price", per_page=100), Q(text="名录", sort="price")):
+        got = check(backend, docs, query)
+        assert not unpriced & {h.id for h in got.hits}, query
+        assert got.unpriced_excluded == len([d for d in docs if d["id"] in unpriced
+                                             and (not query.text or "名录" in d["name"])]), query
+    everything = check(backend, docs, Q(text="名录"))
+    assert unpriced <= {h.id for h in everything.hits} and everything.unpriced_excluded == 0
 
 
 def test_homes_a_centimetre_apart_tie_on_the_metre_and_sort_by_id(backend, corpus):
