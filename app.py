@@ -48,10 +48,11 @@ def _check_required(app):
 def _init_extensions(app):
     from accounts import auth as accounts_auth
     from accounts import oauth2 as accounts_oauth2
-    from core import errors
+    from core import errors, inputs, security
     from core.extensions import api, babel, csrf, db, limiter, migrate
     from search import outbox
 
+    inputs.init_app(app)  # first: the bounded <int:> converter must exist before any route is added
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
                      render_as_batch=True, compare_type=True)
@@ -60,6 +61,7 @@ def _init_extensions(app):
     limiter.init_app(app)
     api.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     outbox.init_app(app)
     accounts_auth.init_app(app)
     accounts_oauth2.init_app(app)

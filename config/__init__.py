@@ -50,6 +50,9 @@ class BaseConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     JSON_SORT_KEYS = False
+    # request bodies: 1 MiB everywhere, except the upload routes that declare a larger limit (core.inputs.body_limit)
+    MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    INGEST_UPLOAD_MAX_BYTES = int(_env("INGEST_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))  # bureau lists, CSV/XLSX
     # provider photos: re-encoded JPEGs with random names, outside the static folder, served by a view
     PHOTO_DIR = _env("PHOTO_DIR", str(INSTANCE / "photos"))
     # accounts: login throttling and lockout, password reset delivery, optional OpenID Connect single sign-on
@@ -88,6 +91,7 @@ class ProductionConfig(BaseConfig):
     # how many proxies (nginx, a load balancer) stand in front: their X-Forwarded-* headers are trusted, so rate
     # limits and logs see the client's address, not the proxy's
     PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "1"))
+    HSTS_MAX_AGE = int(_env("HSTS_MAX_AGE", "31536000"))  # a year; 0 turns HSTS off (only behind plain HTTP)
     REQUIRED = ("SECRET_KEY", "PASSWORD_RESET_SENDER", "PASSWORD_RESET_BASE_URL")
 
 

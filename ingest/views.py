@@ -21,6 +21,7 @@ from accounts import permissions
 from accounts.permissions import roles_required
 from core.errors import ServiceError
 from core.extensions import db
+from core.inputs import body_limit
 from geo.gazetteer import gazetteer
 from ingest import services
 from ingest.adapters import adapters
@@ -96,6 +97,7 @@ def _index(form, status=200):
 
 
 @bp.post("/")
+@body_limit("INGEST_UPLOAD_MAX_BYTES")
 @roles_required("regulator", "admin")
 def upload():
     """Keep the uploaded file and import it (inline when small, else in the background)."""

@@ -32,6 +32,7 @@ from accounts.permissions import (
 from core.errors import NotFound, ServiceError
 from core.extensions import limiter
 from core.forms import add_field_errors
+from core.inputs import body_limit
 from marketplace import photos as photo_store
 from marketplace import presenters
 from marketplace.queries import get_home
@@ -58,13 +59,6 @@ DEVICE_COOKIE = "yrd_device"
 DEVICE_COOKIE_AGE = 2 * 365 * 86400
 HOME_PAGE_REVIEWS = 20
 UPLOAD_OVERHEAD = 64 * 1024  # the form's other fields and the multipart boundaries around the photos
-
-
-@bp.url_value_preprocessor
-def _limit_upload_size(endpoint, _values):
-    # runs before CSRFProtect parses the body (as in marketplace.portal): an oversized upload stops with 413
-    if endpoint == "reviews.write" and request.method == "POST":
-        request.max_content_length = review_photos.MAX_REVIEW_PHOTOS * photo_store.MAX_BYTES + UPLOAD_OVERHEAD
 
 
 def _limit(name):
@@ -116,6 +110,7 @@ def device_id():
 
 
 @bp.route("/homes/<int:home_id>/reviews/new", methods=["GET", "POST"])
+@body_limit(review_photos.MAX_REVIEW_PHOTOS * photo_store.MAX_BYTES + UPLOAD_OVERHEAD)
 @submit_rate_limited
 @_signed_in
 @roles_required("family")
