@@ -50,7 +50,8 @@ class JSONProvider(DefaultJSONProvider):
 
 
 def body_limit(limit):
-    """Mark a view as taking uploads: its bodies may be LIMIT bytes (an int, or the name of a setting)."""
+    """Mark a view as taking uploads: its bodies may be LIMIT bytes (an int, the name of a setting, or a
+    function returning the bytes, read at each request)."""
     def mark(view):
         setattr(view, UPLOAD_LIMIT_ATTR, limit)
         return view
@@ -63,7 +64,9 @@ def _apply_body_limit(endpoint, _values):
     view = current_app.view_functions.get(endpoint)
     limit = getattr(view, UPLOAD_LIMIT_ATTR, None)
     if limit and request.method in ("POST", "PUT"):
-        request.max_content_length = current_app.config[limit] if isinstance(limit, str) else limit
+        if isinstance(limit, str):
+            limit = current_app.config[limit]
+        request.max_content_length = limit() if callable(limit) else limit
 
 
 def init_app(app):

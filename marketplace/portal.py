@@ -442,7 +442,7 @@ def _channel_labels():
 
 
 @bp.route("/homes/<int:home_id>/photos", methods=["GET", "POST"])
-@body_limit(photos.MAX_BYTES + UPLOAD_OVERHEAD)
+@body_limit(lambda: photos.MAX_BYTES + UPLOAD_OVERHEAD)
 @roles_required("provider", "admin")
 def photos_page(home_id):
     """Upload (JPEG, PNG or WebP, checked by content, re-encoded without EXIF) and list a home's photos."""

@@ -167,7 +167,7 @@ def regulator_index():
 
 
 @bp.route("/regulator/quality/import", methods=["POST"])
-@body_limit(importer.MAX_BYTES + 64 * 1024)  # the file and the form around it; larger files get the form error
+@body_limit(lambda: importer.MAX_BYTES + 64 * 1024)  # the file and the form around it; larger files get the form error
 @roles_required("regulator", "admin")
 def regulator_import():
     """Import a CSV of inspections, sanctions or grades: all rows or none, with a row-by-row report."""

@@ -110,7 +110,7 @@ def device_id():
 
 
 @bp.route("/homes/<int:home_id>/reviews/new", methods=["GET", "POST"])
-@body_limit(review_photos.MAX_REVIEW_PHOTOS * photo_store.MAX_BYTES + UPLOAD_OVERHEAD)
+@body_limit(lambda: review_photos.MAX_REVIEW_PHOTOS * photo_store.MAX_BYTES + UPLOAD_OVERHEAD)
 @submit_rate_limited
 @_signed_in
 @roles_required("family")
