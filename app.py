@@ -37,10 +37,12 @@ def create_app(config_name=None, **overrides):
 
 
 def _check_required(app):
-    """Refuse to start production without a real secret key and a real password-reset sender."""
+    """Refuse to start production without a real secret key, a real password-reset sender and a rate-limit
+    storage that all workers share."""
     insecure = {"SECRET_KEY": "dev-only-not-secret", "PASSWORD_RESET_SENDER": "accounts.senders.LogSender"}
     missing = [key for key in app.config.get("REQUIRED", ())
-               if not app.config.get(key) or app.config[key] == insecure.get(key)]
+               if not app.config.get(key) or app.config[key] == insecure.get(key)
+               or (key == "RATELIMIT_STORAGE_URI" and str(app.config[key]).startswith("memory://"))]
     if missing:
         raise RuntimeError(f"production settings missing or left at development values: {', '.join(missing)}")
 

@@ -36,7 +36,8 @@ class BaseConfig:
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
-    RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
+    # shared by every worker (Redis); memory:// keeps one counter per worker, so production refuses it
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     VACANCY_STALE_DAYS = 14
     COMPARE_MAX = 4
@@ -92,7 +93,7 @@ class ProductionConfig(BaseConfig):
     # limits and logs see the client's address, not the proxy's
     PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "1"))
     HSTS_MAX_AGE = int(_env("HSTS_MAX_AGE", "31536000"))  # a year; 0 turns HSTS off (only behind plain HTTP)
-    REQUIRED = ("SECRET_KEY", "PASSWORD_RESET_SENDER", "PASSWORD_RESET_BASE_URL")
+    REQUIRED = ("SECRET_KEY", "PASSWORD_RESET_SENDER", "PASSWORD_RESET_BASE_URL", "RATELIMIT_STORAGE_URI")
 
 
 CONFIGS = {
