@@ -142,6 +142,19 @@ def test_rejecting_needs_a_reason_and_a_statement_that_the_home_then_sees(client
     assert "Rejected" in page and "Advertising or links" in page and "回复含广告" in page
 
 
+@pytest.mark.parametrize("reason", ["personal_data", "advertising", "other", "no_such_reason"])
+def test_a_reply_is_never_published_with_a_rejection_reason(client, world, reason):
+    reply = engagement.submit_reply(world.staff, world.review, "感谢您的评价")
+    with pytest.raises(ServiceError) as refused:
+        engagement.decide_reply(world.regulator, reply, True, reason, "")
+    assert "reason_code" in refused.value.fields
+    login_as(client, world.regulator)
+    assert _decide(client, reply, decision="publish", reason_code=reason, statement="").status_code == 400
+    assert refreshed(reply).status == "pending"
+    assert _decide(client, reply, decision="publish", reason_code="", statement="").status_code == 302
+    assert (refreshed(reply).status, refreshed(reply).reason_code) == ("published", "meets_guidelines")
+
+
 def test_a_decided_reply_cannot_be_decided_again(client, world):
     reply = engagement.submit_reply(world.staff, world.review, "谢谢")
     engagement.decide_reply(world.regulator, reply, True)
