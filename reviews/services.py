@@ -201,6 +201,7 @@ def _store_signals(review, signals, now):
 def moderate_review(user, review, action, reason_code, statement="", now=None):
     """Publish, fold or reject REVIEW as a regulator of its home, with a reason code and statement; commit."""
     _require_moderator(user, review)
+    _require_not_overruled(user, review)
     _decide(user, review, action, reason_code, statement, now or utcnow())
     _refresh_scores({review.home_id})
     db.session.commit()
@@ -214,6 +215,7 @@ def moderate_reviews(user, review_ids, action, reason_code, statement="", now=No
     reviews = _load_all(review_ids)
     for review in reviews:
         _require_moderator(user, review)
+        _require_not_overruled(user, review)
     decided = [r for r in reviews if r.status in TRANSITIONS[action]]
     for review in decided:
         _decide(user, review, action, reason_code, statement, now)
@@ -224,8 +226,26 @@ def moderate_reviews(user, review_ids, action, reason_code, statement="", now=No
 
 def _decide(user, review, action, reason_code, statement, now):
     _check_decision(action, reason_code, statement)
+    overrides = _decided_appeal(review) is not None and can_move(review.status, action)
     _move(review, action, user, reason_code=reason_code, statement=(statement or "").strip(), now=now)
     _record_outcome(review, reason_code, statement, now)
+    if overrides and user.role == "admin":  # an admin may change an outcome decided on appeal: on the record
+        _log(review, "admin_override", review.status, review.status, user, reason_code=reason_code,
+             statement=(statement or "").strip(), now=now)
+
+
+def _decided_appeal(review):
+    appeal = review.appeal
+    return appeal if appeal is not None and appeal.status in ("upheld", "overturned") else None
+
+
+def _require_not_overruled(user, review):
+    """After an appeal decision only a different regulator (or an admin, audited) may change the outcome: the
+    regulator whose decision was appealed cannot simply make it again."""
+    appeal = _decided_appeal(review)
+    if appeal is not None and appeal.appealed_decider_id == user.id and user.role != "admin":
+        raise ServiceError(_("This review's outcome was decided on appeal against your decision: a different "
+                             "regulator must make any further change."), status=403, code="decided_on_appeal")
 
 
 def _check_decision(action, reason_code, statement):
@@ -277,7 +297,7 @@ def appeal_review(user, review, grounds, now=None):
     """Appeal REVIEW's fold or reject as its author (once), with GROUNDS; commit."""
     if not wrote_review(user, review):
         raise NotFound(_("No such review."))
-    if review.appeal is not None:
+    if not _may_appeal_again(review):
         raise InvalidTransition(_("A review can be appealed only once."), code="already_appealed")
     grounds = (grounds or "").strip()
     if not GROUNDS_MIN <= len(grounds) <= GROUNDS_MAX:
@@ -293,6 +313,20 @@ def appeal_review(user, review, grounds, now=None):
     _refresh_scores({review.home_id})
     db.session.commit()
     return review
+
+
+def _may_appeal_again(review):
+    """One appeal per decision: none yet, or the outcome was changed after the last appeal was decided."""
+    appeal = review.appeal
+    if appeal is None:
+        return True
+    return (appeal.status != "open" and appeal.decided_at is not None and review.decided_at is not None
+            and review.decided_at > appeal.decided_at)
+
+
+def can_appeal(review):
+    """Say whether REVIEW's current fold or reject may be appealed by its author now."""
+    return review.status in TRANSITIONS["appeal"] and _may_appeal_again(review)
 
 
 def decide_appeal(user, review, outcome, reason_code, statement, now=None):

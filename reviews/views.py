@@ -235,7 +235,7 @@ def _render_detail(review, form, message=None):
     return render_template("reviews/detail.html", review=review, home=_home_summary(review.home), form=form,
                            message=message, log=queries.review_log(review.id),
                            is_author=wrote_review(current_user, review),
-                           can_appeal=review.status in ("folded", "rejected") and review.appeal is None)
+                           can_appeal=services.can_appeal(review))
 
 
 def _evidence_text(evidence):
