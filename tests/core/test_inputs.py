@@ -136,3 +136,24 @@ def _csrf(client, url):
 
     html = client.get(url).get_data(as_text=True)
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_an_upload_cut_off_while_stored_leaves_nothing_on_disk(app, tmp_path):
+    from werkzeug.exceptions import ClientDisconnected
+
+    from ingest import services
+
+    app.config["INGEST_DIR"] = str(tmp_path / "kept")
+
+    class CutOff(io.RawIOBase):
+        sent = 0
+
+        def read(self, size=-1):
+            self.sent += 1
+            if self.sent > 3:
+                raise ClientDisconnected()
+            return b"name,address\n" * 1000
+
+    with pytest.raises(ClientDisconnected):
+        services.store_file(CutOff(), "list.csv")
+    assert [p.name for p in (tmp_path / "kept").iterdir()] == []
