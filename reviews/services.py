@@ -24,6 +24,7 @@ from accounts.permissions import can_write_reviews, decides_appeal, moderates_re
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.extensions import db
+from core.inputs import valid_id
 from marketplace.models import Home
 from reviews import photos as review_photos
 from reviews.models import RELATIONSHIPS, SUB_SCORES, Appeal, ModerationDecision, Review, ReviewSignal
@@ -284,6 +285,8 @@ def _load_all(review_ids):
     if not ids:
         raise ServiceError(_("Select at least one review."), {"review_ids": [_("Select at least one review.")]},
                            code="invalid_selection")
+    if not all(valid_id(i) for i in ids):  # beyond the column's range: cannot exist (nor be bound on SQLite)
+        raise NotFound(_("Some of the selected reviews do not exist."))
     reviews = db.session.scalars(sa.select(Review).where(Review.id.in_(ids)).order_by(Review.id)).all()
     if len(reviews) != len(ids):
         raise NotFound(_("Some of the selected reviews do not exist."))
