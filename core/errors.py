@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from core.inputs import size_label
+
 log = logging.getLogger(__name__)
 
 
@@ -69,16 +71,10 @@ def _default_messages():
             403: _("You are not allowed to do this."),
             404: _("The page or record you asked for does not exist."),
             405: _("This action is not allowed here"),
-            413: _("The request is too large (at most %(size)s).", size=_size(request.max_content_length)),
+            413: _("The request is too large (at most %(size)s).", size=size_label(request.max_content_length)),
             415: _("This kind of content is not accepted here."),
             429: _("Too many requests. Please wait a moment and try again."),
             503: _("The service is temporarily unavailable. Please try again in a moment.")}
-
-
-def _size(limit):
-    if not limit:
-        return "?"
-    return f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
 def _message_for(error, data):

@@ -6,6 +6,8 @@ import json
 
 from flask import current_app, request
 from flask.json.provider import DefaultJSONProvider
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from werkzeug.routing import IntegerConverter
 
 # ids are INTEGER columns: PostgreSQL's int4 is the narrowest range any of our databases has
@@ -58,15 +60,37 @@ def body_limit(limit):
     return mark
 
 
+def limit_for(endpoint):
+    """The most bytes a POST to ENDPOINT may carry (its declared upload limit, else MAX_CONTENT_LENGTH)."""
+    limit = getattr(current_app.view_functions.get(endpoint), UPLOAD_LIMIT_ATTR, None)
+    if isinstance(limit, str):
+        limit = current_app.config[limit]
+    if callable(limit):
+        limit = limit()
+    return limit or current_app.config.get("MAX_CONTENT_LENGTH")
+
+
+def upload_limit_attrs(endpoint):
+    """Attributes for an upload <form> posting to ENDPOINT: static/js/uploads.js refuses a file over the limit
+    with a form error before sending it (the server answers 413 anyway)."""
+    limit = limit_for(endpoint)
+    message = _("The file is too large: at most %(size)s in all.", size=size_label(limit))
+    return Markup(f' data-max-bytes="{int(limit)}" data-too-large="{escape(message)}"')
+
+
+def size_label(limit):
+    """LIMIT bytes as people read it: "20 MB", "512 KB"."""
+    if not limit:
+        return "?"
+    return f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+
+
 def _apply_body_limit(endpoint, _values):
     # a URL value preprocessor runs before every before_request hook (where CSRFProtect reads the form): the
     # limit is in place before any byte of the body is read
-    view = current_app.view_functions.get(endpoint)
-    limit = getattr(view, UPLOAD_LIMIT_ATTR, None)
-    if limit and request.method in ("POST", "PUT"):
-        if isinstance(limit, str):
-            limit = current_app.config[limit]
-        request.max_content_length = limit() if callable(limit) else limit
+    if getattr(current_app.view_functions.get(endpoint), UPLOAD_LIMIT_ATTR, None) and request.method in ("POST",
+                                                                                                          "PUT"):
+        request.max_content_length = limit_for(endpoint)
 
 
 def init_app(app):
@@ -74,3 +98,4 @@ def init_app(app):
     app.url_map.converters["int"] = IdConverter
     app.json = JSONProvider(app)
     app.url_value_preprocessor(_apply_body_limit)
+    app.jinja_env.globals["upload_limit_attrs"] = upload_limit_attrs

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import watch_errors
+from tests.browser.conftest import serve, watch_errors
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}])
@@ -33,3 +33,41 @@ def test_an_injected_inline_script_is_refused(browser, live_server):
     finally:
         tab.evaluate("localStorage.clear()")
         tab.close()
+
+
+@pytest.fixture(scope="module")
+def small_upload_server(tmp_path_factory):
+    """A server whose import route takes at most 2 KB, and a regulator to use it."""
+    def seed(_app):
+        from tests.factories import make_user
+
+        make_user("regulator", email="reg-limit@example.test", password="correct horse battery",
+                  jurisdiction="310000")
+
+    tmp = tmp_path_factory.mktemp("upload-limit")
+    with serve(tmp_path_factory, "upload-limit", seed, INGEST_UPLOAD_MAX_BYTES=2048,
+               INGEST_DIR=str(tmp / "ingest")) as (base, _data, _app):
+        yield base, tmp
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}])
+def test_a_file_over_the_routes_limit_is_a_form_error_before_it_is_sent(small_upload_server, tab, viewport):
+    base, tmp = small_upload_server
+    tab.set_viewport_size(viewport)
+    big = tmp / "too-big.csv"
+    big.write_bytes(b"name,address\n" + b"x" * 8192)
+    tab.goto(base + "/account/login")
+    tab.fill("#identifier", "reg-limit@example.test")
+    tab.fill("#password", "correct horse battery")
+    tab.click("form:has(#identifier) button[type=submit]")
+    tab.goto(base + "/regulator/imports/")
+    tab.select_option("#source", "shanghai")
+    tab.set_input_files("#file", str(big))
+    posts = []
+    tab.on("request", lambda req: posts.append(req.url) if req.method == "POST" else None)
+    tab.click("#upload-button")
+    error = tab.locator(".upload-size-error")
+    error.wait_for()
+    assert "2 KB" in error.inner_text() and tab.get_attribute("#file", "aria-invalid") == "true"
+    assert posts == [] and tab.url.endswith("/regulator/imports/")
+    assert not (tmp / "ingest").exists() or not any((tmp / "ingest").iterdir())
