@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 export FLASK_APP := app
 
-.PHONY: run test test-pg install browser opensearch opensearch-stop bench lint translations clean
+.PHONY: run test test-pg install browser opensearch opensearch-stop bench bench-visible lint translations clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,5 +46,13 @@ bench: install translations
 	-curl -fs http://127.0.0.1:9200 >/dev/null || bash scripts/opensearch.sh start
 	$(PY) -m bench.run $(BENCH_ARGS)
 
+# time from a provider's change to a family's search, production stack on the real OpenSearch node
+bench-visible: install translations
+	-curl -fs http://127.0.0.1:9200 >/dev/null || bash scripts/opensearch.sh start
+	OPENSEARCH_URL=$${OPENSEARCH_URL:-http://127.0.0.1:9200} $(PY) -m bench.visible $(BENCH_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/hadolint docs/ops/Dockerfile
+	$(VENV)/bin/check-jsonschema --schemafile docs/ops/vendor/compose-spec.schema.json docs/ops/compose.yaml
+	$(VENV)/bin/lint-imports

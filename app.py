@@ -1,5 +1,6 @@
-"""The application factory. Thin: binds extensions, registers blueprints and CLI groups."""
+"""The application factory. Thin: binds the extensions, then calls each package's init_app."""
 
+import importlib
 import os
 
 from babel import Locale
@@ -47,12 +48,15 @@ def _check_required(app):
         raise RuntimeError(f"production settings missing or left at development values: {', '.join(missing)}")
 
 
+# Each package binds itself in its init_app (blueprints, CLI groups, panels, daily jobs, its models' tables);
+# the order is the order of dependency: a package comes after the packages it builds on.
+PACKAGES = ("geo", "search", "marketplace", "accounts", "inquiries", "ingest", "quality", "reviews", "costs",
+            "opendata", "dashboard", "demo", "ops")
+
+
 def _init_extensions(app):
-    from accounts import auth as accounts_auth
-    from accounts import oauth2 as accounts_oauth2
-    from core import errors, inputs, security
+    from core import errors, inputs, security, templating
     from core.extensions import api, babel, csrf, db, limiter, migrate
-    from search import outbox
 
     inputs.init_app(app)  # first: the bounded <int:> converter must exist before any route is added
     db.init_app(app)
@@ -64,65 +68,9 @@ def _init_extensions(app):
     api.init_app(app)
     errors.init_app(app)
     security.init_app(app)
-    outbox.init_app(app)
-    accounts_auth.init_app(app)
-    accounts_oauth2.init_app(app)
+    templating.init_app(app)
 
 
 def _register(app):
-    from accounts.cli import accounts_cli
-    from accounts.views import bp as accounts_views
-    from core.extensions import api, csrf
-    from costs.api import blp as costs_api
-    from costs.views import bp as costs_views
-    from dashboard.views import bp as dashboard_views
-    from geo.cli import geo_cli
-    from ingest.cli import ingest_cli
-    from ingest.views import bp as ingest_views
-    from inquiries.views import bp as inquiries_views
-    from marketplace.api import blp as marketplace_api
-    from marketplace.api_clients import bp as api_clients_views
-    from marketplace.cli import demo_cli
-    from marketplace.portal import bp as portal_views
-    from marketplace.provider_api import blp as provider_api
-    from marketplace.regulator import bp as regulator_views
-    from marketplace.views import bp as marketplace_views
-    from opendata.views import bp as opendata_views
-    from quality.cli import quality_cli
-    from quality.views import bp as quality_views
-    from reviews.api import blp as reviews_api
-    from reviews.engagement_views import bp as review_engagement_views
-    from reviews.moderation import bp as moderation_views
-    from reviews.views import bp as reviews_views
-    from search.cli import search_cli
-
-    for blp in (marketplace_api, provider_api):
-        api.register_blueprint(blp)
-        csrf.exempt(blp)  # JSON APIs: public reads, or OAuth2 bearer tokens; never cookie-authenticated writes
-    for bp in (marketplace_views, accounts_views, portal_views, regulator_views, inquiries_views, api_clients_views,
-               ingest_views, quality_views):
-        app.register_blueprint(bp)
-    app.register_blueprint(review_engagement_views)
-    app.register_blueprint(reviews_views)
-    app.register_blueprint(moderation_views)
-    api.register_blueprint(reviews_api)
-    csrf.exempt(reviews_api)  # public reads; its one cookie-authenticated write checks X-CSRFToken itself
-    api.register_blueprint(costs_api)
-    csrf.exempt(costs_api)  # public JSON reads only
-    app.register_blueprint(costs_views)
-    app.register_blueprint(opendata_views)
-    app.register_blueprint(dashboard_views)
-    for group in (geo_cli, search_cli, demo_cli, accounts_cli, ingest_cli, quality_cli):
-        app.cli.add_command(group)
-    # every model module, so that migrations and create_all see every table
-    import accounts.models  # noqa: F401
-    import accounts.oauth2_models  # noqa: F401
-    import geo.models  # noqa: F401
-    import ingest.models  # noqa: F401
-    import inquiries.models  # noqa: F401
-    import marketplace.models  # noqa: F401
-    import marketplace.portal_models  # noqa: F401
-    import quality.models  # noqa: F401
-    import reviews.engagement_models  # noqa: F401
-    import reviews.models  # noqa: F401
-    import search.outbox  # noqa: F401
+    for name in PACKAGES:
+        importlib.import_module(name).init_app(app)

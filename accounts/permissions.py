@@ -3,6 +3,7 @@
 import functools
 
 from flask import abort
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from core.extensions import login_manager
@@ -179,6 +180,14 @@ def jurisdiction_label(code):
     """Return the name of a jurisdiction code."""
     region = gazetteer().province(code) or gazetteer().city(code)
     return region.name if region else code
+
+
+def jurisdiction_name(user, everywhere=None):
+    """Return the name of USER's jurisdiction for a regulator's page; EVERYWHERE (default "All regions") for
+    an administrator, who sees every region."""
+    if user.role == "admin":
+        return everywhere if everywhere is not None else _("All regions")
+    return jurisdiction_label(user.jurisdiction_code or "")
 
 
 def roles_required(*roles):

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.models import ROLES, PasswordResetToken, User
 from accounts.passwords import hash_password, needs_rehash, password_problems, verify_password
+from core import signals
 from core.db import utcnow
 from core.errors import ServiceError
 from core.extensions import db, limiter
@@ -217,6 +218,7 @@ def _refuse_unknown(identifier, password):
     verify_password(_timing_hash(), password or "")  # as slow as a real check, so timing tells nothing
     key = f"accounts-unknown-login/{identifier_key(identifier)}"
     failures = limiter.storage.incr(key, _lockout_minutes() * 60)
+    signals.login_failed.send(None, locked=failures == _lockout_threshold())
     if failures >= _lockout_threshold():
         raise LoginRefused(_locked_message())
     raise LoginRefused(_wrong_message())
@@ -226,6 +228,7 @@ def _count_failure(user, now):
     """Count a wrong password, locking at the threshold; commit; return the refusal to raise."""
     user.failed_logins = (user.failed_logins or 0) + 1
     locked = user.failed_logins >= _lockout_threshold()
+    signals.login_failed.send(None, locked=locked)
     if locked:
         user.locked_until = now + timedelta(minutes=_lockout_minutes())
     db.session.commit()

@@ -5,7 +5,6 @@ Results go to bench/results/<stamp>.json and the table in BENCHMARKS.md. Never p
 """
 
 import argparse
-import datetime as dt
 import json
 import os
 import platform
@@ -20,6 +19,7 @@ from http.client import HTTPConnection
 from pathlib import Path
 
 from bench.mix import FAMILIES, params_for, to_path
+from core import time as clock
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "results" / "tmp"
@@ -38,9 +38,9 @@ def seed(homes, reviews, seed_value, fresh):
     """Seed the benchmark database once (reused while homes/reviews/seed are unchanged)."""
     from app import create_app
     from core.extensions import db
+    from demo.market import seed_demo
+    from demo.review_records import seed_demo_reviews
     from geo.services import load_regions
-    from marketplace.demo import seed_demo
-    from reviews.demo import seed_demo_reviews
 
     url = _db_url(homes, reviews, seed_value)
     path = Path(url.removeprefix("sqlite:///"))
@@ -184,7 +184,7 @@ def main(argv=None):
     WORK.mkdir(parents=True, exist_ok=True)
     db_url, seeding = seed(args.homes, args.reviews, args.seed, args.fresh)
     index = WORK / f"index-{args.homes}.sqlite3"
-    results = {"when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": _machine(),
+    results = {"when": clock.utcnow().isoformat(timespec="seconds"), "machine": _machine(),
                "homes": args.homes, "reviews": args.reviews, "seed": args.seed, "seeding": seeding}
     _log("building the embedded index")
     results["embedded_build"] = _worker("build", db_url, index)

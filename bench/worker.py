@@ -42,8 +42,8 @@ def _app(args):
 
 def build(args):
     """Rebuild the index from SQL; report seconds and peak memory."""
+    from marketplace.search_documents import iter_all_documents
     from search.backend import current_backend
-    from search.documents import iter_all_documents
 
     with _app(args).app_context():
         started = time.perf_counter()

@@ -24,7 +24,8 @@ class BaseConfig:
     # search: "embedded" (default, in process), "elasticsearch" or "opensearch"
     SEARCH_BACKEND = _env("SEARCH_BACKEND", "embedded")
     SEARCH_INDEX_PATH = _env("SEARCH_INDEX_PATH", str(INSTANCE / "search-index.sqlite3"))
-    ELASTICSEARCH_URL = _env("ELASTICSEARCH_URL")
+    # the engine's address: ELASTICSEARCH_URL, or OPENSEARCH_URL (ELASTICSEARCH_URL wins when both are set)
+    ELASTICSEARCH_URL = _env("ELASTICSEARCH_URL") or _env("OPENSEARCH_URL")
     SEARCH_INDEX_ALIAS = _env("SEARCH_INDEX_ALIAS", "yrd-homes")
     # "inline": drain the outbox right after each request that wrote; "worker": leave it to `flask search worker`
     SEARCH_SYNC = _env("SEARCH_SYNC", "inline")
@@ -34,10 +35,22 @@ class BaseConfig:
     MAP_TILE_ATTRIBUTION = _env("MAP_TILE_ATTRIBUTION", "")
     MAP_TILE_CRS = _env("MAP_TILE_CRS", "wgs84")  # wgs84 | gcj02
     BABEL_DEFAULT_LOCALE = "zh_CN"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    # business dates ("today", the price in effect) and the times pages show are read in this zone (core.time)
+    BUSINESS_TIME_ZONE = _env("BUSINESS_TIME_ZONE", "Asia/Shanghai")
+    BABEL_DEFAULT_TIMEZONE = BUSINESS_TIME_ZONE
     LANGUAGES = ("zh_CN", "en")
+    REDIS_URL = _env("REDIS_URL")
     # shared by every worker (Redis); memory:// keeps one counter per worker, so production refuses it
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL", "memory://")
+    # operations (ops/): logs as text or one JSON object a line; one line per request when LOG_REQUESTS
+    LOG_FORMAT = _env("LOG_FORMAT", "text")
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+    LOG_REQUESTS = _env("LOG_REQUESTS", "0") in ("1", "true", "yes")
+    READINESS_TIMEOUT_S = float(_env("READINESS_TIMEOUT_S", "2"))
+    READINESS_OUTBOX_MAX_AGE_S = float(_env("READINESS_OUTBOX_MAX_AGE_S", "60"))
+    # /metrics: open in development; in production only with METRICS_TOKEN or from METRICS_ALLOW (CIDRs)
+    METRICS_TOKEN = _env("METRICS_TOKEN")
+    METRICS_ALLOW = _env("METRICS_ALLOW")
     RATELIMIT_HEADERS_ENABLED = True
     VACANCY_STALE_DAYS = 14
     COMPARE_MAX = 4
@@ -94,6 +107,9 @@ class ProductionConfig(BaseConfig):
     PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "1"))
     HSTS_MAX_AGE = int(_env("HSTS_MAX_AGE", "31536000"))  # a year; 0 turns HSTS off (only behind plain HTTP)
     REQUIRED = ("SECRET_KEY", "PASSWORD_RESET_SENDER", "PASSWORD_RESET_BASE_URL", "RATELIMIT_STORAGE_URI")
+    LOG_FORMAT = _env("LOG_FORMAT", "json")
+    LOG_REQUESTS = _env("LOG_REQUESTS", "1") in ("1", "true", "yes")
+    METRICS_ALLOW = _env("METRICS_ALLOW", "127.0.0.1/32,::1/128")
 
 
 CONFIGS = {

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from core.context import current_request_id
 from core.inputs import size_label
 
 log = logging.getLogger(__name__)
@@ -17,6 +18,7 @@ class ErrorBody(ma.Schema):
     code = ma.fields.String(metadata={"description": "machine-readable code, e.g. invalid_parameters"})
     message = ma.fields.String(metadata={"description": "human-readable message, in the request's locale"})
     fields = ma.fields.Dict(metadata={"description": "field name -> list of messages"})
+    request_id = ma.fields.String(metadata={"description": "the request id (X-Request-ID) to quote to support"})
 
 
 class ErrorSchema(ma.Schema):
@@ -97,8 +99,12 @@ def _flatten_fields(messages):
 
 
 def error_payload(code, message, fields=None):
-    """Build the one error shape."""
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+    """Build the one error shape, with the request id an operator can find in the logs."""
+    body = {"code": code, "message": message, "fields": fields or {}}
+    request_id = current_request_id()
+    if request_id:
+        body["request_id"] = request_id
+    return {"error": body}
 
 
 def _wants_json():

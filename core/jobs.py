@@ -6,12 +6,14 @@ several workers on several machines may run it the same day without harm.
 """
 
 import logging
+import time as clock
 
 from flask import current_app
 
-from core import time
+from core.context import bound_request_id
 
 log = logging.getLogger(__name__)
+job_log = logging.getLogger("yrd.job")
 
 
 def daily(app, job):
@@ -19,18 +21,20 @@ def daily(app, job):
     app.extensions.setdefault("daily_jobs", []).append(job)
 
 
-def today():
-    """Return today's business date (core.time)."""
-    return time.today()
-
-
 def run_daily_jobs():
     """Run every registered daily job; a failing job is logged and does not stop the others."""
     done = []
     for job in current_app.extensions.get("daily_jobs", []):
-        try:
-            job()
-            done.append(job.__name__)
-        except Exception:  # a job's failure must not stop the worker's draining
-            log.exception("daily job %s failed", job.__name__)
+        with bound_request_id():  # one id per job run, on every line the job logs
+            started = clock.perf_counter()
+            try:
+                job()
+                done.append(job.__name__)
+                outcome = "done"
+            except Exception:  # a job's failure must not stop the worker's draining
+                log.exception("daily job %s failed", job.__name__)
+                outcome = "failed"
+            seconds = round(clock.perf_counter() - started, 3)
+            job_log.info("job %s %s in %ss", job.__name__, outcome, seconds,
+                         extra={"job": job.__name__, "outcome": outcome, "seconds": seconds})
     return done

@@ -4,10 +4,10 @@ Prices come from the home's fee items (marketplace.pricing, the one place for pr
 insurance rules come from costs/data (costs.rules). Every figure carries where it came from.
 """
 
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from core import time
 from costs.crossprov import HomePlace, ltci_follows
 from costs.rules import citation, rules
 from marketplace import pricing
@@ -144,7 +144,7 @@ def _ltci(home, fees, insured_region, grade, grade_basis):
 
 def upcoming_bills(fee_items, care_level, extras=(), on=None):
     """Return the monthly bill for CARE_LEVEL after each announced price change, soonest first."""
-    on = on or date.today()
+    on = on or time.today()
     dates = sorted({i.effective_from for i in fee_items if i.care_level == care_level and i.effective_from > on})
     before = _bill(pricing.current_fees(fee_items, on).get(care_level, {}), extras)[1]
     rows = []

@@ -5,10 +5,10 @@ query over fee items, vacancies and homes, so they follow the system of record; 
 functions that SQLite and PostgreSQL both run. Which cities are "within N hours" is the travel estimate.
 """
 
-from datetime import date
 
 import sqlalchemy as sa
 
+from core import time
 from core.extensions import db
 from costs.travel import travel
 from geo.gazetteer import gazetteer
@@ -68,7 +68,7 @@ def _median(source, value):
 
 def city_figures(care_level, budget_fen, city_codes, on=None):
     """Return {city_code: {homes, free_beds, median_price_fen, median_rating}} computed in SQL."""
-    on = on or date.today()
+    on = on or time.today()
     homes = eligible_homes_query(care_level, budget_fen, city_codes, on)
     counts = db.session.execute(sa.select(homes.c.city_code, sa.func.count(), sa.func.sum(homes.c.beds_free))
                                 .group_by(homes.c.city_code)).all()

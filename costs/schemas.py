@@ -4,9 +4,9 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
+from core.vocab import CARE_LEVELS
 from costs.estimator import EXTRA_KINDS, NATIONAL_LEVELS, SHANGHAI_GRADES
 from costs.location import place_region
-from search.query import CARE_LEVELS
 
 F = ma.fields
 MAX_PREPAY_MONTHS = 120

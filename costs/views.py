@@ -12,6 +12,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from core.errors import ServiceError
+from core.vocab import CARE_LEVELS
 from costs import crossprov, queries, regions
 from costs.estimator import EXTRA_LABELS, EXTRA_PREFIX
 from costs.location import family_region, forget_family_place, remember_family_place
@@ -21,7 +22,6 @@ from geo.gazetteer import gazetteer
 from marketplace import presenters, vocab
 from marketplace import queries as home_queries
 from marketplace.views import care_level_options
-from search.query import CARE_LEVELS
 
 bp = Blueprint("costs", __name__, template_folder="templates")
 _ESTIMATE_PARAMS = ("care_level", "insurance_city", "ltci_grade", "national_level", "extras", "prepay_months")
@@ -115,7 +115,7 @@ def _estimate_args(care_level):
         return None, _field_errors(exc.messages)
 
 
-def _home_panel(home):
+def home_panel(home):
     """Return the estimate panel of the home page for HOME (the home_detail dict)."""
     levels = [row["care_level"] for row in home["fees"]]
     level = home.get("care_level") or request.args.get("care_level") or (levels[0] if levels else None)
@@ -126,7 +126,7 @@ def _home_panel(home):
     return {"levels": levels, "care_level": level, "errors": errors, "estimate": estimate, "args": request.args}
 
 
-def _compare_panel(compare):
+def compare_panel(compare):
     """Return one estimate per compared home, for the chosen (or each home's cheapest) care level."""
     family, columns = family_region(), []
     homes = {h.id: h for h in home_queries.get_homes([c["id"] for c in compare["homes"]])}
@@ -175,7 +175,6 @@ def _city_options():
 
 @bp.app_context_processor
 def _costs_context():
-    return {"costs_home_panel": _home_panel, "costs_compare_panel": _compare_panel,
-            "costs_result_decision": _result_decision, "family_region": family_region,
+    return {"costs_result_decision": _result_decision, "family_region": family_region,
             "family_place_label": family_place_label, "travel_time": travel_time,
             "costs_kind_label": kind_label, "costs_extra_label": kind_label, "costs_city_options": _city_options}

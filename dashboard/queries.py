@@ -7,18 +7,18 @@ that SQLite and PostgreSQL give the same answers.
 """
 
 import itertools
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
+from core import time
 from core.extensions import db
+from core.vocab import CARE_LEVELS
 from geo.gazetteer import gazetteer
 from marketplace import pricing
 from marketplace.models import FeeItem, Home, Vacancy
 from reviews.models import Review
-from search.query import CARE_LEVELS
 
 # The rating the distribution counts. Home.quality_stars (quality/rules.py, None: not enough data); to show
 # the national grade instead, set RATING_COLUMN = Home.grade and RATING_KIND = "grade".
@@ -26,7 +26,6 @@ RATING_COLUMN = Home.quality_stars
 RATING_KIND = "quality_stars"
 RATING_VALUES = (5, 4, 3, 2, 1)
 MODERATION_STATUS = "pending"  # reviews waiting for a moderator's decision
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def scope_condition(scope):
@@ -59,7 +58,7 @@ def median_fen(values):
 
 def stale_cutoff(now=None):
     """Return the moment before which a vacancy confirmation is stale (VACANCY_STALE_DAYS, as search shows)."""
-    now = now or datetime.now(UTC)
+    now = now or time.utcnow()
     return now - timedelta(days=current_app.config["VACANCY_STALE_DAYS"])
 
 
@@ -93,7 +92,7 @@ def _fee_rows(scope, on):
 
 def monthly_prices_by_city(scope, on=None):
     """Return {city_code: {care_level: [monthly price in fen of each home]}} in effect ON (default: today here)."""
-    on = on or datetime.now(LOCAL_TZ).date()
+    on = on or time.today()
     prices = {}
     for (city, _home_id), rows in itertools.groupby(_fee_rows(scope, on), key=lambda r: (r.city_code, r.home_id)):
         for level, fen in pricing.monthly_prices(list(rows), on).items():

@@ -7,14 +7,15 @@ CSV only format them, so the CSV always says what the page says.
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
 
+from core import time
+from core.vocab import CARE_LEVELS
 from dashboard import queries
 from marketplace import presenters, vocab
-from search.query import CARE_LEVELS
 
 TABLES = ("capacity", "prices", "ratings", "stale", "stale_homes", "backlog")
 STALE_HOMES_ON_PAGE = 100  # the page lists the oldest ones; the CSV export lists them all
@@ -186,9 +187,9 @@ def backlog_table(cities, backlog, now):
 
 def build_dashboard(scope, now=None, stale_limit=STALE_HOMES_ON_PAGE):
     """Compute every table of SCOPE (a jurisdiction code, None: everywhere) at NOW."""
-    now = now or datetime.now(UTC)
+    now = now or time.utcnow()
     capacity = queries.capacity_by_city(scope)
-    prices = queries.monthly_prices_by_city(scope, now.astimezone(queries.LOCAL_TZ).date())
+    prices = queries.monthly_prices_by_city(scope, time.business_date(now))
     ratings = queries.rating_distribution(scope)
     stale = queries.stale_by_city(scope, now)
     backlog = queries.moderation_backlog(scope)
@@ -212,7 +213,7 @@ def csv_cell(value, kind):
         whole, part = divmod(int(value), 100)
         return f"{whole}.{part:02d}"
     if kind == "datetime":
-        return value.astimezone(queries.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        return value.astimezone(time.business_tz()).strftime("%Y-%m-%d %H:%M")
     return str(value)
 
 

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from core import time
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.extensions import db
@@ -437,7 +438,7 @@ class RowImporter:
         home = Home(**fields, source=self.adapter.label[:200], name_en="")
         db.session.add(home)
         db.session.flush()  # the new home's id; the outbox hook queues it for search
-        now, today = utcnow(), date.today()
+        now, today = utcnow(), time.today()
         # executemany through Core: one statement per table, not one per fee or field
         if norm.fees:
             db.session.execute(sa.insert(FeeItem), [
@@ -504,7 +505,7 @@ class RowImporter:
             if old == fen or self._conflict(home, f"fee.{level}.{kind}", old, fen, human, number):
                 continue
             _set_fee(home, level, kind, fen, self._source_label())
-            changes[f"{level}.{kind}@{date.today().isoformat()}"] = [old, fen]
+            changes[f"{level}.{kind}@{time.today().isoformat()}"] = [old, fen]
             self._provenance(home, f"fee.{level}.{kind}", fen, number)
         return changes
 
@@ -597,7 +598,7 @@ def _jsonable(value):
 
 
 def _set_fee(home, level, kind, fen, source):
-    today = date.today()
+    today = time.today()
     item = next((f for f in home.fee_items if (f.care_level, f.kind, f.effective_from) == (level, kind, today)), None)
     if item is None:
         home.fee_items.append(FeeItem(care_level=level, kind=kind, amount_fen=fen, effective_from=today,
@@ -700,5 +701,5 @@ def _apply_value(home, name, value):
 
 def _change_key(name):
     if name.startswith("fee."):
-        return f"{name.removeprefix('fee.')}@{date.today().isoformat()}"
+        return f"{name.removeprefix('fee.')}@{time.today().isoformat()}"
     return name

@@ -143,9 +143,7 @@ def _run_in_background(run_id, owner):
 
 
 def _get_run(run_id):
-    run = db.session.get(ImportRun, run_id)
-    if run is None:
-        abort(404)
+    run = db.get_or_404(ImportRun, run_id)
     if not permissions.oversees_import(current_user, run.jurisdiction_code):
         abort(403)
     return run

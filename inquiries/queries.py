@@ -1,15 +1,13 @@
 """Reads of inquiries: a family's list, a provider's inbox, counts for the provider dashboard."""
 
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from core import time
 from core.extensions import db
 from inquiries.models import Inquiry
 from marketplace.models import Home
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def for_user(user_id):
@@ -47,6 +45,6 @@ def counts_by_month(home_ids):
     # two columns per inquiry stay cheap for the volumes one operator gets
     counts = {}
     for kind, created_at in rows:
-        month = created_at.astimezone(LOCAL_TZ).strftime("%Y-%m")
+        month = created_at.astimezone(time.business_tz()).strftime("%Y-%m")
         counts.setdefault(month, {"inquiry": 0, "visit": 0})[kind] += 1
     return dict(sorted(counts.items()))

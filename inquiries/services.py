@@ -16,20 +16,19 @@ spam heuristic; the per-user rate limit in front of it bounds the damage.
 import hashlib
 import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from accounts.permissions import manages_home, takes_part_in_inquiry
+from core import time
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.extensions import db
 from inquiries.models import BODY_MAX, KINDS, TIME_SLOTS, Inquiry, InquiryMessage, new_reference
 from marketplace.vocab import CARE_LEVELS
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 VISIT_DAYS_AHEAD = 60
 DEFAULTS = {"INQUIRY_DAILY_LIMIT": 10, "INQUIRY_SAME_TEXT_HOMES": 4, "INQUIRY_SAME_TEXT_MINUTES": 10}
 DECIDABLE = ("open", "answered")
@@ -40,14 +39,9 @@ class TooManyInquiries(ServiceError):
     code = "too_many_inquiries"
 
 
-def local_today(now=None):
-    """Return today's date in Asia/Shanghai (visit dates are local dates)."""
-    return (now or utcnow()).astimezone(LOCAL_TZ).date()
-
-
 def visit_date_window(now=None):
     """Return the first and last date a visit may be booked for: tomorrow to VISIT_DAYS_AHEAD days ahead."""
-    today = local_today(now)
+    today = time.business_date(now) if now else time.today()
     return today + timedelta(days=1), today + timedelta(days=VISIT_DAYS_AHEAD)
 
 
@@ -199,7 +193,7 @@ def _check_same_text(user, home, fingerprint, now):
 
 
 def _unique_reference(now):
-    year = now.astimezone(LOCAL_TZ).year
+    year = time.business_date(now).year
     for _attempt in range(10):  # 30^6 codes a year: a clash is rare, ten in a row is a bug
         reference = new_reference(year)
         if not db.session.scalar(sa.select(Inquiry.id).where(Inquiry.reference == reference)):

@@ -4,17 +4,15 @@ Views parse the form, call a service, render. Sending and replying are rate-limi
 (Flask-Limiter) on top of the services' own rules; see inquiries/services.py.
 """
 
-import functools
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from accounts.permissions import manages_home, roles_required
 from core.errors import ServiceError
-from core.extensions import limiter
 from core.forms import add_field_errors
+from core.web import login_required, rate_limited
 from inquiries import queries, services
 from inquiries.forms import (
     KIND_LABELS,
@@ -38,38 +36,8 @@ DEFAULT_LIMITS = {"INQUIRY_SEND_LIMIT_USER": "5/hour", "INQUIRY_SEND_LIMIT_IP": 
                   "INQUIRY_REPLY_LIMIT_USER": "30/hour", "INQUIRY_REPLY_LIMIT_IP": "120/hour"}
 
 
-def _limit(name):
-    return lambda: current_app.config.get(name, DEFAULT_LIMITS[name])
-
-
-def _user_key():
-    if current_user.is_authenticated:
-        return f"user:{current_user.id}"
-    return get_remote_address()
-
-
-def _accepted(response):
-    return response.status_code < 400
-
-
 def _rate_limited(user_limit, ip_limit):
-    """Decorate a POST view with a per-user limit (accepted requests) and a per-IP limit (every request)."""
-    def decorate(view):
-        view = limiter.limit(_limit(ip_limit), key_func=get_remote_address, methods=["POST"],
-                             scope=f"{view.__name__}:ip")(view)
-        return limiter.limit(_limit(user_limit), key_func=_user_key, methods=["POST"], deduct_when=_accepted,
-                             scope=f"{view.__name__}:user")(view)
-    return decorate
-
-
-def _signed_in(view):
-    """Decorate a view: anonymous users go to the login page (or get 401 when there is none)."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
-        return view(*args, **kwargs)
-    return wrapped
+    return rate_limited(user_limit, ip_limit, DEFAULT_LIMITS)
 
 
 # --- family ------------------------------------------------------------------------------------------
@@ -77,7 +45,7 @@ def _signed_in(view):
 
 @bp.route("/homes/<int:home_id>/inquire", methods=["GET", "POST"])
 @_rate_limited("INQUIRY_SEND_LIMIT_USER", "INQUIRY_SEND_LIMIT_IP")
-@_signed_in
+@login_required
 @roles_required("family")
 def inquire(home_id):
     """Show and take the form to ask HOME_ID a question or book a visit (?kind=visit)."""
@@ -103,15 +71,15 @@ def inquire(home_id):
 
 
 @bp.route("/inquiries/<reference>/sent")
-@_signed_in
+@login_required
 def sent(reference):
     """Confirm that the inquiry went out, with its reference number."""
     inquiry = _party_inquiry(reference)
-    return render_template("inquiries/sent.html", inquiry=inquiry, home=_home_summary(inquiry.home))
+    return render_template("inquiries/sent.html", inquiry=inquiry, home=presenters.home_summary(inquiry.home))
 
 
 @bp.route("/account/inquiries")
-@_signed_in
+@login_required
 @roles_required("family")
 def my_inquiries():
     """List the signed-in family's inquiries and visit bookings with their status."""
@@ -122,7 +90,7 @@ def my_inquiries():
 
 
 @bp.route("/inquiries/<reference>")
-@_signed_in
+@login_required
 def thread(reference):
     """Show an inquiry's thread to the family who sent it and to the home's staff; 404 to anyone else."""
     inquiry = _party_inquiry(reference)
@@ -131,7 +99,7 @@ def thread(reference):
 
 @bp.route("/inquiries/<reference>/reply", methods=["POST"])
 @_rate_limited("INQUIRY_REPLY_LIMIT_USER", "INQUIRY_REPLY_LIMIT_IP")
-@_signed_in
+@login_required
 def reply(reference):
     """Add a message to the thread."""
     inquiry = _party_inquiry(reference)
@@ -148,7 +116,7 @@ def reply(reference):
 
 @bp.route("/inquiries/<reference>/confirm", methods=["POST"])
 @_rate_limited("INQUIRY_REPLY_LIMIT_USER", "INQUIRY_REPLY_LIMIT_IP")
-@_signed_in
+@login_required
 def confirm_visit(reference):
     """Confirm a visit (the home's staff)."""
     return _decide(reference, services.confirm_visit)
@@ -156,14 +124,14 @@ def confirm_visit(reference):
 
 @bp.route("/inquiries/<reference>/decline", methods=["POST"])
 @_rate_limited("INQUIRY_REPLY_LIMIT_USER", "INQUIRY_REPLY_LIMIT_IP")
-@_signed_in
+@login_required
 def decline_visit(reference):
     """Decline a visit (the home's staff)."""
     return _decide(reference, services.decline_visit)
 
 
 @bp.route("/inquiries/<reference>/close", methods=["POST"])
-@_signed_in
+@login_required
 def close(reference):
     """Close the inquiry (the family or the home's staff)."""
     inquiry = _party_inquiry(reference)
@@ -177,7 +145,7 @@ def close(reference):
 
 
 @bp.route("/portal/inbox")
-@_signed_in
+@login_required
 @roles_required("provider")
 def provider_inbox():
     """List the inquiries to the operator's homes, unanswered first, with visit actions (?status= filters)."""
@@ -210,21 +178,17 @@ def _decide(reference, decision):
 
 
 
-def _home_summary(home):
-    return {"id": home.id, "display_name": presenters.home_name(home.name, home.name_en)}
-
-
 def _render_form(home, form, message=None):
     first, last = services.visit_date_window()
     if form.kind.data == "visit":
         form.body.label.text = _("Message to the home (optional)")
-    return render_template("inquiries/inquire.html", home=_home_summary(home), form=form, message=message,
+    return render_template("inquiries/inquire.html", home=presenters.home_summary(home), form=form, message=message,
                            is_visit=form.kind.data == "visit", first_date=first, last_date=last)
 
 
 def _render_thread(inquiry, form, message=None, decision_form=None):
-    return render_template("inquiries/thread.html", inquiry=inquiry, home=_home_summary(inquiry.home), form=form,
-                           message=message, is_staff=manages_home(current_user, inquiry.home),
+    return render_template("inquiries/thread.html", inquiry=inquiry, home=presenters.home_summary(inquiry.home),
+                           form=form, message=message, is_staff=manages_home(current_user, inquiry.home),
                            decision_form=decision_form or VisitDecisionForm(formdata=None),
                            close_form=CloseForm(formdata=None))
 

@@ -6,11 +6,11 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from core.api import Blueprint
+from core.vocab import CARE_LEVELS
 from geo.gazetteer import gazetteer
 from marketplace import presenters, queries
 from marketplace.api_schemas import CompareSchema, HomeDetailSchema, RegionsSchema, SearchResponseSchema
 from marketplace.schemas import CompareArgs, HomeSearchArgs, _region_code
-from search.query import CARE_LEVELS
 from search.service import run_search
 
 blp = Blueprint("api_v1", __name__, url_prefix="/api/v1", description="Search and compare care homes")

@@ -4,7 +4,6 @@ A new client's secret is shown once, on the page that answers the creation (neve
 shown again): only its SHA-256 is kept.
 """
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -93,9 +92,7 @@ def create():
 def revoke(client_pk):
     """Revoke an API client: its tokens stop working at once."""
     _require_staff()
-    client = db.session.scalar(sa.select(ApiClient).where(ApiClient.id == client_pk))
-    if client is None:
-        abort(404)
+    client = db.get_or_404(ApiClient, client_pk)
     if not permissions.manages_api_client(current_user, client):
         abort(403)
     if not RevokeForm().validate_on_submit():

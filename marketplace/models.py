@@ -27,10 +27,9 @@ class Provider(db.Model):
 
 
 class Home(db.Model):
-    """A care home (养老机构). `version` counts every change that search shows (see search/outbox.py)."""
+    """A care home (养老机构). `version` counts every change that search shows (marketplace/search_documents.py)."""
 
     __tablename__ = "homes"
-    __search_home_id__ = "id"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
@@ -122,7 +121,6 @@ class FeeItem(db.Model):
     """One fee of a home for one care level, in integer fen, in effect from a date (history is kept)."""
 
     __tablename__ = "fee_items"
-    __search_home_id__ = "home_id"
     __table_args__ = (sa.UniqueConstraint("home_id", "care_level", "kind", "effective_from",
                                           name="uq_fee_items_home_level_kind_from"),
                       sa.CheckConstraint("amount_fen >= 0", name="amount_not_negative"))
@@ -143,7 +141,6 @@ class Vacancy(db.Model):
     """Free beds of a home for one care level, with when and by whom they were last confirmed."""
 
     __tablename__ = "vacancies"
-    __search_home_id__ = "home_id"
     __table_args__ = (sa.UniqueConstraint("home_id", "care_level", name="uq_vacancies_home_level"),
                       sa.CheckConstraint("beds_free >= 0", name="beds_free_not_negative"))
 

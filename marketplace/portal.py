@@ -8,8 +8,7 @@ verification starts.
 """
 
 from collections import defaultdict
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -18,9 +17,12 @@ from flask_login import current_user
 
 from accounts import permissions
 from accounts.permissions import roles_required
+from core import time
 from core.errors import ServiceError
 from core.extensions import db, login_manager
+from core.forms import show_service_error
 from core.inputs import body_limit
+from core.vocab import CARE_LEVELS
 from marketplace import photos, presenters, pricing, services, vocab
 from marketplace.models import FeeItem, Home, HomeClaim, ListingChange
 from marketplace.portal_forms import (
@@ -35,11 +37,9 @@ from marketplace.portal_forms import (
     vacancy_form_class,
 )
 from marketplace.portal_models import HomePhoto, HomeView  # noqa: F401  (registers the tables)
-from search.query import CARE_LEVELS
 
 bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templates")
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 STATS_MONTHS = 12
 HISTORY_LIMIT = 200
 UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields around the photo
@@ -54,9 +54,7 @@ def _actor():
 
 def _managed_home(home_id):
     """Return the home HOME_ID if the signed-in user may edit it; 404 if unknown, 403 if not theirs."""
-    home = db.session.get(Home, home_id)
-    if home is None:
-        abort(404)
+    home = db.get_or_404(Home, home_id)
     if not permissions.can_edit_home(current_user, home):
         abort(403, description=_("This home is run by another operator."))
     return home
@@ -67,15 +65,6 @@ def _require_publish():
     if not permissions.can_publish(current_user):
         abort(403, description=_("Your operator has not been verified by a regulator yet. Until it is, you can "
                                  "look at your listings but not change them."))
-
-
-def _apply_errors(form, exc, default="submit"):
-    """Put a ServiceError's field messages on FORM's fields (unknown fields go on DEFAULT)."""
-    for name, messages in (exc.fields or {"": [exc.message]}).items():
-        field = getattr(form, name, None) if name else None
-        field = field if field is not None and hasattr(field, "errors") else getattr(form, default)
-        field.errors = [*field.errors, *(messages if isinstance(messages, list) else [str(messages)])]
-    form.form_errors.append(exc.message)
 
 
 def _own_homes():
@@ -92,11 +81,6 @@ def _own_claims():
                               .where(HomeClaim.provider_id == current_user.provider_id)
                               .order_by(HomeClaim.created_at.desc())).all()
     return [{"claim": claim, "home": home} for claim, home in rows]
-
-
-def local_today():
-    """Return today's date in China Standard Time."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 @bp.app_template_filter("fen_as_yuan_input")
@@ -128,7 +112,7 @@ def register():
         try:
             services.create_provider(form.name.data, current_user)
         except ServiceError as exc:
-            _apply_errors(form, exc, default="name")
+            show_service_error(form, exc, unknown_on="name")
         else:
             flash(_("Your operator account is ready. Claim your homes by their filing numbers."), "success")
             return redirect(url_for(".claims"))
@@ -146,7 +130,7 @@ def claims():
         try:
             services.claim_home(current_user.provider, form.licence_no.data, current_user)
         except ServiceError as exc:
-            _apply_errors(form, exc, default="licence_no")
+            show_service_error(form, exc, unknown_on="licence_no")
         else:
             flash(_("Your claim was sent. A regulator of the home's city or province will decide it."), "success")
             return redirect(url_for(".claims"))
@@ -165,13 +149,13 @@ def dashboard():
         return redirect(url_for(".register"))
     if current_user.role != "provider":
         abort(403)
-    homes = [_home_summary(h) for h in _own_homes()]
+    homes = [_dashboard_row(h) for h in _own_homes()]
     pending = [c for c in _own_claims() if c["claim"].status == "pending"]
     return render_template("portal/dashboard.html", homes=homes, pending_claims=pending,
                            provider=current_user.provider)
 
 
-def _home_summary(home):
+def _dashboard_row(home):
     confirmed = home.vacancy_confirmed_at
     return {"home": home, "prices": home.monthly_prices(), "beds_free": home.beds_free,
             "confirmed_at": confirmed, "stale": presenters.is_stale(confirmed),
@@ -183,7 +167,7 @@ def _home_summary(home):
 def home_overview(home_id):
     """Show one home's dashboard: views, inquiries, visits and rating per month."""
     home = _managed_home(home_id)
-    return render_template("portal/home.html", home=home, summary=_home_summary(home), stats=home_stats(home.id))
+    return render_template("portal/home.html", home=home, summary=_dashboard_row(home), stats=home_stats(home.id))
 
 
 def _months(today, n=STATS_MONTHS):
@@ -215,19 +199,19 @@ def _inquiries_by_month(home_id):
 def _ratings_by_month(home_id, since):
     from reviews.models import Review
 
-    start = datetime(since.year, since.month, 1, tzinfo=LOCAL_TZ)
+    start = time.start_of_day(since.replace(day=1))
     rows = db.session.execute(sa.select(Review.published_at, Review.overall)
                               .where(Review.home_id == home_id, Review.status == "published",
                                      Review.published_at.is_not(None), Review.published_at >= start)).all()
     scores = defaultdict(list)
     for published_at, overall in rows:
-        scores[published_at.astimezone(LOCAL_TZ).strftime("%Y-%m")].append(overall)
+        scores[published_at.astimezone(time.business_tz()).strftime("%Y-%m")].append(overall)
     return scores
 
 
 def home_stats(home_id, today=None):
     """Return one row per month of the last year: page views, inquiries, visits, reviews and their average."""
-    months = _months(today or local_today())
+    months = _months(today or time.today())
     since = date.fromisoformat(months[0] + "-01")
     views, asks, ratings = _views_by_month(home_id, since), _inquiries_by_month(home_id), \
         _ratings_by_month(home_id, since)
@@ -252,7 +236,7 @@ def listing(home_id):
         try:
             changes = services.update_listing(home, form.values(), _actor())
         except ServiceError as exc:
-            _apply_errors(form, exc)
+            show_service_error(form, exc, unknown_on="submit")
         else:
             flash(_("Listing saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for(".listing", home_id=home.id))
@@ -271,7 +255,7 @@ def _fee_forms(home, posted_level=None, posted_form=None):
             continue
         fees = current.get(level, {})
         data = {kind: fen_to_yuan(fees[kind].amount_fen) if kind in fees else None for kind in FeeForm.KINDS}
-        forms[level] = FeeForm(prefix=level, formdata=None, data={**data, "effective_from": date.today()})
+        forms[level] = FeeForm(prefix=level, formdata=None, data={**data, "effective_from": time.today()})
     return forms
 
 
@@ -282,7 +266,7 @@ def price_history(home):
         dates = sorted({f.effective_from for f in home.fee_items if f.care_level == level}, reverse=True)
         for on in dates:
             fees = pricing.current_fees(home.fee_items, on).get(level, {})
-            rows.append({"care_level": level, "effective_from": on, "upcoming": on > date.today(),
+            rows.append({"care_level": level, "effective_from": on, "upcoming": on > time.today(),
                          **{f"{k}_fen": fees[k].amount_fen if k in fees else None for k in FeeForm.KINDS},
                          "monthly_fen": pricing.monthly_price(fees)})
     return sorted(rows, key=lambda r: (r["effective_from"], CARE_LEVELS.index(r["care_level"])), reverse=True)
@@ -322,7 +306,7 @@ def set_fees(home_id, level):
         except ServiceError as exc:
             db.session.rollback()  # the service may have added rows before refusing
             home = _managed_home(home_id)
-            _apply_errors(form, exc)
+            show_service_error(form, exc, unknown_on="submit")
         else:
             flash(_("Fees saved.") if changes else _("Nothing changed."), "success")
             return redirect(url_for(".fees", home_id=home.id) + f"#fees-{level}")
@@ -342,7 +326,7 @@ def set_prepayment(home_id):
         except ServiceError as exc:
             db.session.rollback()
             home = _managed_home(home_id)
-            _apply_errors(form, exc)
+            show_service_error(form, exc, unknown_on="submit")
         else:
             flash(_("Prepayment requirement saved.") if changes else _("Nothing changed."), "success")
             if pricing.prepayment_over_limit(home.prepayment_months):
@@ -387,7 +371,7 @@ def vacancies(home_id):
             except ServiceError as exc:
                 db.session.rollback()
                 home = _managed_home(home_id)
-                _apply_errors(form, exc)
+                show_service_error(form, exc, unknown_on="submit")
             else:
                 flash(_("Free beds saved and confirmed."), "success")
                 return redirect(url_for(".vacancies", home_id=home.id))
@@ -430,7 +414,7 @@ def history(home_id):
     items = db.session.scalars(sa.select(FeeItem).where(FeeItem.home_id == home.id)
                                .order_by(FeeItem.effective_from.desc(), FeeItem.care_level, FeeItem.kind)).all()
     return render_template("portal/history.html", home=home, changes=changes, users=users, fee_items=items,
-                           history=price_history(home), channel_labels=_channel_labels(), today=date.today())
+                           history=price_history(home), channel_labels=_channel_labels(), today=time.today())
 
 
 def _channel_labels():
@@ -456,7 +440,7 @@ def photos_page(home_id):
             photos.add_photo(home, upload.read(photos.MAX_BYTES + 1) if upload else b"", form.caption.data,
                              _actor())
         except ServiceError as exc:
-            _apply_errors(form, exc, default="photo")
+            show_service_error(form, exc, unknown_on="photo")
         else:
             flash(_("Photo added. It shows on the home's page now."), "success")
             return redirect(url_for(".photos_page", home_id=home.id))

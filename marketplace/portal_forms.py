@@ -11,9 +11,9 @@ from wtforms.fields import SelectMultipleField
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.vocab import CARE_LEVELS
 from marketplace import vocab
 from marketplace.services import MAX_BEDS, MAX_EXTRA_FEN, MAX_FEE_FEN, MAX_PREPAYMENT_MONTHS
-from search.query import CARE_LEVELS
 
 MAX_FEE_YUAN = Decimal(MAX_FEE_FEN) / 100
 MAX_EXTRA_YUAN = Decimal(MAX_EXTRA_FEN) / 100

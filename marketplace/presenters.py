@@ -1,16 +1,18 @@
 """Turning homes and search hits into what pages and the API show: one place for every displayed figure."""
 
 import functools
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from core import time
+from core.vocab import CARE_LEVELS, FEATURES
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
 from marketplace import pricing, vocab
-from search.query import CARE_LEVELS, FEATURES, free_field, price_band_of, price_field  # noqa: F401
+from search.query import free_field, price_band_of, price_field  # noqa: F401
 
 PRICE_BAND_LABELS = {
     "lt3000": _l("Under ¥3,000"),
@@ -55,6 +57,11 @@ def home_name(name, name_en):
     return name_en if is_english() and name_en else name
 
 
+def home_summary(home):
+    """Return what a page about something of HOME's (a review, an inquiry) shows of the home: id and name."""
+    return {"id": home.id, "display_name": home_name(home.name, home.name_en)}
+
+
 def is_stale(confirmed_at, now=None):
     """Say whether vacancies confirmed at CONFIRMED_AT are too old to trust (VACANCY_STALE_DAYS)."""
     if confirmed_at is None:
@@ -63,7 +70,7 @@ def is_stale(confirmed_at, now=None):
         confirmed_at = datetime.fromisoformat(confirmed_at)
     if confirmed_at.tzinfo is None:
         confirmed_at = confirmed_at.replace(tzinfo=UTC)
-    now = now or datetime.now(UTC)
+    now = now or time.utcnow()
     return now - confirmed_at > timedelta(days=current_app.config["VACANCY_STALE_DAYS"])
 
 
@@ -199,7 +206,7 @@ def distance_from_city(home, city_code):
 
 def home_detail(home, care_level=None, from_city=None):
     """Return everything the home page and GET /api/v1/homes/<id> show, with where each figure came from."""
-    grade_expired = bool(home.grade_valid_until and home.grade_valid_until < date.today())
+    grade_expired = bool(home.grade_valid_until and home.grade_valid_until < time.today())
     confirmed = home.vacancy_confirmed_at
     return {
         "id": home.id, "name": home.name, "name_en": home.name_en,

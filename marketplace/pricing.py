@@ -5,7 +5,8 @@ over; the all-in monthly price of a care level is bed + care + meals, and exists
 Optional extras (EXTRA_KINDS) and the one-off deposit are never part of it.
 """
 
-from datetime import date
+
+from core import time
 
 MONTHLY_FEE_KINDS = ("bed", "care", "meals")
 # Optional monthly extras (a family chooses them; the cost estimator adds the chosen ones). They are never part
@@ -16,7 +17,7 @@ EXTRA_KINDS = ("extra_single_room", "extra_incontinence", "extra_rehab", "extra_
 
 def current_fees(fee_items, on=None):
     """Return {care_level: {kind: item}} of the items in effect ON a date (default today)."""
-    on = on or date.today()
+    on = on or time.today()
     current = {}
     for item in sorted(fee_items, key=lambda i: i.effective_from):  # later ones win
         if item.effective_from <= on:
@@ -26,7 +27,7 @@ def current_fees(fee_items, on=None):
 
 def upcoming_fees(fee_items, on=None):
     """Return the items that take effect after ON (price-change notices)."""
-    on = on or date.today()
+    on = on or time.today()
     return [item for item in fee_items if item.effective_from > on]
 
 

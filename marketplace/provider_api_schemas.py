@@ -1,11 +1,11 @@
 """Request and response schemas of the provider API (for operators' management systems, not the public)."""
 
-from datetime import date
 
 import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
+from core import time
 from marketplace.api_schemas import FeeRowSchema, HomePrepaymentSchema, UpcomingFeeSchema, VacancySchema
 from marketplace.services import MAX_BEDS, MAX_EXTRA_FEN, MAX_FEE_FEN, MAX_PREPAYMENT_MONTHS
 from marketplace.vocab import CARE_LEVELS, EXTRA_KINDS, FEE_KINDS
@@ -16,7 +16,7 @@ MAX_FEE_ITEMS = 200
 
 def today():
     """Return today's date as the fee services see it (the default and the earliest effective date)."""
-    return date.today()
+    return time.today()
 
 
 class WholeNumber(F.Integer):

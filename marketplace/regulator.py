@@ -70,13 +70,7 @@ def _render_index(status=200, errors=None, decision_form=None, failed_claim_id=N
              for row in pending}
     return render_template("regulator/index.html", pending=pending, forms=forms,
                            operators=_unverified_operators(), verify_form=ConfirmForm(prefix="verify"),
-                           errors=errors or {}, jurisdiction=_jurisdiction_name()), status
-
-
-def _jurisdiction_name():
-    if current_user.role == "admin":
-        return _("All regions")
-    return permissions.jurisdiction_label(current_user.jurisdiction_code or "")
+                           errors=errors or {}, jurisdiction=permissions.jurisdiction_name(current_user)), status
 
 
 @bp.route("/")
@@ -90,9 +84,7 @@ def index():
 @roles_required("regulator", "admin")
 def decide(claim_id):
     """Approve or reject a pending claim, with a note to the operator."""
-    claim = db.session.get(HomeClaim, claim_id)
-    if claim is None:
-        abort(404)
+    claim = db.get_or_404(HomeClaim, claim_id)
     if not permissions.regulates_home(current_user, db.session.get(Home, claim.home_id)):
         abort(403, description=_("This home lies outside your jurisdiction."))
     form = ClaimDecisionForm(prefix=f"claim{claim.id}")
@@ -114,9 +106,7 @@ def decide(claim_id):
 @roles_required("regulator", "admin")
 def verify(provider_id):
     """Verify an operator that runs or claims a home in the user's jurisdiction."""
-    provider = db.session.get(Provider, provider_id)
-    if provider is None:
-        abort(404)
+    provider = db.get_or_404(Provider, provider_id)
     if not _in_scope(provider, _homes_linked_to([provider.id])):
         abort(403, description=_("This operator has no home in your jurisdiction."))
     if not ConfirmForm(prefix="verify").validate_on_submit():

@@ -5,13 +5,11 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
 from core.inputs import valid_id
+from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS
 from geo.gazetteer import gazetteer
 from search.query import (
-    CARE_LEVELS,
-    FEATURES,
     MAX_PER_PAGE,
     MAX_RESULT_WINDOW,
-    OWNERSHIPS,
     PRICE_BANDS,
     SORTS,
     SearchQuery,

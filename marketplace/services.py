@@ -4,12 +4,12 @@ Every change is recorded as a ListingChange (who, when, through which channel, w
 hook (search/outbox.py) queues the home for the search index in the same transaction.
 """
 
-from datetime import date
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from core import time
 from core.db import utcnow
 from core.errors import ServiceError
 from core.extensions import db
@@ -76,7 +76,7 @@ def _validate_fee(item):
     amount = item["amount_fen"]
     if isinstance(amount, bool) or not isinstance(amount, int) or not 0 <= amount <= top:
         errors["amount_fen"] = [_("An amount in fen between 0 and %(max)s.", max=top)]
-    if item["effective_from"] < date.today():
+    if item["effective_from"] < time.today():
         errors["effective_from"] = [_("A price change cannot take effect in the past.")]
     if errors:
         raise ServiceError(_("A fee item is invalid."), errors, code="invalid_fee")
@@ -129,7 +129,7 @@ def set_fees(home, items, actor, prepayment_months=UNCHANGED):
         key = (item["care_level"], item["kind"], item["effective_from"])
         prospective[key] = SimpleNamespace(care_level=key[0], kind=key[1], effective_from=key[2],
                                            amount_fen=item["amount_fen"])
-    _check_deposit_limit(prospective.values(), {i["effective_from"] for i in items} | {date.today()})
+    _check_deposit_limit(prospective.values(), {i["effective_from"] for i in items} | {time.today()})
     changes = {}
     for item in items:
         key = (item["care_level"], item["kind"], item["effective_from"])

@@ -3,24 +3,23 @@
 Views parse input, call presenters and services, and render; every displayed figure comes from presenters.
 """
 
-from datetime import date, datetime
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import marshmallow as ma
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
-from markupsafe import Markup
 
+from core import time
+from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS
 from geo.coords import wgs84_to_gcj02
 from geo.gazetteer import gazetteer
 from marketplace import presenters, queries, vocab
 from marketplace.api import HomeDetailArgs
 from marketplace.photos import home_photos
-from marketplace.portal import local_today, price_history
+from marketplace.portal import price_history
 from marketplace.portal_models import record_home_view
 from marketplace.schemas import CompareArgs, HomeSearchArgs, parse_ids
-from search.query import CARE_LEVELS, FEATURES, OWNERSHIPS, SORTS
+from search.query import SORTS
 from search.service import run_search
 
 bp = Blueprint("marketplace", __name__, template_folder="templates")
@@ -62,7 +61,7 @@ def home(home_id):
     detail = presenters.home_detail(home_row, args.get("care_level"), args.get("from_city"))
     page = render_template("marketplace/home.html", home=detail, markers=_markers([detail], link=False),
                            price_history=price_history(home_row), photos=_published_photos(home_id))
-    record_home_view(home_id, local_today())  # after rendering: its commit expires the loaded rows
+    record_home_view(home_id, time.today())  # after rendering: its commit expires the loaded rows
     return page
 
 
@@ -273,65 +272,13 @@ def facet_active(name, key, args):
     return args.get(name) == key
 
 
-def _as_datetime(value):
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
-    return value
-
-
-@bp.app_template_filter("yuan")
-def yuan(fen):
-    """Format integer fen as yuan: ¥1,234 (¥1,234.50 when there are fen)."""
-    if fen is None:
-        return "—"
-    whole, part = divmod(int(fen), 100)
-    return f"¥{whole:,}" if not part else f"¥{whole:,}.{part:02d}"
-
-
-@bp.app_template_filter("local_date")
-def local_date(value):
-    """Format a date, or a UTC datetime as its date in Asia/Shanghai."""
-    return "—" if not value else format_date(_as_datetime(value), "medium")
-
-
-@bp.app_template_filter("local_datetime")
-def local_datetime(value):
-    """Format a UTC datetime in Asia/Shanghai."""
-    value = _as_datetime(value)
-    if not value:
-        return "—"
-    return format_datetime(value, "medium") if isinstance(value, datetime) else format_date(value, "medium")
-
-
-@bp.app_template_filter("stars")
-def stars(grade):
-    """Render a 1-5 grade as stars with a text alternative."""
-    if not grade:
-        return Markup('<span class="grade none">{}</span>').format(_("Not graded"))
-    return Markup('<span class="grade" role="img" aria-label="{label}">{stars}</span>').format(
-        label=_("%(n)s of 5 stars", n=grade), stars="★" * grade + "☆" * (5 - grade))
-
-
 @bp.app_context_processor
-def _layout_context():
-    locale = str(get_locale() or "zh_CN")
+def _marketplace_context():
+    # app-wide: other packages' pages show care levels, features, places and search links too
     return {
-        "html_lang": "en" if locale.startswith("en") else "zh-CN",
-        "is_english": locale.startswith("en"),
-        "compare_max": current_app.config["COMPARE_MAX"],
-        "map_config": {"tileUrl": current_app.config.get("MAP_TILE_URL"),
-                       "attribution": current_app.config.get("MAP_TILE_ATTRIBUTION") or "",
-                       "crs": current_app.config.get("MAP_TILE_CRS") or "wgs84"},
         "search_url": search_url, "facet_changes": facet_changes, "facet_active": facet_active,
         "care_level_label": lambda code: vocab.label(vocab.CARE_LEVEL_LABELS, code),
         "feature_label": lambda code: vocab.label(vocab.FEATURE_LABELS, code),
         "ownership_label": lambda code: vocab.label(vocab.OWNERSHIP_LABELS, code),
         "region_label": presenters.region_label,
-        "current_path": _path_without_lang(),
     }
-
-
-def _path_without_lang():
-    """Return this page's path and query without ?lang= (it would override the cookie being set)."""
-    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])
-    return request.path + (f"?{query}" if query else "")

@@ -1,9 +1,9 @@
 """Open data: the dictionary page and the versioned bulk files (CSV and JSON) of homes and prices."""
 
-from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, jsonify, render_template
 
+from core import time
 from opendata.dictionary import DATASET_VERSION, FILES, LICENCE, dictionary
 from opendata.export import home_rows, price_rows, to_csv
 
@@ -30,7 +30,7 @@ def download(name, fmt):
     if name not in FILES or fmt not in ("csv", "json"):
         abort(404)
     rows = _ROWS[name]()
-    generated = datetime.now(UTC).isoformat(timespec="seconds")
+    generated = time.utcnow().isoformat(timespec="seconds")
     headers = {"X-Dataset-Version": DATASET_VERSION, "Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
     if fmt == "json":
         response = jsonify({"version": DATASET_VERSION, "licence": LICENCE, "generated_at": generated,

@@ -5,12 +5,12 @@ recompute_rating copies the overall stars and the warning onto the Home row, so 
 watches Home) re-indexes the home: the rating flows to search through the ordinary sync pipeline.
 """
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from core import time
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.extensions import db
@@ -32,16 +32,10 @@ from quality.models import (
     StaffingReport,
 )
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 RESPONSE_MAX = 2000
 TEXT_MAX = 2000
 EARLIEST_DATE = date(2000, 1, 1)
 MAX_RESIDENTS = 10_000
-
-
-def local_today():
-    """Return today's date in China Standard Time (the day the rules are applied for)."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 # --- the rating ----------------------------------------------------------------------------------------
@@ -61,7 +55,7 @@ def home_records(home):
 
 def recompute_rating(home, today=None):
     """Recompute HOME's rating under the current rules, store it and copy it onto the home; do not commit."""
-    today = today or local_today()
+    today = today or time.today()
     db.session.flush()  # the records just added must be read back
     result = rules.compute_rating(home_records(home), today)
     rating = db.session.scalar(sa.select(QualityRating).where(QualityRating.home_id == home.id))
@@ -119,7 +113,7 @@ def check_date(field, value, today=None, future_ok=False):
             raise _invalid(field, _("Give a date as YYYY-MM-DD.")) from None
     if not isinstance(value, date):
         raise _invalid(field, _("Give a date as YYYY-MM-DD."))
-    if value < EARLIEST_DATE or (not future_ok and value > (today or local_today())):
+    if value < EARLIEST_DATE or (not future_ok and value > (today or time.today())):
         raise _invalid(field, _("This date is not plausible."))
     return value
 
@@ -224,7 +218,7 @@ def record_grade(home, user, level, issuing_body, issued_on, valid_until, certif
 
 def _sync_listing_grade(home, certificate):
     """Show the newest certificate in force on the listing (search's grade filter reads the listing)."""
-    if certificate.valid_on(local_today()) and (home.grade_valid_until is None
+    if certificate.valid_on(time.today()) and (home.grade_valid_until is None
                                                 or certificate.valid_until >= home.grade_valid_until):
         home.grade, home.grade_valid_until = certificate.level, certificate.valid_until
         home.grade_source = f"{certificate.issuing_body} {certificate.certificate_no}".strip()[:200]

@@ -11,9 +11,9 @@ from flask_login import current_user
 
 from accounts import permissions
 from accounts.permissions import roles_required
-from core import jobs
 from core.errors import ServiceError
 from core.extensions import db
+from core.forms import show_service_error
 from core.inputs import body_limit
 from marketplace.models import Home
 from quality import importer, presenters, rules, services
@@ -31,8 +31,6 @@ from quality.forms import (
 from quality.models import Sanction, StaffingReport
 
 bp = Blueprint("quality", __name__, template_folder="templates")
-# ratings move with the date (recency weights, certificate expiry): the search worker recomputes them daily
-bp.record_once(lambda state: jobs.daily(state.app, services.recompute_ratings))
 
 REGULATOR_LIST_LIMIT = 100
 
@@ -42,8 +40,7 @@ REGULATOR_LIST_LIMIT = 100
 
 @bp.app_context_processor
 def _quality_context():
-    return {"quality_rating": lambda home_id: presenters.rating_view(services.rating_of(home_id)),
-            "quality_label": _label}
+    return {"quality_label": _label}
 
 
 def _label(group, code):
@@ -53,36 +50,18 @@ def _label(group, code):
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _home_or_404(home_id):
-    home = db.session.get(Home, home_id)
-    if home is None:
-        abort(404)
-    return home
-
-
 def _regulated_home(home_id):
-    home = _home_or_404(home_id)
+    home = db.get_or_404(Home, home_id)
     if not permissions.records_quality(current_user, home):
         abort(403, description=_("This home lies outside your jurisdiction."))
     return home
 
 
 def _managed_home(home_id):
-    home = _home_or_404(home_id)
+    home = db.get_or_404(Home, home_id)
     if not permissions.responds_to_quality(current_user, home):
         abort(403, description=_("This home is run by another operator."))
     return home
-
-
-def _apply_errors(form, exc):
-    """Put a ServiceError's field messages on FORM (unknown fields become form-level errors)."""
-    for name, messages in (exc.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors") and isinstance(field.errors, list):
-            field.errors = [*field.errors, *messages]
-        else:
-            form.form_errors.extend(messages)
-    form.form_errors.append(exc.message)
 
 
 def _regulator_forms(**posted):
@@ -110,7 +89,7 @@ def _post_record(home_id, name, form_class, write):
         write(home, form)
     except ServiceError as exc:
         db.session.rollback()
-        _apply_errors(form, exc)
+        show_service_error(form, exc)
         return _render_regulator_home(home, 400, **{name: form})
     flash(_("Recorded. The home's rating has been recomputed."), "success")
     return redirect(url_for(".regulator_home", home_id=home.id))
@@ -150,13 +129,7 @@ def _render_regulator_index(form=None, report=None, status=200):
     return render_template("quality/regulator_index.html", homes=_jurisdiction_homes(text), q=text,
                            form=form or ImportForm(prefix="import", formdata=None), report=report,
                            unchecked=_unchecked_reports(), check_form=CheckForm(prefix="check", formdata=None),
-                           jurisdiction=_jurisdiction_name()), status
-
-
-def _jurisdiction_name():
-    if current_user.role == "admin":
-        return _("All regions")
-    return permissions.jurisdiction_label(current_user.jurisdiction_code or "")
+                           jurisdiction=permissions.jurisdiction_name(current_user)), status
 
 
 @bp.route("/regulator/quality/")
@@ -181,7 +154,7 @@ def regulator_import():
         report = importer.import_csv(form.kind.data, upload.read(), current_user, upload.filename)
     except ServiceError as exc:
         db.session.rollback()
-        _apply_errors(form, exc)
+        show_service_error(form, exc)
         return _render_regulator_index(form, status=exc.status if exc.status in (400, 413) else 400)
     if report.errors or not report.rows:
         return _render_regulator_index(form, report=report, status=400)
@@ -234,9 +207,7 @@ def record_grade(home_id):
 @roles_required("regulator", "admin")
 def resolve_sanction(sanction_id):
     """Mark a sanction resolved."""
-    sanction = db.session.get(Sanction, sanction_id)
-    if sanction is None:
-        abort(404)
+    sanction = db.get_or_404(Sanction, sanction_id)
     home = _regulated_home(sanction.home_id)
     form = ResolveForm(prefix="resolve")
     if not form.validate_on_submit():
@@ -256,9 +227,7 @@ def resolve_sanction(sanction_id):
 @roles_required("regulator", "admin")
 def check_staffing(report_id):
     """Mark a provider's staffing report as checked, so it counts towards the rating."""
-    report = db.session.get(StaffingReport, report_id)
-    if report is None:
-        abort(404)
+    report = db.get_or_404(StaffingReport, report_id)
     home = _regulated_home(report.home_id)
     if not CheckForm(prefix="check").validate_on_submit():
         abort(400)
@@ -301,7 +270,7 @@ def report_staffing(home_id):
                                  form.nurses.data)
     except ServiceError as exc:
         db.session.rollback()
-        _apply_errors(form, exc)
+        show_service_error(form, exc)
         return _render_provider_home(home, 400, staffing_form=form)
     flash(_("Staffing reported. It counts towards the rating once a regulator has checked it."), "success")
     return redirect(url_for(".provider_home", home_id=home.id))
@@ -326,7 +295,7 @@ def respond(home_id):
                                    form.body.data)
     except ServiceError as exc:
         db.session.rollback()
-        _apply_errors(form, exc)
+        show_service_error(form, exc)
         return _render_provider_home(home, 400 if exc.status != 404 else 404, response_form=form)
     flash(_("Your response is attached to the record."), "success")
     return redirect(url_for(".provider_home", home_id=home.id))

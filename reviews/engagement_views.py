@@ -6,19 +6,18 @@ Helpful votes, reports and code entry are rate-limited per user and per IP (Flas
 services' own rules (one vote, one report per user and review; one use per code).
 """
 
-import functools
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from accounts import permissions
 from accounts.permissions import roles_required
 from core.db import utcnow
 from core.errors import ServiceError
-from core.extensions import db, limiter
+from core.extensions import db
+from core.web import login_required, rate_limited
 from marketplace.models import Home
 from reviews import engagement
 from reviews.engagement_forms import (
@@ -48,36 +47,9 @@ DEFAULT_LIMITS = {"REVIEW_HELPFUL_LIMIT_USER": "60/hour", "REVIEW_HELPFUL_LIMIT_
                   "REVIEW_CODE_LIMIT_USER": "10/hour", "REVIEW_CODE_LIMIT_IP": "30/hour"}
 
 
-def _limit(name):
-    return lambda: current_app.config.get(name, DEFAULT_LIMITS[name])
-
-
-def _user_key():
-    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
-
-
-def _accepted(response):
-    return response.status_code < 400
-
-
 def _rate_limited(kind):
-    """Decorate a POST view with a per-user limit (accepted requests) and a per-IP limit (every request)."""
-    def decorate(view):
-        view = limiter.limit(_limit(f"REVIEW_{kind}_LIMIT_IP"), key_func=get_remote_address, methods=["POST"],
-                             scope=f"review_{kind.lower()}:ip")(view)
-        return limiter.limit(_limit(f"REVIEW_{kind}_LIMIT_USER"), key_func=_user_key, methods=["POST"],
-                             deduct_when=_accepted, scope=f"review_{kind.lower()}:user")(view)
-    return decorate
-
-
-def _signed_in(view):
-    """Decorate a view: anonymous users go to the login page (and come back)."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
-        return view(*args, **kwargs)
-    return wrapped
+    return rate_limited(f"REVIEW_{kind}_LIMIT_USER", f"REVIEW_{kind}_LIMIT_IP", DEFAULT_LIMITS,
+                        scope=f"review_{kind.lower()}")
 
 
 def _copy_errors(form, exc):
@@ -107,7 +79,7 @@ def _public_review(review_id):
 
 @bp.route("/reviews/<int:review_id>/helpful", methods=["POST"])
 @_rate_limited("HELPFUL")
-@_signed_in
+@login_required
 def helpful(review_id):
     """Mark a review helpful, or take the mark back (a toggle)."""
     review = _public_review(review_id)
@@ -122,7 +94,7 @@ def helpful(review_id):
 
 @bp.route("/reviews/<int:review_id>/report", methods=["GET", "POST"])
 @_rate_limited("REPORT")
-@_signed_in
+@login_required
 def report(review_id):
     """Show and take the form to report a review to the regulator."""
     review = _public_review(review_id)
@@ -144,7 +116,7 @@ def report(review_id):
 
 @bp.route("/reviews/<int:review_id>/code", methods=["GET", "POST"])
 @_rate_limited("CODE")
-@_signed_in
+@login_required
 def enter_code(review_id):
     """Show and take the form where a review's author enters the home's verification code."""
     review = engagement.get_review(review_id)
@@ -178,9 +150,7 @@ def _render_code(review, form, message=None):
 
 
 def _staff_home(home_id, allowed):
-    home = db.session.get(Home, home_id)
-    if home is None:
-        abort(404)
+    home = db.get_or_404(Home, home_id)
     if not permissions.manages_home(current_user, home):
         abort(403, description=_("This home is run by another operator."))
     if not allowed(current_user, home):
@@ -348,18 +318,12 @@ def _render_queue(reply_forms=None, report_forms=None, message=None):
     signals = {r.id: engagement.reply_signals(r) for r, _review, _home in replies}
     return render_template("reviews/engagement/regulator_queue.html", replies=replies, reports=reports,
                            reply_forms=reply_forms, report_forms=report_forms, message=message, signals=signals,
-                           jurisdiction=_jurisdiction_name())
+                           jurisdiction=permissions.jurisdiction_name(current_user))
 
 
 def _render_verify(review, form, message=None):
     return render_template("reviews/engagement/verify.html", review=review, home=_home_of(review), form=form,
                            message=message, verification=engagement.verification_of(review))
-
-
-def _jurisdiction_name():
-    if current_user.role == "admin":
-        return _("All regions")
-    return permissions.jurisdiction_label(current_user.jurisdiction_code or "")
 
 
 # --- what templates get ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from accounts.permissions import decides_appeal, jurisdiction_label, moderates_review, roles_required
+from accounts.permissions import decides_appeal, jurisdiction_name, moderates_review, roles_required
 from core.errors import NotFound, ServiceError
 from core.forms import add_field_errors
 from reviews import engagement, queries, services
@@ -61,7 +61,7 @@ def bulk():
 def log():
     """Show the latest lines of the audit log for reviews in the jurisdiction (read only)."""
     return render_template("reviews/audit_log.html", rows=queries.audit_log(current_user),
-                           jurisdiction=_jurisdiction())
+                           jurisdiction=jurisdiction_name(current_user, _("all regions")))
 
 
 @bp.route("/<int:review_id>")
@@ -105,12 +105,6 @@ def _moderated(review_id):
     return item
 
 
-def _jurisdiction():
-    if current_user.role == "admin":
-        return _("all regions")
-    return jurisdiction_label(current_user.jurisdiction_code or "")
-
-
 
 def _reasons():
     return {"publish": [(c, REASON_LABELS[c]) for c in PUBLISH_REASONS],
@@ -121,7 +115,8 @@ def _render_queue(status, order, form, message=None):
     reviews = queries.moderation_queue(current_user, status, order)
     return render_template("reviews/queue.html", reviews=reviews, counts=queries.queue_counts(current_user),
                            reports=engagement.open_report_counts([r.id for r in reviews]), status=status,
-                           order=order, form=form, message=message, jurisdiction=_jurisdiction(),
+                           order=order, form=form, message=message,
+                           jurisdiction=jurisdiction_name(current_user, _("all regions")),
                            decisions=DECISIONS, reasons=_reasons())
 
 

@@ -14,10 +14,10 @@ are marked superseded): folded, rejected, pending and superseded reviews are exc
 """
 
 from collections import defaultdict
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from core import time
 from core.extensions import db
 
 PRIOR_WEIGHT = 5.0
@@ -84,7 +84,7 @@ def regional_means():
 
 def compute_scores(home_ids=None, now=None):
     """Return {home id: (score, review count)} for homes with published reviews (all homes when None)."""
-    now = now or datetime.now(UTC)
+    now = now or time.utcnow()
     means = regional_means()
     ratings, province = defaultdict(list), {}
     for home_id, province_code, overall, sub_scores, verified, created_at in _published_rows(home_ids):

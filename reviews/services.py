@@ -15,12 +15,12 @@ recomputes the home's score, so score and count reach search through the outbox.
 
 import calendar
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from accounts.permissions import can_write_reviews, decides_appeal, moderates_review, wrote_review
+from core import time
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.extensions import db
@@ -35,7 +35,6 @@ STATEMENT_MAX, GROUNDS_MIN, GROUNDS_MAX = 1000, 10, 2000
 EXPERIENCE_MONTHS = 12  # experience that ended longer ago than this cannot be reviewed
 EARLIEST_START = date(1990, 1, 1)
 RISK_MAX = 100
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 TRANSITIONS = {
     "screen": {"submitted": "screening"},
@@ -135,11 +134,6 @@ def detect_language(text):
     return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
 
 
-def local_today(now=None):
-    """Return today's date in Asia/Shanghai (experience periods are local dates)."""
-    return (now or utcnow()).astimezone(LOCAL_TZ).date()
-
-
 def oldest_reviewable_end(today):
     """Return the earliest experience end date still reviewable on TODAY: EXPERIENCE_MONTHS months back."""
     year, month = divmod(today.year * 12 + today.month - 1 - EXPERIENCE_MONTHS, 12)
@@ -152,7 +146,7 @@ def _check_review(relationship, start, end, overall, sub_scores, text, now):
     errors = {}
     if relationship not in RELATIONSHIPS:
         errors["relationship"] = [_("Choose how you know the home.")]
-    errors.update(_check_period(start, end, local_today(now)))
+    errors.update(_check_period(start, end, time.business_date(now) if now else time.today()))
     if not _is_score(overall):
         errors["overall"] = [_("Give a score from 1 to 5.")]
     for name in SUB_SCORES:

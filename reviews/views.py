@@ -4,14 +4,12 @@ Views parse the form, call a service, render. Writing is rate-limited per user (
 network address (every POST) with Flask-Limiter, on top of the screening signals; see reviews/services.py.
 """
 
-import functools
 import json
 import secrets
 
 from flask import (
     Blueprint,
     after_this_request,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -29,10 +27,11 @@ from accounts.permissions import (
     sees_review_photos,
     wrote_review,
 )
+from core import time
 from core.errors import NotFound, ServiceError
-from core.extensions import limiter
 from core.forms import add_field_errors
 from core.inputs import body_limit
+from core.web import login_required, rate_limited
 from marketplace import photos as photo_store
 from marketplace import presenters
 from marketplace.queries import get_home
@@ -61,34 +60,9 @@ HOME_PAGE_REVIEWS = 20
 UPLOAD_OVERHEAD = 64 * 1024  # the form's other fields and the multipart boundaries around the photos
 
 
-def _limit(name):
-    return lambda: current_app.config.get(name, DEFAULT_LIMITS[name])
-
-
-def _user_key():
-    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
-
-
-def _accepted(response):
-    return response.status_code < 400
-
-
-def submit_rate_limited(view):
-    """Decorate a POST view that takes reviews with the per-address and per-user limits (shared with the API)."""
-    view = limiter.limit(_limit("REVIEW_SUBMIT_LIMIT_IP"), key_func=get_remote_address, methods=["POST"],
-                         scope="review_submit:ip")(view)
-    return limiter.limit(_limit("REVIEW_SUBMIT_LIMIT_USER"), key_func=_user_key, methods=["POST"],
-                         deduct_when=_accepted, scope="review_submit:user")(view)
-
-
-def _signed_in(view):
-    """Decorate a view: anonymous users go to the login page (or get 401 when there is none)."""
-    @functools.wraps(view)
-    def wrapped(*args, **kwargs):
-        if not current_user.is_authenticated:
-            return current_app.login_manager.unauthorized()
-        return view(*args, **kwargs)
-    return wrapped
+# the page and the API share the counters (one scope)
+submit_rate_limited = rate_limited("REVIEW_SUBMIT_LIMIT_USER", "REVIEW_SUBMIT_LIMIT_IP", DEFAULT_LIMITS,
+                                   scope="review_submit")
 
 
 def device_id():
@@ -112,7 +86,7 @@ def device_id():
 @bp.route("/homes/<int:home_id>/reviews/new", methods=["GET", "POST"])
 @body_limit(lambda: review_photos.MAX_REVIEW_PHOTOS * photo_store.MAX_BYTES + UPLOAD_OVERHEAD)
 @submit_rate_limited
-@_signed_in
+@login_required
 @roles_required("family")
 def write(home_id):
     """Show and take the form to review HOME_ID."""
@@ -138,7 +112,7 @@ def write(home_id):
 
 
 @bp.route("/account/reviews")
-@_signed_in
+@login_required
 @roles_required("family")
 def mine():
     """List the signed-in family's reviews with their status."""
@@ -146,7 +120,7 @@ def mine():
 
 
 @bp.route("/reviews/<int:review_id>")
-@_signed_in
+@login_required
 def detail(review_id):
     """Show a review's own page (status, decisions and their statements, appeal) to its author or a moderator."""
     review = _review_file(review_id)
@@ -154,7 +128,7 @@ def detail(review_id):
 
 
 @bp.route("/reviews/<int:review_id>/appeal", methods=["POST"])
-@_signed_in
+@login_required
 def appeal(review_id):
     """Take the author's one appeal against a fold or a reject."""
     review = queries.get_review(review_id)
@@ -180,7 +154,7 @@ def home_list(home_id):
     """List a home's published reviews (and its folded ones with ?folded=1)."""
     home = get_home(home_id)
     folded = request.args.get("folded") == "1"
-    return render_template("reviews/home_list.html", home=_home_summary(home), folded=folded,
+    return render_template("reviews/home_list.html", home=presenters.home_summary(home), folded=folded,
                            panel=home_reviews_panel(home.id, limit=None, include_folded=folded))
 
 
@@ -221,18 +195,14 @@ def _review_file(review_id):
 
 
 
-def _home_summary(home):
-    return {"id": home.id, "display_name": presenters.home_name(home.name, home.name_en)}
-
-
 def _render_form(home, form, message=None):
-    today = services.local_today()
-    return render_template("reviews/write.html", home=_home_summary(home), form=form, message=message,
+    today = time.today()
+    return render_template("reviews/write.html", home=presenters.home_summary(home), form=form, message=message,
                            sub_scores=SUB_SCORES, today=today, oldest_end=services.oldest_reviewable_end(today))
 
 
 def _render_detail(review, form, message=None):
-    return render_template("reviews/detail.html", review=review, home=_home_summary(review.home), form=form,
+    return render_template("reviews/detail.html", review=review, home=presenters.home_summary(review.home), form=form,
                            message=message, log=queries.review_log(review.id),
                            is_author=wrote_review(current_user, review),
                            can_appeal=services.can_appeal(review))
@@ -252,5 +222,4 @@ def _review_labels():
             "sub_score_label": lambda n: SUB_SCORE_LABELS.get(n, n),
             "signal_label": lambda c: SIGNAL_LABELS.get(c, c),
             "evidence_text": _evidence_text,
-            "home_reviews_panel": home_reviews_panel,
             "max_review_photos": review_photos.MAX_REVIEW_PHOTOS}

@@ -6,9 +6,10 @@ import click
 from flask.cli import AppGroup
 
 from core import jobs
+from core import time as clock
 from search import outbox
 from search.backend import current_backend
-from search.documents import iter_all_documents, sql_versions
+from search.sources import iter_all_documents, sql_versions
 
 search_cli = AppGroup("search", help="The search index (derived from SQL, always rebuildable).")
 
@@ -24,8 +25,8 @@ def drain_command(batch_size):
 @search_cli.command("requeue-due")
 @click.option("--days-back", default=7, show_default=True)
 def requeue_due_command(days_back):
-    """Queue homes whose announced prices took effect in the last DAYS_BACK days (run daily, e.g. by cron)."""
-    click.echo(f"queued {outbox.queue_price_changes_due(days_back=days_back)} homes with prices now in effect")
+    """Queue homes whose documents changed with the date in the last DAYS_BACK days (prices now in effect)."""
+    click.echo(f"queued {outbox.queue_due(days_back=days_back)} homes whose documents changed with the date")
 
 
 @search_cli.command("worker")
@@ -36,9 +37,9 @@ def worker_command(interval, batch_size, max_idle_polls):
     """Poll the outbox and drain it, forever (or until idle for --max-idle-polls polls); run the daily jobs."""
     backend, idle, ran_on = current_backend(), 0, None
     while not max_idle_polls or idle < max_idle_polls:
-        if ran_on != jobs.today():  # at start and each new day: prices now in effect, ratings' decaying weights
+        if ran_on != clock.today():  # at start and each new day: prices now in effect, ratings' decaying weights
             click.echo("daily jobs: " + ", ".join(jobs.run_daily_jobs()))
-            ran_on = jobs.today()
+            ran_on = clock.today()
         try:
             done = outbox.drain(backend, batch_size=batch_size)
         except Exception as exc:  # engine down: keep the rows, retry later

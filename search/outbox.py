@@ -1,23 +1,25 @@
 """The sync pipeline: writes record outbox rows in their own transaction; drain turns them into index updates.
 
-Any mapped class with `__search_home_id__` (the attribute holding the home id) is watched. On every flush
-that inserts, changes or deletes such a row, the home's `version` is bumped and an outbox row is written on
-the same connection, so both commit or roll back with the write. Drain reads the current SQL state of each
-home named in a batch, upserts it with its version (an older version never overwrites a newer one), deletes
-documents of homes that are gone, then deletes the batch's outbox rows: at least once, idempotent.
+The models it watches are the ones the domain registered (search/sources.py; marketplace registers homes,
+fees and free beds at app start). On every flush that inserts, changes or deletes such a row, the document's
+`version` is bumped and an outbox row is written on the same connection, so both commit or roll back with the
+write. Drain reads the current SQL state of each document named in a batch, upserts it with its version (an
+older version never overwrites a newer one), deletes documents that are gone, then deletes the batch's outbox
+rows: at least once, idempotent. (The column is named home_id: the document id is the home id.)
 """
 
 import logging
-from datetime import date, timedelta
 from itertools import chain
 
 import sqlalchemy as sa
 from flask import current_app, g
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import jobs
+from core import jobs, time
+from core.context import current_request_id
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
+from search import sources
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +30,14 @@ class OutboxEntry(db.Model):
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
     home_id: Mapped[int] = mapped_column(index=True)  # no foreign key: a deleted home still needs its entry
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    # the request (or job) that made the change, so the worker's log line can be matched to it
+    request_id: Mapped[str | None] = mapped_column(sa.String(128))
 
 
 def _changed_home_ids(session):
     home_ids = set()
     for obj in chain(session.new, session.dirty, session.deleted):
-        attr = getattr(type(obj), "__search_home_id__", None)
+        attr = sources.document_id_attribute(type(obj))
         if attr is None or (obj in session.dirty and not session.is_modified(obj)):
             continue
         home_id = getattr(obj, attr)
@@ -44,18 +48,16 @@ def _changed_home_ids(session):
 
 def record_changes(session, home_ids):
     """Bump the version of HOME_IDS and write their outbox rows on SESSION's connection (same transaction)."""
-    from marketplace.models import Home
-
     if not home_ids:
         return
-    ids = sorted(home_ids)
+    ids, table = sorted(home_ids), sources.current_source().table
     conn = session.connection()
-    conn.execute(sa.update(Home.__table__).where(Home.__table__.c.id.in_(ids))
-                 .values(version=Home.__table__.c.version + 1))
-    now = utcnow()
-    conn.execute(sa.insert(OutboxEntry.__table__), [{"home_id": i, "created_at": now} for i in ids])
+    conn.execute(sa.update(table).where(table.c.id.in_(ids)).values(version=table.c.version + 1))
+    now, request_id = utcnow(), current_request_id()
+    conn.execute(sa.insert(OutboxEntry.__table__),
+                 [{"home_id": i, "created_at": now, "request_id": request_id} for i in ids])
     for obj in list(session.identity_map.values()):
-        if isinstance(obj, Home) and obj.id in home_ids:
+        if getattr(type(obj), "__table__", None) is table and obj.id in home_ids:
             session.expire(obj, ["version"])
     session.info["search_outbox_written"] = True
 
@@ -85,14 +87,12 @@ def _pending_batch(batch_size):
 
 def drain_batch(backend, batch_size=500):
     """Apply one batch of outbox rows to BACKEND; return how many rows it consumed."""
-    from search.documents import documents_for
-
     entries = _pending_batch(batch_size)
     if not entries:
         db.session.rollback()
         return 0
     home_ids = {e.home_id for e in entries}
-    docs = documents_for(home_ids)
+    docs = sources.documents_for(home_ids)
     try:
         backend.upsert(list(docs.values()))
         backend.delete(sorted(home_ids - docs.keys()))
@@ -101,6 +101,9 @@ def drain_batch(backend, batch_size=500):
         raise
     db.session.execute(sa.delete(OutboxEntry).where(OutboxEntry.id.in_([e.id for e in entries])))
     db.session.commit()
+    log.info("indexed %d homes from %d outbox rows", len(docs), len(entries),
+             extra={"homes": sorted(home_ids), "from_requests": sorted({e.request_id for e in entries
+                                                                         if e.request_id})})
     return len(entries)
 
 
@@ -115,17 +118,15 @@ def drain(backend, batch_size=500, max_batches=None):
     return total
 
 
-def queue_price_changes_due(on=None, days_back=7):
-    """Queue the homes whose fee items take effect within DAYS_BACK days up to ON (default today); commit.
+def queue_due(on=None, days_back=7):
+    """Queue the documents that change with the date, within DAYS_BACK days up to ON (default today); commit.
 
-    A document holds the prices in effect when it was built, so an announced change must be re-indexed on
-    its date. Looking a few days back covers a worker that was down; re-queuing is harmless (idempotent).
+    A home's document holds the prices in effect when it was built, so an announced change must be re-indexed
+    on its date (the source's due_ids says which). Looking a few days back covers a worker that was down;
+    re-queuing is harmless (idempotent).
     """
-    from marketplace.models import FeeItem
-
-    on = on or date.today()
-    home_ids = set(db.session.scalars(sa.select(FeeItem.home_id).distinct().where(
-        FeeItem.effective_from <= on, FeeItem.effective_from > on - timedelta(days=days_back))))
+    source = sources.current_source()
+    home_ids = set(source.due_ids(on or time.today(), days_back)) if source else set()
     record_changes(db.session, home_ids)
     db.session.commit()
     return len(home_ids)
@@ -156,4 +157,4 @@ def init_app(app):
         if not sa.event.contains(db.session, name, fn):
             sa.event.listen(db.session, name, fn)
     app.after_request(_drain_after_request)
-    jobs.daily(app, queue_price_changes_due)
+    jobs.daily(app, queue_due)

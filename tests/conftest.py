@@ -1,5 +1,6 @@
 """The app per test, on SQLite (default) or PostgreSQL (TEST_DATABASE_URL); never a mocked session."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -62,6 +63,39 @@ def _compiled_catalogs():
                 write_mo(dst, read_po(src))
 
 
+_RUN_LOG = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_log(tmp_path_factory):
+    """Every record logged during the run, through the production formatter, into one file checked at the end."""
+    from ops.logs import ContextFilter, _formatter
+
+    path = tmp_path_factory.mktemp("run-log") / "run.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(_formatter("json"))
+    handler.addFilter(ContextFilter())
+    logging.getLogger().addHandler(handler)
+    _RUN_LOG["path"] = path
+    yield path
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when any log line of it carries a phone number, an ID number or an e-mail address."""
+    from tests.ops.logcheck import personal_data_in_log
+
+    leaks = personal_data_in_log(_RUN_LOG.get("path"))
+    if leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(f"personal data in {len(leaks)} log line(s) of this run:", red=True)
+            for kind, line in leaks[:20]:
+                reporter.write_line(f"  {kind}: {line}")
+        session.exitstatus = 1
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _database_reachable():
     if TEST_DATABASE_URL:
@@ -104,3 +138,26 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def clock():
+    """Freeze the one clock (core.time): `clock(instant)` holds it there, `clock.advance(delta)` moves it on.
+
+    A naive INSTANT is read as business time (Asia/Shanghai); the clock is released after the test.
+    """
+    from contextlib import ExitStack
+
+    from core import time
+
+    class _Clock:
+        def __call__(self, instant):
+            stack.enter_context(time.frozen(instant))
+            return time.utcnow()
+
+        advance = staticmethod(time.advance)
+        today = staticmethod(time.today)
+        utcnow = staticmethod(time.utcnow)
+
+    with ExitStack() as stack:
+        yield _Clock()

@@ -1,8 +1,9 @@
 """Factories with traits for test data: real rows in the real database."""
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
+from core import time
 from core.db import utcnow
 from core.extensions import db
 from geo.gazetteer import gazetteer
@@ -42,7 +43,7 @@ def make_home(district_code="320508", name=None, fees=None, free=None, deposit_y
         lon=fields.pop("lon", district.lon), beds_total=fields.pop("beds_total", 100), **fields,
     )
     fees = DEFAULT_FEES if fees is None else fees
-    start = date.today() - timedelta(days=30)
+    start = time.today() - timedelta(days=30)
     for level, amounts in fees.items():
         for kind, yuan in zip(("bed", "care", "meals"), amounts):
             home.fee_items.append(FeeItem(care_level=level, kind=kind, amount_fen=yuan * 100,

@@ -10,11 +10,12 @@ another home (operator B); regulator inside the jurisdiction (Jiangsu, where hom
 import importlib
 import pkgutil
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 import tests.matrix
+from core import time
 from core.extensions import db
 from inquiries import services as inquiry_services
 from marketplace import services
@@ -45,7 +46,7 @@ class World:
         self.claim = services.claim_home(self.op_c, "C-1", make_user("provider", provider=self.op_c))
         self.inquiry = inquiry_services.send_inquiry(
             self.users["family"], self.home_a, kind="visit", contact_name="王", contact_phone="13800138000",
-            contact_consent=True, body="想参观", visit_date=date.today() + timedelta(days=5), time_slot="morning")
+            contact_consent=True, body="想参观", visit_date=time.today() + timedelta(days=5), time_slot="morning")
         self.keys = {"a": self.home_a.id, "b": self.home_b.id, "ref": self.inquiry.reference,
                      "claim": self.claim.id, "op_c": self.op_c.id}
         for extension in EXTENSIONS:

@@ -228,4 +228,5 @@ def test_an_api_path_that_needs_login_answers_401_in_the_error_shape(app, client
     response = client.get("/api/v1/_test_private")
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"
-    assert set(response.get_json()["error"]) == {"code", "message", "fields"}
+    assert set(response.get_json()["error"]) == {"code", "message", "fields", "request_id"}
+    assert response.get_json()["error"]["request_id"] == response.headers["X-Request-ID"]

@@ -7,6 +7,8 @@ from contextlib import contextmanager
 import pytest
 from werkzeug.serving import make_server
 
+from core import time
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -24,7 +26,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def _seed(_app):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from search.backend import current_backend
     from search.outbox import drain
@@ -32,7 +34,7 @@ def _seed(_app):
 
     make_home("320508", name="姑苏康复养老院", name_en="Gusu Rehab Care Home", grade=4, is_demo=True,
               medical_insurance=True, ltci=True, review_score=4.5, review_count=12, source="苏州市民政局公示",
-              grade_source="苏州市民政局 2024", grade_valid_until=date.today() + timedelta(days=300),
+              grade_source="苏州市民政局 2024", grade_valid_until=time.today() + timedelta(days=300),
               phone="0512-12345678", visiting_hours="09:00–17:00", services=["rehabilitation", "tcm"],
               included=["three_meals", "laundry"])
     make_home("320506", name="吴中颐养中心", name_en="Wuzhong Elderly Centre", grade=3,

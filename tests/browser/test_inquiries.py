@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from core import time
 from tests.browser.conftest import serve, sign_in
 
 PASSWORD = "correct horse battery"
@@ -32,7 +33,6 @@ def inquiry_server(tmp_path_factory):
 
 
 def test_family_books_a_visit_and_the_home_confirms_it(tab, inquiry_server):
-    from inquiries.services import local_today
 
     base, ids, _app = inquiry_server
     sign_in(tab, base, ids["family"], PASSWORD)
@@ -41,7 +41,7 @@ def test_family_books_a_visit_and_the_home_confirms_it(tab, inquiry_server):
     assert tab.url.endswith(f"/homes/{ids['home']}/inquire?kind=visit")
 
     # first with no consent: the form comes back with the error, linked to the checkbox
-    day = (local_today() + timedelta(days=3)).isoformat()
+    day = (time.today() + timedelta(days=3)).isoformat()
     tab.fill("#visit_date", day)
     tab.check("#time_slot-1")
     tab.fill("#contact_phone", "13800138000")

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from core import time
 from tests.browser.conftest import serve
 
 PASSWORD = "correct horse battery"
@@ -25,7 +26,6 @@ def quality_server(tmp_path_factory):
 
 
 def test_regulator_records_and_the_public_page_explains_the_rating(tab, quality_server):
-    from quality.services import local_today
 
     base, ids = quality_server
     tab.goto(base + "/homes/{}?lang=en".format(ids["home"]))
@@ -37,7 +37,7 @@ def test_regulator_records_and_the_public_page_explains_the_rating(tab, quality_
     tab.click("form:has(#identifier) button[type=submit]")
     tab.wait_for_load_state()
     tab.goto(f"{base}/regulator/quality/homes/{ids['home']}?lang=en")
-    tab.fill("#inspection-inspected_on", (local_today() - timedelta(days=20)).isoformat())
+    tab.fill("#inspection-inspected_on", (time.today() - timedelta(days=20)).isoformat())
     tab.select_option("#inspection-findings-0-severity", "moderate")
     tab.fill("#inspection-findings-0-description", "Fire exit blocked")
     tab.get_by_role("button", name=re.compile("Record inspection|登记检查")).click()
@@ -47,11 +47,11 @@ def test_regulator_records_and_the_public_page_explains_the_rating(tab, quality_
     # a grade certificate that expires before it is issued is refused, with the field named
     tab.fill("#grade-level", "4")
     tab.fill("#grade-issuing_body", "苏州市民政局")
-    tab.fill("#grade-issued_on", (local_today() - timedelta(days=30)).isoformat())
-    tab.fill("#grade-valid_until", (local_today() - timedelta(days=60)).isoformat())
+    tab.fill("#grade-issued_on", (time.today() - timedelta(days=30)).isoformat())
+    tab.fill("#grade-valid_until", (time.today() - timedelta(days=60)).isoformat())
     tab.get_by_role("button", name=re.compile("Record grade certificate|登记等级证书")).click()
     assert tab.locator("#grade-valid_until-error").is_visible()
-    tab.fill("#grade-valid_until", (local_today() + timedelta(days=600)).isoformat())
+    tab.fill("#grade-valid_until", (time.today() + timedelta(days=600)).isoformat())
     tab.get_by_role("button", name=re.compile("Record grade certificate|登记等级证书")).click()
     tab.wait_for_load_state()
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from core import time
 from tests.browser.conftest import serve, sign_in
 from tests.reviews.test_photos import png_bytes
 
@@ -40,14 +41,13 @@ def review_server(tmp_path_factory):
 
 def _write_review(tab, base, home_id):
     from reviews.models import SUB_SCORES
-    from reviews.services import local_today
 
     tab.goto(f"{base}/homes/{home_id}")
     tab.click("#write-review")
     assert tab.url.endswith(f"/homes/{home_id}/reviews/new")
     tab.check("#relationship-1")  # family of a resident
-    tab.fill("#period_start", (local_today() - timedelta(days=240)).isoformat())
-    tab.fill("#period_end", (local_today() - timedelta(days=5)).isoformat())
+    tab.fill("#period_start", (time.today() - timedelta(days=240)).isoformat())
+    tab.fill("#period_end", (time.today() - timedelta(days=5)).isoformat())
     tab.fill("#text", TEXT)
     tab.set_input_files("#photos", files=[{"name": "garden.png", "mimeType": "image/png", "buffer": png_bytes()}])
     tab.click("#submit-review")  # no scores yet: the form comes back with the errors

@@ -1,9 +1,10 @@
 """The costs JSON API: estimate, price history, compare regions, rules; documented; bad input is a 400."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from core import time
 from core.extensions import db
 from marketplace.models import FeeItem
 from tests.factories import make_home
@@ -51,13 +52,13 @@ def test_estimate_of_a_missing_home_is_404(client):
 
 def test_price_history_lists_past_and_announced_prices(client):
     home = make_home("310104", fees=DEMENTIA)
-    later = date.today() + timedelta(days=15)
+    later = time.today() + timedelta(days=15)
     db.session.add(FeeItem(home_id=home.id, care_level="dementia", kind="care", amount_fen=450000,
                            effective_from=later, source="announced"))
     db.session.commit()
     rows = client.get(f"/api/v1/homes/{home.id}/price-history").get_json()["rows"]
     assert [(r["effective_from"], r["monthly_fen"], r["upcoming"]) for r in rows] == [
-        (later.isoformat(), 840000, True), ((date.today() - timedelta(days=30)).isoformat(), 790000, False)]
+        (later.isoformat(), 840000, True), ((time.today() - timedelta(days=30)).isoformat(), 790000, False)]
     assert client.get("/api/v1/homes/999999/price-history").status_code == 404
 
 
@@ -106,7 +107,7 @@ def test_settlement_and_ltci_follow_the_parents_insurance_not_the_familys_home(c
 
 def test_estimate_api_adds_chosen_extras_and_uses_the_homes_prepayment_requirement(client):
     home = make_home("310104", fees=DEMENTIA, prepayment_months=15)
-    start = date.today() - timedelta(days=10)
+    start = time.today() - timedelta(days=10)
     for kind, yuan in (("extra_special_diet", 300), ("extra_rehab", 700)):
         db.session.add(FeeItem(home_id=home.id, care_level="dementia", kind=kind, amount_fen=yuan * 100,
                                effective_from=start, source="price list"))

@@ -8,10 +8,11 @@ Rules used below (costs/data/ltci.json, version 2026-11-23.1):
 limits.json: deposit <= 12 x monthly bed fee; prepayment <= 12 months.
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from core import time
 from core.extensions import db
 from costs import estimator
 from costs.location import place_region
@@ -51,7 +52,7 @@ def test_shanghai_grade_4_in_a_designated_shanghai_home(app):
     assert e["ltci"]["rule"]["version"] == rules("ltci")["version"]
     assert e["ltci"]["rule"]["confirmed"] is False  # the daily standards are marked illustrative in the file
     assert e["lines"][0]["source"] == {"type": "fee_item", "source": "test",
-                                       "effective_from": (date.today() - timedelta(days=30)).isoformat(),
+                                       "effective_from": (time.today() - timedelta(days=30)).isoformat(),
                                        "recorded_at": e["lines"][0]["source"]["recorded_at"]}
 
 
@@ -119,7 +120,7 @@ def test_ltci_follows_within_the_demonstration_zone_pilot(app):
 def test_chosen_extras_are_added_and_others_ignored(app):
     # 7900 + 800 (single room) = 8700 yuan; the 300 laundry extra is not chosen; an unknown extra is ignored
     home = make_home("310104", fees=DEMENTIA)
-    start = date.today() - timedelta(days=30)
+    start = time.today() - timedelta(days=30)
     for kind, yuan in (("extra_single_room", 800), ("extra_laundry", 300)):
         db.session.add(FeeItem(home_id=home.id, care_level="dementia", kind=kind, amount_fen=yuan * 100,
                                effective_from=start, source="price list 2026"))
@@ -153,7 +154,7 @@ def test_prepayment_over_12_months_is_flagged(app, months, amount, over):
 def test_a_scheduled_price_change_shows_the_future_bill(app):
     # bed 3000 -> 3300 yuan from in 20 days: the bill goes 7900 -> 8200 yuan (+300)
     home = make_home("310104", fees=DEMENTIA)
-    day = date.today() + timedelta(days=20)
+    day = time.today() + timedelta(days=20)
     db.session.add(FeeItem(home_id=home.id, care_level="dementia", kind="bed", amount_fen=330000,
                            effective_from=day, source="announced"))
     db.session.commit()
@@ -168,7 +169,7 @@ def test_a_level_the_home_does_not_offer_is_said_so(app):
 
 
 def _publish_extras(home, level="dementia", **yuan):
-    start = date.today() - timedelta(days=30)
+    start = time.today() - timedelta(days=30)
     for kind, amount in yuan.items():
         db.session.add(FeeItem(home_id=home.id, care_level=level, kind=f"extra_{kind}", amount_fen=amount * 100,
                                effective_from=start, source="price list 2026"))

@@ -1,8 +1,9 @@
 """The family's location, the estimate on home and compare pages, search results, compare regions, rules."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
+from core import time
 from core.extensions import db
 from costs.location import SESSION_KEY
 from marketplace.models import FeeItem
@@ -125,7 +126,7 @@ def test_rules_page_lists_every_file_with_version(client):
 
 
 def _with_extras(home, level="dementia", **yuan):
-    start = date.today() - timedelta(days=30)
+    start = time.today() - timedelta(days=30)
     for kind, amount in yuan.items():
         db.session.add(FeeItem(home_id=home.id, care_level=level, kind=f"extra_{kind}", amount_fen=amount * 100,
                                effective_from=start, source="price list"))

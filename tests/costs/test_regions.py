@@ -1,10 +1,11 @@
 """Compare regions: the per-city figures equal direct aggregates over the same homes."""
 
 import statistics
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from core import time
 from core.extensions import db
 from costs import regions
 from costs.location import place_region
@@ -33,10 +34,10 @@ def _world():
     make_home("340104", fees={"dementia": (1800, 2000, 600)}, **_rated(4.0))  # Hefei: far away
     changing = make_home("320508", fees={"dementia": (2000, 2500, 700)}, **_rated(4.4))
     db.session.add(FeeItem(home_id=changing.id, care_level="dementia", kind="bed", amount_fen=900000,
-                           effective_from=date.today() + timedelta(days=10), source="announced"))
+                           effective_from=time.today() + timedelta(days=10), source="announced"))
     no_bed = make_home("330402", fees={})
     db.session.add_all([FeeItem(home_id=no_bed.id, care_level="dementia", kind=k, amount_fen=100000,
-                                effective_from=date.today() - timedelta(days=5), source="t")
+                                effective_from=time.today() - timedelta(days=5), source="t")
                         for k in ("care", "meals")])
     db.session.commit()
 
@@ -83,7 +84,7 @@ def test_postgresql_percentile_agrees(app):
     if db.engine.dialect.name != "postgresql":
         return
     _world()
-    homes = regions.eligible_homes_query("dementia", None, ["310000", "320500", "330400"], date.today())
+    homes = regions.eligible_homes_query("dementia", None, ["310000", "320500", "330400"], time.today())
     direct = dict(db.session.execute(
         sa.select(homes.c.city_code, sa.func.percentile_cont(0.5).within_group(homes.c.monthly_fen))
         .group_by(homes.c.city_code)).all())

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core import time
 from core.db import utcnow
 from core.extensions import db
 from dashboard import queries, tables
@@ -64,7 +65,7 @@ def test_capacity_equals_sql_aggregates(homes):
 
 def test_price_medians_follow_the_price_rules(homes):
     # a later fee already in effect counts; one that starts next month does not
-    today = date.today()
+    today = time.today()
     db.session.add_all([
         FeeItem(home_id=homes["xiangcheng"].id, care_level="full", kind="bed", amount_fen=310000,
                 effective_from=today - timedelta(days=5)),

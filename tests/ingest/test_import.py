@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from core import time
 from core.db import utcnow
 from core.extensions import db
 from ingest import services
@@ -88,10 +89,9 @@ def test_a_verified_providers_newer_price_is_not_overwritten_but_flagged(app):
     home.provider_id = provider.id
     db.session.commit()
     staff = make_user("provider", provider=provider)
-    from datetime import date
 
     marketplace_services.set_fees(home, [{"care_level": "full", "kind": "bed", "amount_fen": 255000,
-                                          "effective_from": date.today()}],
+                                          "effective_from": time.today()}],
                                   marketplace_services.Actor(staff, channel="portal"))
     run = import_sample("shanghai", "shanghai_2025q2.csv")  # says 2,700 yuan
     db.session.expire_all()

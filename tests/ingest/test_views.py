@@ -5,6 +5,7 @@ import re
 
 import sqlalchemy as sa
 
+from core import time
 from core.extensions import db
 from ingest.models import ImportConflict, ImportRun, QuarantinedRow
 from marketplace.models import Home, ListingChange
@@ -124,10 +125,9 @@ def test_a_regulator_keeps_the_current_value_of_a_conflict(app, client):
     import_sample("shanghai", "shanghai_2025q1.csv")
     home = db.session.scalar(sa.select(Home).where(Home.name == "上海市徐汇区康乐养老院"))
     regulator = make_user("regulator", jurisdiction="310000")
-    from datetime import date
 
     db.session.add(ListingChange(home_id=home.id, channel="regulator", user_id=regulator.id,
-                                 changes={f"full.bed@{date.today()}": [250000, 240000]}))
+                                 changes={f"full.bed@{time.today()}": [250000, 240000]}))
     db.session.commit()
     import_sample("shanghai", "shanghai_2025q2.csv")
     conflict = db.session.scalar(sa.select(ImportConflict))

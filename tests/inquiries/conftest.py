@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from inquiries.services import local_today
+from core import time
 from tests.factories import login_as, make_home, make_user, make_verified_provider
 
 
@@ -59,7 +59,7 @@ def world(app):
 
 def visit_date(days=7):
     """Return a visit date DAYS ahead, as the form sends it."""
-    return (local_today() + timedelta(days=days)).isoformat()
+    return (time.today() + timedelta(days=days)).isoformat()
 
 
 def form_data(**changes):

@@ -1,7 +1,8 @@
 """Reads for the dashboard and the lists: counts by month, a provider's inquiries, a family's, unanswered."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from core import time
 from inquiries import queries, services
 
 
@@ -23,7 +24,7 @@ def test_counts_by_month_counts_each_kind_per_local_month(app, world):
             _send(world, world.home, now=stamp)
         _send(world, world.home, kind="visit")
         _send(world, world.other_home, body="别家")
-    today = services.local_today()
+    today = time.today()
     this_month = today.strftime("%Y-%m")
     counts = queries.counts_by_month([world.home.id])
     assert counts["2026-01"]["inquiry"] == 1 and counts["2026-02"]["inquiry"] == 2
@@ -49,4 +50,4 @@ def test_for_provider_for_user_and_unanswered_count(app, world):
     with app.test_request_context():
         services.confirm_visit(world.staff, second)
     assert queries.unanswered_count(world.operator.id) == 0
-    assert date.today()  # the queries never depended on the request
+    assert time.today()  # the queries never depended on the request

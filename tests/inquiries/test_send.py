@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core import time
 from core.extensions import db
 from inquiries.models import REFERENCE_ALPHABET, Inquiry, InquiryMessage, new_reference
-from inquiries.services import local_today
 from tests.factories import login_as, make_user
 from tests.inquiries.conftest import form_data, reference_in, send, visit_data, visit_date
 
@@ -59,7 +59,7 @@ def test_landline_is_accepted_and_normalised(as_family, world):
 
 
 def test_references_are_unique_random_and_unambiguous():
-    year = local_today().year
+    year = time.today().year
     references = {new_reference(year) for _ in range(5000)}
     # 30^6 codes: among 5,000 draws a collision or two can happen (about 1.7 %), which send_inquiry handles by
     # drawing again; a non-random generator would collide far more often than this
@@ -115,7 +115,7 @@ def test_bad_question_input_is_refused_with_400_and_nothing_stored(as_family, wo
 def test_bad_visit_input_is_refused_with_400_and_nothing_stored(as_family, world, changes, field):
     named = {"today": 0, "past": -3, "61": 61}
     if changes.get("visit_date") in named:
-        changes = {"visit_date": (local_today() + timedelta(days=named[changes["visit_date"]])).isoformat()}
+        changes = {"visit_date": (time.today() + timedelta(days=named[changes["visit_date"]])).isoformat()}
     response = send(as_family, world.home.id, visit_data(**changes), kind="visit")
     assert response.status_code == 400
     assert f'id="{field}-error"' in response.get_data(as_text=True)
@@ -126,7 +126,7 @@ def test_bad_visit_input_is_refused_with_400_and_nothing_stored(as_family, world
 def test_visit_dates_from_tomorrow_to_60_days_ahead_are_accepted(as_family, world, days):
     response = send(as_family, world.home.id, visit_data(visit_date=visit_date(days)), kind="visit")
     assert response.status_code == 302
-    assert db.session.scalars(sa.select(Inquiry)).one().visit_date == local_today() + timedelta(days=days)
+    assert db.session.scalars(sa.select(Inquiry)).one().visit_date == time.today() + timedelta(days=days)
 
 
 def test_a_visit_may_carry_a_message(as_family, world):

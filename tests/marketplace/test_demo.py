@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from demo.market import TABLES, delete_demo, local_date, seed_demo
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
-from marketplace.demo import TABLES, delete_demo, local_date, seed_demo
 from marketplace.models import FeeItem, Home, Provider, Vacancy
 from tests.factories import make_home
 

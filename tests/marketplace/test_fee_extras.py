@@ -1,13 +1,14 @@
 """Optional monthly extras and the prepayment requirement: never in the all-in price; portal, API, pages, demo."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from core import time
 from core.extensions import db
+from demo.market import delete_demo, seed_demo
 from marketplace import pricing, services
-from marketplace.demo import delete_demo, seed_demo
 from marketplace.models import FeeItem, Home, ListingChange
 from marketplace.vocab import EXTRA_KINDS, FEE_KINDS
 from search.backend import current_backend
@@ -16,7 +17,7 @@ from tests.accounts.test_oauth2 import bearer, issue_token, make_api_client
 from tests.factories import login_as, make_home, make_verified_provider
 from tests.marketplace.test_portal import build_world, csrf_from, snapshot
 
-TODAY = date.today()
+TODAY = time.today()
 ALL_EXTRAS = {"extra_single_room": 150_000, "extra_incontinence": 60_000, "extra_rehab": 90_000,
               "extra_special_diet": 40_000, "extra_laundry": 20_000}  # 3,600 yuan a month in all
 

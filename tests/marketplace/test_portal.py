@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from core import time
 from core.db import utcnow
 from core.extensions import db
 from marketplace.models import FeeItem, Home, HomeClaim, ListingChange, Vacancy
@@ -123,7 +124,7 @@ PAGES = ("", "/listing", "/fees", "/vacancies", "/history", "/photos")
 
 
 def _fee_form(token, level="full", **values):
-    data = {f"{level}-csrf_token": token, f"{level}-effective_from": date.today().isoformat()}
+    data = {f"{level}-csrf_token": token, f"{level}-effective_from": time.today().isoformat()}
     data.update({f"{level}-{k}": v for k, v in values.items()})
     return data
 
@@ -311,7 +312,7 @@ def test_yuan_in_the_form_become_integer_fen(client, world):
 def test_a_future_price_change_is_announced_and_becomes_the_price_on_its_date(client, world):
     login_as(client, world.staff_a)
     token = csrf_from(client, f"/portal/homes/{world.home_a.id}/fees")
-    on = date.today() + timedelta(days=10)
+    on = time.today() + timedelta(days=10)
     data = _fee_form(token, bed="3000")
     data["full-effective_from"] = on.isoformat()
     assert client.post(f"/portal/homes/{world.home_a.id}/fees/full", data=data).status_code == 302
@@ -346,7 +347,7 @@ def test_a_price_change_in_the_past_is_refused(client, world):
     token = csrf_from(client, f"/portal/homes/{world.home_a.id}/fees")
     before = snapshot(world.home_a.id)
     data = _fee_form(token, bed="2500")
-    data["full-effective_from"] = (date.today() - timedelta(days=1)).isoformat()
+    data["full-effective_from"] = (time.today() - timedelta(days=1)).isoformat()
     response = client.post(f"/portal/homes/{world.home_a.id}/fees/full", data=data)
     assert response.status_code == 400 and 'id="full-effective_from-error"' in response.get_data(as_text=True)
     assert snapshot(world.home_a.id) == before
@@ -436,7 +437,7 @@ def test_history_shows_who_when_through_what_and_what_changed(client, world):
     client.post(f"/portal/homes/{world.home_a.id}/fees/full", data=_fee_form(token, bed="2600"))
     page = client.get(f"/portal/homes/{world.home_a.id}/history").get_data(as_text=True)
     assert world.staff_a.display_name in page
-    assert f"full.bed@{date.today().isoformat()}</code>: — → 260000" in page  # a new row from today
+    assert f"full.bed@{time.today().isoformat()}</code>: — → 260000" in page  # a new row from today
     assert 'id="fee-items"' in page and "¥2,600" in page
 
 
@@ -444,14 +445,13 @@ def test_public_page_views_are_counted_per_day_and_shown_per_month(client, world
     for _i in range(3):
         assert client.get(f"/homes/{world.home_a.id}").status_code == 200
     client.get(f"/homes/{world.home_b.id}")
-    from marketplace.portal import local_today
     from marketplace.portal_models import HomeView
 
     row = db.session.scalar(sa.select(HomeView).where(HomeView.home_id == world.home_a.id))
-    assert (row.day, row.views) == (local_today(), 3)
+    assert (row.day, row.views) == (time.today(), 3)
     login_as(client, world.staff_a)
     page = client.get(f"/portal/homes/{world.home_a.id}").get_data(as_text=True)
-    month = local_today().strftime("%Y-%m")
+    month = time.today().strftime("%Y-%m")
     assert f'<tr data-month="{month}"><th scope="row">{month}</th><td class="num views">3</td>' in page
 
 

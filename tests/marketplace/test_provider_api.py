@@ -1,12 +1,13 @@
 """The provider API (/api/v1/provider) and the API-clients portal pages, with real tokens and real rows."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from accounts.oauth2_models import ApiClient, IdempotencyRecord
+from core import time
 from core.db import utcnow
 from core.extensions import db
 from marketplace.models import FeeItem, Home, ListingChange, Vacancy
@@ -16,7 +17,7 @@ from search.query import SearchQuery
 from tests.accounts.test_oauth2 import bearer, issue_token, make_api_client
 from tests.factories import login_as, make_home, make_provider, make_user, make_verified_provider
 
-TODAY = date.today()
+TODAY = time.today()
 NEXT_MONTH = (TODAY + timedelta(days=30)).isoformat()
 
 

@@ -1,10 +1,11 @@
 """Write services: claims, verification, fees; a refused write changes nothing."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from core import time
 from core.errors import ServiceError
 from core.extensions import db
 from marketplace import services
@@ -43,9 +44,9 @@ def test_a_deposit_over_twelve_months_of_bed_fee_changes_nothing(app):
     actor = services.Actor(channel="portal")
     with pytest.raises(ServiceError) as refused:
         services.set_fees(home, [{"care_level": "full", "kind": "deposit", "amount_fen": 12 * 200_000 + 1,
-                                  "effective_from": date.today()},
+                                  "effective_from": time.today()},
                                  {"care_level": "full", "kind": "care", "amount_fen": 1,
-                                  "effective_from": date.today() + timedelta(days=3)}], actor)
+                                  "effective_from": time.today() + timedelta(days=3)}], actor)
     assert refused.value.code == "deposit_over_limit"
     db.session.rollback()
     after = sorted((f.care_level, f.kind, f.amount_fen, f.effective_from)
@@ -56,6 +57,6 @@ def test_a_deposit_over_twelve_months_of_bed_fee_changes_nothing(app):
 def test_setting_the_same_fees_twice_records_one_change(app):
     home = make_home()
     actor = services.Actor(channel="api", api_client_id="c1")
-    item = {"care_level": "full", "kind": "care", "amount_fen": 330_000, "effective_from": date.today()}
+    item = {"care_level": "full", "kind": "care", "amount_fen": 330_000, "effective_from": time.today()}
     assert services.set_fees(home, [item], actor)
     assert services.set_fees(home, [item], actor) == {}

@@ -1,12 +1,13 @@
 """The family-facing HTML pages: search, a home, compare, the language switch; zh-CN and English."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
+from core import time
 from search.backend import current_backend
 from search.outbox import drain
 from tests.factories import make_home
@@ -22,7 +23,7 @@ def homes(app):
     """Three homes in three cities: a graded demo home in Suzhou, a public one in Shanghai, one in Hangzhou."""
     suzhou = make_home("320508", name="姑苏康复养老院", name_en="Gusu Rehab Care Home", grade=4, is_demo=True,
                        medical_insurance=True, ltci=True, source="苏州市民政局公示", grade_source="苏州市民政局 2024",
-                       grade_valid_until=date.today() + timedelta(days=300), phone="0512-12345678",
+                       grade_valid_until=time.today() + timedelta(days=300), phone="0512-12345678",
                        visiting_hours="09:00–17:00", services=["rehabilitation"], included=["three_meals"])
     shanghai = make_home("310104", name="徐汇颐养院", name_en="Xuhui Elderly Home", grade=5, ownership="public",
                          fees={"self_care": (3000, 500, 1000), "full": (3500, 4000, 1000)})
@@ -191,7 +192,7 @@ def test_home_page_in_chinese(client, homes):
 
 
 def test_expired_grade_is_flagged(client, app):
-    home = make_home(grade=3, grade_valid_until=date.today() - timedelta(days=1))
+    home = make_home(grade=3, grade_valid_until=time.today() - timedelta(days=1))
     assert "Grade expired" in _text(client.get(f"/homes/{home.id}?lang=en"))
 
 

@@ -1,5 +1,6 @@
 """Authorization rows of the quality pages: regulators in their jurisdiction, providers for their own home."""
 
+from core import time
 from quality import services
 from tests.matrix import PAGE, everyone, signed_in
 
@@ -25,7 +26,7 @@ KEYS = {"q_sanction": 11, "q_report": 12}
 
 def setup(world):
     """A minor sanction and an unchecked staffing report of home A."""
-    today = services.local_today()
+    today = time.today()
     sanction = services.record_sanction(world.home_a, world.users["reg_in"], "fine", "minor", today)
     report = services.report_staffing(world.home_a, world.users["prov_a"], today, 50, 10, 2)
     return {"q_sanction": sanction.id, "q_report": report.id}

@@ -2,10 +2,11 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from core import time
 from core.extensions import db
 from marketplace.models import FeeItem, Home
 from opendata.dictionary import DATASET_VERSION, FILES
@@ -17,7 +18,7 @@ def _world():
                   review_score=4.3, review_count=7)
     make_home("330402", fees={"self_care": (1800, 300, 700)}, free={"self_care": 0}, ownership="public")
     db.session.add(FeeItem(home_id=a.id, care_level="full", kind="bed", amount_fen=250000,
-                           effective_from=date.today() + timedelta(days=9), source="announced"))
+                           effective_from=time.today() + timedelta(days=9), source="announced"))
     db.session.commit()
     return a
 
@@ -67,7 +68,7 @@ def test_prices_files_hold_every_fee_item_with_history(client):
     body = client.get("/open-data/v1/prices.json").get_json()
     assert len(rows) == len(body["rows"]) == count
     assert sum(int(r["amount_fen"]) for r in rows) == db.session.scalar(sa.select(sa.func.sum(FeeItem.amount_fen)))
-    assert any(r["source"] == "announced" and r["effective_from"] > date.today().isoformat() for r in rows)
+    assert any(r["source"] == "announced" and r["effective_from"] > time.today().isoformat() for r in rows)
 
 
 def test_dictionary_page_and_json_describe_every_column(client):

@@ -4,14 +4,14 @@ from datetime import timedelta
 
 import pytest
 
+from core import time
 from quality import services
-from quality.services import local_today
 from tests.factories import make_home, make_user, make_verified_provider
 
 
 def rate_home(home, regulator, grade=4, findings=()):
     """Give HOME a clean-ish recent inspection and a grade certificate in force: enough for a rating."""
-    today = local_today()
+    today = time.today()
     services.record_inspection(home, regulator, today - timedelta(days=30), "routine", findings=findings)
     services.record_grade(home, regulator, grade, "苏州市民政局", today - timedelta(days=100),
                           today + timedelta(days=900), certificate_no="SZ-1")

@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from core.extensions import db
-from marketplace.demo import delete_demo, local_date, seed_demo
+from demo.market import delete_demo, local_date, seed_demo
+from demo.quality_records import refresh_demo_ratings
 from marketplace.models import Home
 from quality import rules
-from quality.demo import refresh_demo_ratings
 from quality.models import GradeCertificate, Inspection, QualityRating, Sanction, StaffingReport
 from quality.services import home_records
 

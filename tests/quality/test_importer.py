@@ -8,15 +8,15 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from core import time
 from core.errors import ServiceError
 from core.extensions import db
 from marketplace.models import Home
 from quality import importer
 from quality.models import Finding, GradeCertificate, Inspection, QualityRating, Sanction
-from quality.services import local_today
 from tests.factories import login_as, make_home
 
-TODAY = local_today()
+TODAY = time.today()
 D = {n: (TODAY - timedelta(days=n)).isoformat() for n in (5, 30, 400)}
 LATER = (TODAY + timedelta(days=700)).isoformat()
 

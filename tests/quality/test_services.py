@@ -5,12 +5,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core import time
 from core.errors import ServiceError
 from core.extensions import db
 from marketplace.models import Home
 from quality import services
 from quality.models import QualityRating, Sanction
-from quality.services import local_today
 from search import outbox
 from search.backend import current_backend
 from search.query import SearchQuery
@@ -34,7 +34,7 @@ def test_a_home_without_records_has_no_rating_row_and_no_stars(people):
 
 
 def test_each_record_recomputes_the_rating(people):
-    home, reg, today = people["home"], people["reg_in"], local_today()
+    home, reg, today = people["home"], people["reg_in"], time.today()
     services.record_inspection(home, reg, today - timedelta(days=10), "routine")
     assert _rating(home).overall is None and _stars(home) == (None, False)  # one part: not enough data
     services.record_grade(home, reg, 3, "苏州市民政局", today - timedelta(days=10), today + timedelta(days=100))
@@ -48,7 +48,7 @@ def test_each_record_recomputes_the_rating(people):
 
 
 def test_a_provider_report_counts_only_after_a_regulator_checks_it(people):
-    home, today = people["home"], local_today()
+    home, today = people["home"], time.today()
     rate_home(home, people["reg_in"], grade=2)
     assert _rating(home).overall == 4  # inspections 5, grade 2: (2.0 + 0.4) / 0.6 = 4.0
     report = services.report_staffing(home, people["provider"], today - timedelta(days=3), 100, 10, 0)
@@ -61,7 +61,7 @@ def test_a_provider_report_counts_only_after_a_regulator_checks_it(people):
 
 
 def test_resolving_a_sanction_keeps_the_cap_for_twelve_months(people):
-    home, today = people["home"], local_today()
+    home, today = people["home"], time.today()
     rate_home(home, people["reg_in"], grade=5)
     sanction = services.record_sanction(home, people["reg_in"], "fine", "serious", today - timedelta(days=30))
     services.resolve_sanction(db.session.get(Sanction, sanction.id), people["reg_in"], today)
@@ -114,7 +114,7 @@ def _publish_reviews(home, overalls):
     from core.db import utcnow
     from reviews.models import Review
 
-    today = local_today()
+    today = time.today()
     for overall in overalls:
         db.session.add(Review(home_id=home.id, relationship="family", period_start=today - timedelta(days=60),
                               period_end=today - timedelta(days=30), overall=overall, status="published",
@@ -131,7 +131,7 @@ def test_the_rating_reaches_search_through_the_outbox(people):
     outbox.drain(current_backend())
     hits = current_backend().search(SearchQuery(min_quality=5, per_page=100)).hits
     assert [h.id for h in hits] == [home.id] and hits[0].doc["quality_stars"] == 5
-    services.record_sanction(home, people["reg_in"], "warning", "serious", local_today())
+    services.record_sanction(home, people["reg_in"], "warning", "serious", time.today())
     outbox.drain(current_backend())
     assert current_backend().search(SearchQuery(min_quality=3)).total == 0
     hit = current_backend().search(SearchQuery(min_quality=2)).hits[0]
@@ -153,14 +153,14 @@ def test_the_rating_reaches_search_through_the_outbox(people):
 ])
 def test_invalid_records_are_refused_naming_the_field_and_change_nothing(people, call, field):
     with pytest.raises(ServiceError) as caught:
-        call(people["home"], people["reg_in"], local_today())
+        call(people["home"], people["reg_in"], time.today())
     assert field in caught.value.fields and caught.value.status == 400
     db.session.rollback()
     assert services.rating_of(people["home"].id) is None
 
 
 def test_a_grade_certificate_in_force_updates_the_listing_grade(people):
-    home, today = people["home"], local_today()
+    home, today = people["home"], time.today()
     services.record_grade(home, people["reg_in"], 4, "苏州市民政局", today - timedelta(days=5),
                           today + timedelta(days=365), certificate_no="SZ-9")
     fresh = db.session.get(Home, home.id)

@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from core import time
 from core.extensions import db
 from marketplace.models import Home
 from quality import services
 from quality.models import Inspection, ProviderResponse, Sanction
 from quality.rules import load_rules
-from quality.services import local_today
 from search import outbox
 from search.backend import current_backend
 from tests.factories import login_as, make_home
@@ -30,7 +30,7 @@ def test_a_regulator_records_an_inspection_with_findings_by_form(client, people)
     login_as(client, people["reg_in"])
     home = people["home"]
     response = client.post(f"/regulator/quality/homes/{home.id}/inspections", data={
-        "csrf_token": _token(client), "inspection-inspected_on": (local_today() - timedelta(days=3)).isoformat(),
+        "csrf_token": _token(client), "inspection-inspected_on": (time.today() - timedelta(days=3)).isoformat(),
         "inspection-kind": "complaint", "inspection-inspector": "姑苏区民政局",
         "inspection-findings-0-severity": "serious", "inspection-findings-0-scope": "pattern",
         "inspection-findings-0-description": "夜班人手不足", "inspection-findings-1-severity": ""})
@@ -60,7 +60,7 @@ def test_a_regulator_outside_the_jurisdiction_can_neither_see_nor_record(client,
     assert client.get(f"/regulator/quality/homes/{home.id}").status_code == 403
     response = client.post(f"/regulator/quality/homes/{home.id}/sanctions", data={
         "csrf_token": _token(client), "sanction-kind": "fine", "sanction-severity": "serious",
-        "sanction-issued_on": local_today().isoformat()})
+        "sanction-issued_on": time.today().isoformat()})
     assert response.status_code == 403 and _count(Sanction) == 0
     listing = client.get("/regulator/quality/").get_data(as_text=True)
     assert home.name not in listing
@@ -68,13 +68,13 @@ def test_a_regulator_outside_the_jurisdiction_can_neither_see_nor_record(client,
 
 def test_a_regulator_outside_the_jurisdiction_cannot_check_or_resolve(client, people):
     home = people["home"]
-    report = services.report_staffing(home, people["provider"], local_today(), 50, 15, 3)
-    sanction = services.record_sanction(home, people["reg_in"], "fine", "minor", local_today())
+    report = services.report_staffing(home, people["provider"], time.today(), 50, 15, 3)
+    sanction = services.record_sanction(home, people["reg_in"], "fine", "minor", time.today())
     login_as(client, people["reg_out"])
     token = _token(client)
     assert client.post(f"/regulator/quality/staffing/{report.id}/check", data={"csrf_token": token}).status_code == 403
     assert client.post(f"/regulator/quality/sanctions/{sanction.id}/resolve", data={
-        "csrf_token": token, "resolve-resolved_on": local_today().isoformat()}).status_code == 403
+        "csrf_token": token, "resolve-resolved_on": time.today().isoformat()}).status_code == 403
     db.session.expire_all()
     assert report.checked_at is None and sanction.resolved_on is None
     login_as(client, people["reg_in"])
@@ -104,7 +104,7 @@ def test_a_provider_sees_its_records_and_attaches_a_response(client, people):
 
 def test_a_provider_cannot_respond_to_another_homes_record_or_see_it(client, people):
     other = make_home("320508", licence_no="OTHER-1")
-    services.record_inspection(other, people["reg_in"], local_today(), "routine")
+    services.record_inspection(other, people["reg_in"], time.today(), "routine")
     theirs = db.session.scalar(sa.select(Inspection).where(Inspection.home_id == other.id))
     login_as(client, people["provider"])
     token = _token(client)
@@ -124,11 +124,11 @@ def test_a_provider_reports_staffing_which_shows_as_unchecked(client, people):
     home = people["home"]
     login_as(client, people["provider"])
     response = client.post(f"/portal/quality/homes/{home.id}/staffing", data={
-        "csrf_token": _token(client), "staffing-as_of": local_today().isoformat(), "staffing-residents": "80",
+        "csrf_token": _token(client), "staffing-as_of": time.today().isoformat(), "staffing-residents": "80",
         "staffing-care_staff": "20", "staffing-nurses": "30"})
     assert response.status_code == 400  # more nurses than care staff
     response = client.post(f"/portal/quality/homes/{home.id}/staffing", data={
-        "csrf_token": _token(client), "staffing-as_of": local_today().isoformat(), "staffing-residents": "80",
+        "csrf_token": _token(client), "staffing-as_of": time.today().isoformat(), "staffing-residents": "80",
         "staffing-care_staff": "20", "staffing-nurses": "4"})
     assert response.status_code == 302
     assert services.rating_of(home.id).sub_ratings["staffing"]["reason"] == "unchecked"
@@ -148,13 +148,13 @@ def test_the_methods_page_shows_the_numbers_of_the_rules_file(client):
 def test_the_home_page_explains_each_part_of_its_rating(client, people):
     home = people["home"]
     rate_home(home, people["reg_in"], grade=4)
-    services.report_staffing(home, people["provider"], local_today(), 100, 30, 5)
+    services.report_staffing(home, people["provider"], time.today(), 100, 30, 5)
     page = client.get(f"/homes/{home.id}?lang=en").get_data(as_text=True)
     assert 'id="quality-rating"' in page and "Quality rating 5 of 5 stars" in page
     for part in ("inspections", "staffing", "grade", "experience"):
         assert f'data-part="{part}"' in page
     assert "not yet checked by a regulator" in page and "Grade 4 certificate" in page
-    services.record_sanction(home, people["reg_in"], "fine", "serious", local_today())
+    services.record_sanction(home, people["reg_in"], "fine", "serious", time.today())
     page = client.get(f"/homes/{home.id}?lang=en").get_data(as_text=True)
     assert "Serious sanction in the last 12 months" in page and "without the sanction it would be 5 stars" in page
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from core import time
 from reviews import services
 from reviews.models import SUB_SCORES
 from tests.factories import make_home, make_user, make_verified_provider
@@ -22,7 +23,7 @@ def csrf_token(html):
 
 def review_values(**changes):
     """Return valid keyword arguments for services.submit_review, with CHANGES."""
-    today = services.local_today()
+    today = time.today()
     values = {"relationship": "family", "period_start": today - timedelta(days=200),
               "period_end": today - timedelta(days=10), "overall": 4,
               "sub_scores": dict.fromkeys(SUB_SCORES, 4), "text": GOOD_TEXT}

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.extensions import db
-from marketplace.demo import delete_demo
+from demo.market import delete_demo
 from reviews.models import AuditLogIsAppendOnly, ModerationDecision, Review
 from reviews.services import record_audit
 from tests.factories import make_home

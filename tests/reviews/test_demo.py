@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 
 from core.extensions import db
+from demo.review_records import DEMO_SUFFIX_EN, DEMO_SUFFIX_ZH, seed_demo_reviews
 from marketplace.models import Home
-from reviews.demo import DEMO_SUFFIX_EN, DEMO_SUFFIX_ZH, seed_demo_reviews
 from reviews.models import Review
 from tests.factories import login_as, make_home
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from core import time
 from core.db import utcnow
 from core.errors import ServiceError
 from core.extensions import db
@@ -253,7 +254,7 @@ def test_a_code_given_while_writing_verifies_the_new_review(world):
 
     code = _issue(world, "resident")[0]
     assert engagement.check_code(world.home, code)  # the form checks it before the review is saved
-    today = review_services.local_today()
+    today = time.today()
     review = review_services.submit_review(
         world.author, world.home, relationship="resident", period_start=today.replace(day=1), period_end=today,
         overall=5, sub_scores=dict.fromkeys(SUB_SCORES, 5), text="护理员非常耐心，老人住得安心，饭菜也合口味。")

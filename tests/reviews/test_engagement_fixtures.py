@@ -3,11 +3,12 @@ published reviews. Users are made when first asked for (each costs an argon2 has
 
 import functools
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 import flask_babel
 import sqlalchemy as sa
 
+from core import time
 from core.extensions import db
 from reviews.models import Review
 from tests.factories import login_as, make_home, make_provider, make_user, make_verified_provider
@@ -22,8 +23,8 @@ def make_review(home, author=None, overall=4, status="published", relationship="
     review = Review(home_id=home.id, author_id=author.id if author else None, relationship=relationship,
                     period_start=date(2026, 1, 1), period_end=date(2026, 6, 1), overall=overall,
                     sub_scores={}, text=fields.pop("text", "护理员很耐心，饭菜可口。"), status=status,
-                    created_at=fields.pop("created_at", datetime.now(UTC)),
-                    published_at=datetime.now(UTC) if status == "published" else None, **fields)
+                    created_at=fields.pop("created_at", time.utcnow()),
+                    published_at=time.utcnow() if status == "published" else None, **fields)
     db.session.add(review)
     db.session.commit()
     return review

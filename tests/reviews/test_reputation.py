@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core import time
 from core.extensions import db
 from marketplace.models import Home
 from reviews.models import Review
@@ -57,7 +58,7 @@ def test_recent_and_verified_reviews_weigh_more():
 def _review(home, overall, status="published", **fields):
     db.session.add(Review(home_id=home.id, relationship="family", period_start=date(2026, 1, 1),
                           period_end=date(2026, 6, 1), overall=overall, status=status,
-                          created_at=fields.pop("created_at", datetime.now(UTC)), **fields))
+                          created_at=fields.pop("created_at", time.utcnow()), **fields))
 
 
 def test_folded_and_rejected_reviews_do_not_count_and_scores_reach_search(app):

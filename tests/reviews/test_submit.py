@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from core import time
 from core.errors import ServiceError
 from core.extensions import db
 from marketplace.models import Home
@@ -40,7 +41,7 @@ def test_only_family_accounts_may_write_reviews(world, role):
 
 
 def test_experience_that_ended_more_than_12_months_ago_cannot_be_reviewed(world):
-    today = services.local_today()
+    today = time.today()
     oldest = services.oldest_reviewable_end(today)
     with pytest.raises(ServiceError) as refused:
         world.submit(period_start=oldest - timedelta(days=100), period_end=oldest - timedelta(days=1))
@@ -56,9 +57,9 @@ def test_twelve_months_back_is_counted_in_calendar_months():
 
 @pytest.mark.parametrize("changes,field", [
     ({"relationship": "neighbour"}, "relationship"),
-    ({"period_start": date.today() + timedelta(days=30), "period_end": date.today() + timedelta(days=60)},
+    ({"period_start": time.today() + timedelta(days=30), "period_end": time.today() + timedelta(days=60)},
      "period_end"),
-    ({"period_start": date.today() - timedelta(days=10), "period_end": date.today() - timedelta(days=20)},
+    ({"period_start": time.today() - timedelta(days=10), "period_end": time.today() - timedelta(days=20)},
      "period_start"),
     ({"period_start": None}, "period_end"),
     ({"overall": 6}, "overall"),

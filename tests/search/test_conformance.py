@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
-from search.documents import home_document
+from marketplace.search_documents import home_document
 from search.query import CARE_LEVELS, FEATURES, OWNERSHIPS, PRICE_BANDS, SORTS, SearchQuery
 from tests.factories import make_home
 from tests.search.reference import reference_search

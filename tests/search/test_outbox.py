@@ -11,13 +11,14 @@ import pytest
 import sqlalchemy as sa
 from flask import jsonify
 
+from core import time as clock
 from core.db import utcnow
 from core.extensions import db
 from marketplace.models import FeeItem, Home, Vacancy
+from marketplace.search_documents import iter_all_documents
 from search import outbox
 from search.backend import current_backend
 from search.cli import compare_index
-from search.documents import iter_all_documents
 from search.query import SearchQuery
 from tests.conftest import reset_schema
 from tests.factories import make_home
@@ -244,7 +245,7 @@ def test_a_drain_killed_mid_batch_then_rerun_ends_in_the_same_index(tmp_path):
 def test_a_parallel_reindex_builds_the_same_documents_as_a_serial_one(tmp_path):
     """The forked pool (used from 20,000 homes) gives exactly the serial documents, in id order."""
     from app import create_app
-    from search.documents import iter_all_documents
+    from marketplace.search_documents import iter_all_documents
 
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'pool.sqlite3'}"
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, SEARCH_INDEX_PATH=str(tmp_path / "i.sqlite3"))
@@ -262,20 +263,21 @@ def test_a_parallel_reindex_builds_the_same_documents_as_a_serial_one(tmp_path):
 
 
 def test_an_announced_price_reaches_search_on_its_date(app, runner):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     home = make_home(name="调价测试养老院", fees={"full": (3000, 3000, 1000)})
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     db.session.add(FeeItem(home_id=home.id, care_level="full", kind="care", amount_fen=400_000,
                            effective_from=tomorrow, source="test"))
     db.session.commit()
     outbox.drain(current_backend())
     query = SearchQuery(text="调价测试", care_level="full")
     assert current_backend().search(query).hits[0].doc["price_full"] == 700_000  # announced, not yet in effect
-    assert outbox.queue_price_changes_due(on=date.today()) == 0
+    assert outbox.queue_due(on=clock.today()) == 0
     # A day passes: no row changes, so nothing is queued by a write. (Time cannot pass in a test: the change is
     # moved to today by a plain UPDATE that, like the calendar, bypasses the outbox.)
-    db.session.execute(sa.update(FeeItem).where(FeeItem.effective_from == tomorrow).values(effective_from=date.today()))
+    db.session.execute(sa.update(FeeItem).where(FeeItem.effective_from == tomorrow)
+                       .values(effective_from=clock.today()))
     db.session.commit()
     assert outbox.pending_count() == 0
     assert current_backend().search(query).hits[0].doc["price_full"] == 700_000  # stale until re-queued
@@ -294,7 +296,7 @@ def test_the_worker_runs_the_daily_jobs_and_drains_what_they_queue(app, runner):
     outbox.drain(current_backend())
     result = runner.invoke(args=["search", "worker", "--interval", "0", "--max-idle-polls", "1"])
     assert result.exit_code == 0, result.output
-    assert "daily jobs: queue_price_changes_due, recompute_ratings" in result.output
+    assert "daily jobs: queue_due, recompute_ratings" in result.output
     db.session.expire_all()
     assert db.session.get(Home, home.id).quality_stars is None
     assert outbox.pending_count() == 0

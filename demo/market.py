@@ -11,18 +11,17 @@ import functools
 import math
 import random
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from pypinyin import lazy_pinyin
 
+from core import time
 from core.db import utcnow
 from core.extensions import db
+from demo.quality_records import seed_demo_quality
 from geo.gazetteer import gazetteer
 from marketplace.models import FeeItem, Home, Provider, Vacancy
-from quality.demo import seed_demo_quality
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 CHUNK_SIZE = 4000
 STALE_SHARE = 0.15  # of homes whose free beds were last confirmed more than 14 days ago
 
@@ -114,7 +113,7 @@ def pinyin_of(text):
 
 def local_date(moment):
     """Return the Asia/Shanghai calendar date of MOMENT (the demo market's reference date)."""
-    return moment.astimezone(LOCAL_TZ).date()
+    return time.business_date(moment)
 
 
 def _round10_fen(yuan):

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from core.extensions import db
-from marketplace.demo import delete_demo, seed_demo
+from demo.market import delete_demo, seed_demo
+from demo.quality_records import refresh_demo_ratings
+from demo.review_records import seed_demo_reviews
 from marketplace.models import Home
-from quality.demo import refresh_demo_ratings
-from reviews.demo import seed_demo_reviews
 
 demo_cli = AppGroup("demo", help="Demo data: a generated care-home market, every row labelled as demo.")
 
@@ -21,8 +21,8 @@ def _home_count():
 
 def _reindex():
     # bulk inserts bypass the outbox hook, so the index is rebuilt from SQL instead of drained
+    from marketplace.search_documents import iter_all_documents
     from search.backend import current_backend
-    from search.documents import iter_all_documents
 
     return current_backend().reindex(iter_all_documents())
 

@@ -1,18 +1,23 @@
-"""One home -> one search document. The only place that decides what search sees of a home."""
+"""One home -> one search document. The only place that decides what search sees of a home.
+
+It lives beside the models it indexes; `register_search(app)` tells search (search/sources.py) which table
+holds the documents, which models' writes change them, and how to build them.
+"""
 
 import math
 import multiprocessing as mp
 import os
 from collections import defaultdict, deque
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from core.extensions import db
+from core.vocab import CARE_LEVELS, FEATURES
 from geo.gazetteer import gazetteer
 from marketplace import pricing
 from marketplace.models import FeeItem, Home, Vacancy
-from search import analysis
-from search.query import CARE_LEVELS, FEATURES
+from search import analysis, sources
 
 # Search keywords (zh + en + common synonyms) for coded attributes; these feed the index, not the UI.
 KEYWORDS = {
@@ -178,6 +183,14 @@ def iter_all_documents(batch_size=1000, workers=None):
             yield from pending.popleft().get()
 
 
-def sql_versions():
-    """Return {home id: version} straight from SQL (what `flask search check` compares against)."""
-    return dict(db.session.execute(sa.select(Home.id, Home.version)).all())
+def price_changes_due(on, days_back):
+    """Return the ids of homes with a fee item taking effect within DAYS_BACK days up to ON (their documents
+    hold the prices in effect when they were built, so they change with the date)."""
+    return set(db.session.scalars(sa.select(FeeItem.home_id).distinct().where(
+        FeeItem.effective_from <= on, FeeItem.effective_from > on - timedelta(days=days_back))))
+
+
+def register_search(app):
+    """Tell search that homes are its documents: writes to homes, fees and free beds change them."""
+    sources.register(app, table=Home.__table__, documents_for=documents_for, iter_all_documents=iter_all_documents,
+                     watch={Home: "id", FeeItem: "home_id", Vacancy: "home_id"}, due_ids=price_changes_due)

@@ -12,12 +12,12 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
+from core import time
 from core.db import utcnow
 from core.extensions import db
 from marketplace.models import Home
 from quality import rules
 from quality.models import Finding, GradeCertificate, Inspection, QualityRating, Sanction, StaffingReport
-from quality.services import local_today
 
 CHUNK_SIZE = 5000
 DEMO_NOTE = "示例数据（虚构）/ demo data, made up"
@@ -115,7 +115,7 @@ def _staffing(rng, rows, home, today, now):
 def seed_demo_quality(seed, now=None, today=None):
     """Generate quality records for demo homes without any, from SEED, then compute demo ratings; no commit."""
     now = (now or utcnow()).replace(microsecond=0)
-    today = today or local_today()
+    today = today or time.today()
     rng, rows = random.Random(f"quality-{seed}"), _Rows()
     stmt = (sa.select(Home.id, Home.grade, Home.grade_valid_until, Home.beds_total)
             .where(Home.is_demo, ~sa.exists().where(Inspection.home_id == Home.id)).order_by(Home.id))
@@ -161,7 +161,7 @@ def store_demo_ratings(today=None, now=None):
 
     Bulk writes bypass the outbox: the demo CLI rebuilds the search index afterwards.
     """
-    today, now = today or local_today(), now or utcnow()
+    today, now = today or time.today(), now or utcnow()
     homes = db.session.execute(sa.select(Home.id, Home.review_score, Home.review_count, Home.updated_at)
                                .where(Home.is_demo).order_by(Home.id)).all()
     for start in range(0, len(homes), CHUNK_SIZE):

@@ -1,0 +1,24 @@
+"""gunicorn settings for YRD Care Compare (gunicorn -c docs/ops/gunicorn.conf.py "app:create_app()").
+
+Prometheus multiprocess mode: PROMETHEUS_MULTIPROC_DIR must name an empty directory at each start (the systemd
+unit and the compose file give one); a dead worker's live gauges are dropped here."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+max_requests = 10000  # recycle workers now and then, with jitter so they do not all restart together
+max_requests_jitter = 1000
+accesslog = None  # the app writes one JSON line per request itself (LOG_REQUESTS), with the request id
+errorlog = "-"
+
+
+def child_exit(server, worker):
+    """Tell prometheus_client that WORKER is gone, so its gauges stop counting."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
