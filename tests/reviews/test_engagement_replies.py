@@ -204,3 +204,14 @@ def test_the_queue_shows_what_screening_finds_in_a_reply(client, world):
     page = client.get("/regulator/review-engagement?lang=en").get_data(as_text=True)
     assert f'id="reply-signals-{flagged.id}"' in page and "<code>138****5678</code>" in page  # the masked evidence
     assert f'id="reply-signals-{clean.id}"' not in page
+
+
+@pytest.mark.parametrize(("status", "reason"), [("published", "personal_data"), ("published", None),
+                                                ("rejected", "meets_guidelines"), ("rejected", None)])
+def test_the_database_refuses_a_reply_whose_reason_does_not_fit_its_decision(world, status, reason):
+    reply = engagement.submit_reply(world.staff, world.review, "感谢您的评价")
+    reply.status, reply.reason_code = status, reason
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert refreshed(reply).status == "pending"
