@@ -47,7 +47,7 @@ def world(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("fuzz")
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'app.sqlite3'}",
-                     SEARCH_INDEX_PATH=str(tmp / "index.sqlite3"), RATELIMIT_ENABLED=False)
+                     SEARCH_INDEX_PATH=str(tmp / "index.sqlite3"))
     with app.app_context():
         db.create_all()
         load_regions()
