@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 export FLASK_APP := app
 
-.PHONY: run test test-pg install browser opensearch opensearch-stop bench bench-visible lint translations clean
+.PHONY: run test test-pg install browser opensearch opensearch-stop bench bench-visible bench-relevance lint translations clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,7 @@ translations: install
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) geo load-regions
+	$(FLASK) costs load-facts
 	$(FLASK) demo seed --if-empty --homes 3000 --reviews 30000 --seed 1
 	$(FLASK) search reindex
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -50,6 +51,10 @@ bench: install translations
 bench-visible: install translations
 	-curl -fs http://127.0.0.1:9200 >/dev/null || bash scripts/opensearch.sh start
 	OPENSEARCH_URL=$${OPENSEARCH_URL:-http://127.0.0.1:9200} $(PY) -m bench.visible $(BENCH_ARGS)
+
+bench-relevance: install translations
+	-curl -fs http://127.0.0.1:9200 >/dev/null || bash scripts/opensearch.sh start
+	$(PY) -m bench.relevance.run $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -176,6 +176,14 @@ def sees_regulator_dashboard(user):
     return _is(user, "admin") or (_is(user, "regulator") and bool(user.jurisdiction_code))
 
 
+def edits_policy_fact(user, places):
+    """Say whether USER may edit a policy fact about PLACES [(province, city or None)]: an admin, or a
+    regulator whose jurisdiction holds every place (facts for the whole country: admins only)."""
+    if _is(user, "admin"):
+        return True
+    return bool(places) and all(in_jurisdiction(user, province, city) for province, city in places)
+
+
 def jurisdiction_label(code):
     """Return the name of a jurisdiction code."""
     region = gazetteer().province(code) or gazetteer().city(code)

@@ -1,5 +1,6 @@
 """Settings: base defaults, development, testing, production; every value overridable by env vars."""
 
+import json
 import os
 from pathlib import Path
 
@@ -46,6 +47,21 @@ class BaseConfig:
     LOG_FORMAT = _env("LOG_FORMAT", "text")
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
     LOG_REQUESTS = _env("LOG_REQUESTS", "0") in ("1", "true", "yes")
+    # notifications: SMTP (Flask-Mailman), the SMS sender, the public address links in messages start with
+    MAIL_SERVER = _env("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(_env("MAIL_PORT", "25"))
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env("MAIL_USE_TLS", "0") in ("1", "true", "yes")
+    MAIL_USE_SSL = _env("MAIL_USE_SSL", "0") in ("1", "true", "yes")
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "长三角养老比选 <no-reply@localhost>")
+    MAIL_BACKEND = _env("MAIL_BACKEND", "console")  # smtp in production; console prints messages (development)
+    SMS_SENDER = _env("SMS_SENDER", "notify.sms.LogSmsSender")
+    SMS_SIGN_NAME = _env("SMS_SIGN_NAME")
+    SMS_ACCESS_KEY_ID = _env("SMS_ACCESS_KEY_ID")
+    SMS_ACCESS_KEY_SECRET = _env("SMS_ACCESS_KEY_SECRET")
+    SMS_TEMPLATES = json.loads(_env("SMS_TEMPLATES", "{}"))  # {"visit_confirmed": "SMS_123456789", ...}
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL")
     READINESS_TIMEOUT_S = float(_env("READINESS_TIMEOUT_S", "2"))
     READINESS_OUTBOX_MAX_AGE_S = float(_env("READINESS_OUTBOX_MAX_AGE_S", "60"))
     # /metrics: open in development; in production only with METRICS_TOKEN or from METRICS_ALLOW (CIDRs)
@@ -97,9 +113,12 @@ class TestingConfig(BaseConfig):
     ARGON2_FAST = True  # argon2id with minimal cost: the suite creates many users; production keeps the default
     OIDC_ISSUER = None  # single sign-on only where a test starts its own provider
     PASSWORD_RESET_BASE_URL = None
+    MAIL_BACKEND = "locmem"  # messages kept in flask_mailman's outbox; tests/notify use a real SMTP server too
+    SMS_SENDER = "notify.sms.CollectingSmsSender"
 
 
 class ProductionConfig(BaseConfig):
+    MAIL_BACKEND = _env("MAIL_BACKEND", "smtp")
     SESSION_COOKIE_SECURE = True
     SEARCH_SYNC = _env("SEARCH_SYNC", "worker")
     # how many proxies (nginx, a load balancer) stand in front: their X-Forwarded-* headers are trusted, so rate

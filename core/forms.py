@@ -5,7 +5,7 @@ def add_field_errors(form, fields):
     """Show a ServiceError's per-field messages (FIELDS: {name: [message, ...]}) next to FORM's fields."""
     for name, messages in (fields or {}).items():
         field = getattr(form, name, None)
-        if field is not None:
+        if field is not None and hasattr(field, "errors"):
             field.errors = list(field.errors) + list(messages)
 
 

@@ -7,3 +7,8 @@ _signals = Namespace()
 
 login_failed = _signals.signal("login-failed")  # sender: the app; kwargs: locked (bool)
 search_finished = _signals.signal("search-finished")  # kwargs: backend, kind, seconds, failed (bool)
+
+# Domain events a person should be told of. Sent by a service BEFORE it commits, so a listener that records a
+# notification on the same session commits (or rolls back) with the change itself.
+inquiry_event = _signals.signal("inquiry-event")  # kwargs: inquiry, event (received|reply|visit_confirmed|...)
+review_event = _signals.signal("review-event")  # kwargs: review, event (published|folded|removed|appeal_decided)

@@ -10,6 +10,8 @@ from costs.schemas import (
     CompareRegionsSchema,
     EstimateArgs,
     EstimateSchema,
+    FactsArgs,
+    FactsSchema,
     PriceHistorySchema,
 )
 
@@ -51,3 +53,12 @@ class CostRules(MethodView):
     def get(self):
         """Return the versioned rules files behind the estimates, with their sources and dates."""
         return all_rules()
+
+
+@blp.route("/policy-facts")
+class PolicyFacts(MethodView):
+    @blp.arguments(FactsArgs, location="query")
+    @blp.response(200, FactsSchema)
+    def get(self, args):
+        """List the policy facts of a version (default: the current one) with their sources and status."""
+        return queries.facts_listing(args.get("version"))

@@ -1,12 +1,14 @@
 """The cross-province decision: can the parent move there, is medical care settled directly, does LTCI follow.
 
-Every answer comes from costs/data/crossprov.json (per family-province -> home-province pair), demozone.json
-and ltci.json, with a citation; the home's own designations (ltci, cross_province_settlement) come from SQL.
+Every answer stands on policy facts (costs.facts) with their evidence and status, and on the home's own
+designations (costs.designations: which LTCI schemes designate it, whether its clinic is connected).
+A fact with status unverified is shown "to be confirmed", with its reason.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from costs.rules import citation, rules
+from costs.facts import citation, current_facts, region_codes
+from costs.rules import rules
 from costs.travel import travel
 
 
@@ -24,100 +26,131 @@ class HomePlace:
     ltci: bool
     cross_province_settlement: bool
     medical_insurance: bool = False
+    # insuring cities whose LTCI designates this home; its own city when it is designated (ltci) and no
+    # designation says otherwise
+    ltci_schemes: frozenset = field(default=frozenset())
+
+    @property
+    def codes(self):
+        """Return the home's district, city and province codes (fact scopes match any of them)."""
+        return (self.district_code, self.city_code, self.province_code)
+
+    def takes_ltci_of(self, insured_city):
+        """Say whether the LTCI scheme of INSURED_CITY pays at this home (it is designated for it)."""
+        return insured_city in self.ltci_schemes or (insured_city == self.city_code and self.ltci)
 
     @classmethod
     def of(cls, home):
-        """Build from a Home row, or a search item / home detail dict."""
+        """Build from a Home row (with its designations), or a search item / home detail dict."""
         if isinstance(home, dict):
             features = home.get("features") or []
             flags = {f["code"]: f["present"] for f in features if isinstance(f, dict)} or \
                 {f: True for f in features if isinstance(f, str)}
             return cls(home["id"], home["province_code"], home["city_code"], home["district_code"],
                        home.get("ownership", "private"), home["lat"], home["lon"], bool(flags.get("ltci")),
-                       bool(flags.get("cross_province_settlement")), bool(flags.get("medical_insurance")))
+                       bool(flags.get("cross_province_settlement")), bool(flags.get("medical_insurance")),
+                       frozenset(home.get("ltci_schemes") or ()))
+        from costs.designations import designated_schemes
+
         return cls(home.id, home.province_code, home.city_code, home.district_code, home.ownership, home.lat,
-                   home.lon, bool(home.ltci), bool(home.cross_province_settlement), bool(home.medical_insurance))
+                   home.lon, bool(home.ltci), bool(home.cross_province_settlement), bool(home.medical_insurance),
+                   designated_schemes(home))
 
 
-def pair_rules(family_province, home_province):
-    """Return the crossprov.json rules for a (family province, home province) pair, or None."""
-    return rules("crossprov")["pairs"].get(f"{family_province}->{home_province}")
-
-
-def _codes(region):
-    return {region.code, region.city_code}
-
-
-def ltci_pilot(insured_region, home):
-    """Return the LTCI portability pilot covering INSURED_REGION -> HOME's district, or None."""
-    for pilot in rules("crossprov")["ltci_pilots"]:
-        if _codes(insured_region) & set(pilot["family_regions"]) and \
-                {home.district_code, home.city_code} & set(pilot["home_regions"]):
-            return pilot
-    return None
-
-
-def ltci_follows(insured_region, home):
-    """Return (follows, reason code, pilot or None): LTCI follows within its city, or through a pilot."""
+def ltci_follows(insured_region, home, facts=None):
+    """Return (follows, reason code, fact or None): LTCI follows within its city, or where a fact says so."""
     if insured_region.city_code == home.city_code:
         return True, "same_city", None
-    pilot = ltci_pilot(insured_region, home)
-    if pilot:
-        return True, "pilot", pilot
-    pair = pair_rules(insured_region.province_code, home.province_code)
-    return False, pair["ltci_follows"] if pair else "pilot_only", None
+    facts = facts or current_facts()
+    fact = facts.find("ltci.follows", region_codes(insured_region), home.codes)
+    if fact is not None and fact.value:
+        return True, "follows_rule", fact
+    same_province = insured_region.province_code == home.province_code
+    return False, "same_city_only" if same_province else "no_rule", None
 
 
-def accepts_residents(family_region, home):
-    """Return (value, confirmed) of whether HOME accepts residents from the family's province."""
-    pair = pair_rules(family_region.province_code, home.province_code)
-    accepts = pair["accepts_residents"]
-    return accepts.get(home.ownership, "yes"), accepts["confirmed"]
+def accepts_residents(family_region, home, facts=None):
+    """Return (value, confirmed, fact) of whether HOME accepts residents from the family's province."""
+    if home.ownership != "public" or family_region.province_code == home.province_code:
+        return "yes", True, None
+    fact = (facts or current_facts()).find("admission.public_local_priority", (), home.codes)
+    if fact is None or not fact.value:
+        return "yes", True, None
+    return "local_priority", fact.confirmed, fact
 
 
-def settlement(family_region, home):
-    """Return whether direct medical settlement works at HOME for insurance from the family's province."""
-    pair = pair_rules(family_region.province_code, home.province_code)["settlement"]
-    # across provinces the home's clinic must be connected to the national platform; within a province a
-    # medical-insurance designated clinic settles directly
-    connected = home.cross_province_settlement or (pair["scope"] == "in_province" and home.medical_insurance)
-    return {"scope": pair["scope"], "needs_registration": pair["needs_registration"],
-            "home_connected": bool(home.cross_province_settlement),
-            "inpatient": pair["inpatient"] == "yes" and bool(connected),
-            "outpatient": pair["outpatient"] == "yes" and bool(connected)}
+def _cross_province_settlement(insured_region, home, facts):
+    connected = bool(home.cross_province_settlement)
+    inpatient = facts.find("settlement.inpatient", region_codes(insured_region), home.codes)
+    outpatient = facts.find("settlement.outpatient", region_codes(insured_region), home.codes)
+    required = facts.find("settlement.registration_required", region_codes(insured_region), home.codes)
+    exempt = facts.find("settlement.registration_exempt", region_codes(insured_region), home.codes)
+    exempt_here = bool(exempt is not None and exempt.value and connected)
+    used = [inpatient, outpatient, required, exempt if exempt_here else None]
+    return {"scope": "cross_province", "home_connected": connected,
+            "inpatient": bool(inpatient and inpatient.value and connected),
+            "outpatient": bool(outpatient and outpatient.value and connected),
+            "needs_registration": bool(required and required.value) and not exempt_here,
+            "registration_exempt": exempt_here,
+            "rule": citation(facts, used)}
 
 
-def demozone_subsidies(family_region, home):
-    """Return the demonstration-zone subsidies that apply (home and family both in the zone), else []."""
+def settlement(insured_region, home, facts=None):
+    """Return whether direct medical settlement works at HOME for insurance from INSURED_REGION."""
+    facts = facts or current_facts()
+    if insured_region.province_code != home.province_code:
+        return _cross_province_settlement(insured_region, home, facts)
+    # within a province a medical-insurance designated clinic settles directly
+    connected = bool(home.cross_province_settlement or home.medical_insurance)
+    return {"scope": "in_province", "home_connected": bool(home.cross_province_settlement),
+            "inpatient": connected, "outpatient": connected, "needs_registration": False,
+            "registration_exempt": False, "rule": citation(facts, [])}
+
+
+def demozone_subsidies(family_region, home, facts=None):
+    """Return the demonstration-zone subsidies said to apply (home and family both in the zone), else []."""
     zone = rules("demozone")
     home_in = home.district_code in zone["district_codes"]
     family_in = family_region.level == "district" and family_region.code in zone["district_codes"]
     if not (home_in and family_in):
         return []
-    return [s for s in zone["subsidies"] if s["applies_when"] == "home_in_zone_and_family_in_zone"]
+    facts = facts or current_facts()
+    found = []
+    for subsidy in zone["subsidies"]:
+        fact = facts.find(subsidy["fact_key"], region_codes(family_region), home.codes)
+        if fact is not None and fact.value:
+            found.append({"code": subsidy["code"], "text": subsidy["text"], "text_zh": subsidy["text_zh"],
+                          "confirmed": fact.confirmed, "fact": fact.to_dict()})
+    return found
 
 
-def decision(family_region, home, insured_region=None):
+def decision(family_region, home, insured_region=None, facts=None):
     """Return travel, admission, settlement, LTCI portability and zone subsidies for a family and a home.
 
     INSURED_REGION is where the parent is insured when that is not where the family lives.
     """
     home = home if isinstance(home, HomePlace) else HomePlace.of(home)
-    accepts, accepts_confirmed = accepts_residents(family_region, home)
-    follows, reason, pilot = ltci_follows(insured_region or family_region, home)
-    zone = rules("demozone")
+    facts = facts or current_facts()
+    insured = insured_region or family_region
+    accepts, accepts_confirmed, accepts_fact = accepts_residents(family_region, home, facts)
+    follows, reason, follow_fact = ltci_follows(insured, home, facts)
+    subsidies = demozone_subsidies(family_region, home, facts)
     return {
         "home_id": home.id,
         "family_region": family_region.code,
         "cross_province": family_region.province_code != home.province_code,
-        "travel": travel(family_region, home.lat, home.lon, home.city_code),
+        "travel": travel(family_region, home.lat, home.lon, home.city_code, facts),
         "accepts_residents": accepts, "accepts_confirmed": accepts_confirmed,
-        "settlement": settlement(insured_region or family_region, home),
-        "ltci_follows": follows, "ltci_reason": reason, "ltci_home_designated": home.ltci,
-        "ltci_pilot": pilot["title"] if pilot else None,
-        "home_in_demozone": home.district_code in zone["district_codes"],
-        "demozone_subsidies": [{key: s[key] for key in ("code", "text", "text_zh", "confirmed")}
-                               for s in demozone_subsidies(family_region, home)],
-        "rules": [citation("crossprov", confirmed=accepts_confirmed and pilot is None),
-                  citation("demozone", confirmed=False)],
+        "settlement": settlement(insured, home, facts),
+        "ltci_follows": follows, "ltci_reason": reason,
+        "ltci_home_designated": home.takes_ltci_of(insured.city_code),
+        "ltci_rule": follow_fact.note if follow_fact else None,
+        "ltci_rule_zh": follow_fact.note_zh if follow_fact else None,
+        "ltci_pilot": follow_fact.note if follow_fact and not follow_fact.confirmed else None,
+        "ltci_pilot_zh": follow_fact.note_zh if follow_fact and not follow_fact.confirmed else None,
+        "ltci_confirmed": follow_fact is None or follow_fact.confirmed,
+        "home_in_demozone": home.district_code in rules("demozone")["district_codes"],
+        "demozone_subsidies": subsidies,
+        "facts_version": facts.label,
+        "rules": [citation(facts, [accepts_fact, follow_fact])],
     }

@@ -1,15 +1,17 @@
 """The true monthly cost of a home for one care level: the bill, the one-off payments, what LTCI pays.
 
 Prices come from the home's fee items (marketplace.pricing, the one place for price rules); limits and
-insurance rules come from costs/data (costs.rules). Every figure carries where it came from.
+insurance rules are policy facts of one version (costs.facts), the site's conventions come from costs/data
+(costs.rules). Every figure carries where it came from, and the estimate the facts version it used.
 """
-
 
 from flask_babel import lazy_gettext as _l
 
 from core import time
 from costs.crossprov import HomePlace, ltci_follows
-from costs.rules import citation, rules
+from costs.facts import citation as facts_citation
+from costs.facts import facts_version, region_codes
+from costs.rules import rules
 from marketplace import pricing
 from marketplace.vocab import EXTRA_KIND_LABELS, EXTRA_KINDS, MONTHLY_FEE_KINDS
 
@@ -21,7 +23,8 @@ LTCI_REASONS = {
     "applies": _l("Long-term-care insurance pays part of the care fee."),
     "no_insurance_city": _l("Tell us where the parent is insured to estimate long-term-care insurance."),
     "city_no_ltci": _l("The parent's insuring city does not run long-term-care insurance (as far as we know)."),
-    "home_not_designated": _l("This home is not designated for long-term-care insurance."),
+    "home_not_designated": _l("This home is not designated for the long-term-care insurance of the parent's "
+                              "insuring city."),
     "does_not_follow": _l("Long-term-care insurance does not follow the parent to this home's city."),
     "grade_not_eligible": _l("The assessment grade is below the grades the scheme pays for."),
     "no_figures": _l("The scheme runs there, but we have no confirmed figures: ask the insurer."),
@@ -46,26 +49,36 @@ def _bill(fees, extras):
     return lines, sum(line["amount_fen"] for line in lines)
 
 
-def _deposit(fees):
-    limit_months = rules("limits")["deposit_max_months_of_bed_fee"]
+def _limit(facts, key, home, on):
+    return facts.find(key, (), (home.district_code, home.city_code, home.province_code), on=on)
+
+
+def _deposit(fees, facts, home, on):
+    fact = _limit(facts, "limits.deposit_max_months", home, on)
+    limit_months = fact.value if fact else None
     item, bed = fees.get("deposit"), fees.get("bed")
     amount = item.amount_fen if item else None
-    limit = limit_months * bed.amount_fen if bed else None
+    limit = limit_months * bed.amount_fen if bed and limit_months is not None else None
     return {"amount_fen": amount, "limit_fen": limit, "limit_months_of_bed_fee": limit_months,
             "over_limit": bool(amount is not None and limit is not None and amount > limit),
-            "source": _fee_source(item) if item else None, "rule": citation("limits")}
+            "source": _fee_source(item) if item else None, "rule": facts_citation(facts, [fact])}
 
 
-def _prepayment(months, monthly_fen, required_months=None):
+def _prepayment(months, monthly_fen, required_months, facts, home, on):
     """Return the prepayment: the family's figure when given, else the months the home requires."""
-    limit = rules("limits")["prepayment_max_months"]
+    fact = _limit(facts, "limits.prepayment_max_months", home, on)
+    limit = fact.value if fact else None
+    # a national limit may be stricter locally: say so (to be confirmed) where no local limit is recorded
+    local = _limit(facts, "limits.local_prepayment_stricter", home, on) if fact is None or \
+        fact.home_region is None else None
     basis = "family" if months is not None else "home" if required_months is not None else None
     months = months if months is not None else required_months
+    over = limit is not None and months is not None and months > limit
     return {"months": months, "basis": basis, "amount_fen": months * monthly_fen if months is not None else None,
-            "limit_months": limit, "over_limit": bool(months is not None and months > limit),
-            "required_months": required_months,
-            "required_over_limit": bool(required_months is not None and required_months > limit),
-            "rule": citation("limits")}
+            "limit_months": limit, "over_limit": over, "required_months": required_months,
+            "required_over_limit": bool(required_months is not None and limit is not None
+                                        and required_months > limit),
+            "local_rule": local.to_dict() if local else None, "rule": facts_citation(facts, [fact, local])}
 
 
 def assessed_grade(care_level, ltci_grade=None, national_level=None):
@@ -78,68 +91,78 @@ def assessed_grade(care_level, ltci_grade=None, national_level=None):
     return assumed["by_care_level"][care_level], "assumed_from_care_level"
 
 
-def _daily_standard(city_rules, grade):
-    """Return the daily standard in fen for a Shanghai-scale GRADE under CITY_RULES, or None."""
-    institutional = city_rules.get("institutional") or {}
-    table = institutional.get("daily_standard_fen_by_grade") or {}
-    key = str(grade)
-    if city_rules.get("grade_scale") == "local":
-        key = city_rules.get("local_grade_from_shanghai", {}).get(key)
-    return table.get(key) if key else None
+def _scheme_grade(insured_city, grade):
+    """Return the grade as the insuring city's scheme names it (Suzhou: moderate / severe), or None."""
+    convention = rules("ltci")["cities"].get(insured_city) or {}
+    if convention.get("grade_scale") == "local":
+        return convention.get("local_grade_from_shanghai", {}).get(str(grade))
+    return str(grade)
 
 
-def ltci_monthly_fen(city_rules, grade, care_fen):
+def ltci_monthly_fen(daily_fen, share_pct, care_fen):
     """Return what LTCI pays a month in a designated home: daily standard x days x fund share, capped at care."""
-    daily = _daily_standard(city_rules, grade)
-    if daily is None:
-        return None
-    share = city_rules["institutional"].get("fund_share_pct")
-    monthly = daily * rules("ltci")["days_per_month"]
-    if share is not None:  # a share of the standard (Shanghai); else the standard is a fixed amount (Suzhou)
-        monthly = monthly * share // 100
+    monthly = daily_fen * rules("ltci")["days_per_month"]
+    if share_pct is not None:  # a share of the standard (Shanghai); else the standard is a fixed amount (Suzhou)
+        monthly = monthly * share_pct // 100
     return min(monthly, care_fen)
 
 
-def _ltci_city(insured_region):
-    return rules("ltci")["cities"].get(insured_region.city_code) if insured_region else None
+class _Ltci:
+    """The facts one LTCI estimate stands on, looked up once."""
+
+    def __init__(self, facts, place, insured_region, grade, on):
+        codes = region_codes(insured_region)
+        self.runs = facts.find("ltci.runs", codes, on=on) if insured_region else None
+        default_scale = (rules("ltci")["default_grade_scale_city"],)
+        self.eligible = facts.find("ltci.eligible_grades", codes, on=on) or \
+            facts.find("ltci.eligible_grades", default_scale, on=on)
+        self.follows = ltci_follows(insured_region, place, facts) if insured_region else (False, None, None)
+        city = insured_region.city_code if insured_region else None
+        key = _scheme_grade(city, grade) if city else None
+        self.daily = facts.find("ltci.daily_standard_fen", codes, grade=key, on=on) if key else None
+        self.share = facts.find("ltci.fund_share_pct", codes, on=on) if insured_region else None
+
+    def used(self, outcome):
+        """Return the facts the OUTCOME rests on."""
+        if outcome == "no_insurance_city":
+            return []
+        base = [self.runs, self.follows[2]]
+        return base + ([self.eligible, self.daily, self.share] if outcome in ("applies", "no_figures") else [])
 
 
-def _ltci_outcome(place, insured_region, grade, care_fen):
-    city = _ltci_city(insured_region)
-    eligible = (city or {}).get("eligible_grades") or rules("ltci")["shanghai_grades"]["eligible_grades"]
-    checks = (
-        ("no_insurance_city", insured_region is None),
-        ("city_no_ltci", not (city and city.get("runs_ltci"))),
-        ("home_not_designated", not place.ltci),
-        ("does_not_follow", insured_region is not None and not ltci_follows(insured_region, place)[0]),
-        ("grade_not_eligible", grade not in eligible),
-        ("no_care_fee", not care_fen),
+def _ltci_outcome(looked, place, insured_region, grade, care_fen):
+    eligible = looked.eligible.value if looked.eligible else ()
+    checks = (  # in order; each runs only when the ones before it passed
+        ("no_insurance_city", lambda: insured_region is None),
+        ("city_no_ltci", lambda: not (looked.runs and looked.runs.value)),
+        ("does_not_follow", lambda: not looked.follows[0]),
+        ("home_not_designated", lambda: not place.takes_ltci_of(insured_region.city_code)),
+        ("grade_not_eligible", lambda: grade not in eligible),
+        ("no_care_fee", lambda: not care_fen),
     )
-    failed = next((code for code, bad in checks if bad), None)
+    failed = next((code for code, bad in checks if bad()), None)
     if failed:
         return failed, 0 if failed != "no_insurance_city" else None
-    amount = ltci_monthly_fen(city, grade, care_fen)
-    return ("no_figures", None) if amount is None else ("applies", amount)
+    if looked.daily is None:
+        return "no_figures", None
+    share = looked.share.value if looked.share else None
+    return "applies", ltci_monthly_fen(looked.daily.value, share, care_fen)
 
 
-def _ltci_confirmed(city, outcome):
-    if outcome != "applies":
-        return True
-    inst = city.get("institutional") or {}
-    return bool(inst.get("daily_standard_confirmed") and inst.get("fund_share_confirmed", True)
-                and city.get("confirmed", True))
-
-
-def _ltci(home, fees, insured_region, grade, grade_basis):
+def _ltci(home, fees, insured_region, grade, grade_basis, facts, on):
     place = HomePlace.of(home)
     care_fen = fees["care"].amount_fen if "care" in fees else 0
-    outcome, amount = _ltci_outcome(place, insured_region, grade, care_fen)
-    city = _ltci_city(insured_region) or {}
-    confirmed = _ltci_confirmed(city, outcome) and grade_basis == "given"
+    looked = _Ltci(facts, place, insured_region, grade, on)
+    outcome, amount = _ltci_outcome(looked, place, insured_region, grade, care_fen)
+    rule = facts_citation(facts, looked.used(outcome))
+    pending = bool(amount) and not rule["confirmed"]
+    scheme = (rules("ltci")["cities"].get(insured_region.city_code) or {}) if insured_region else {}
     return {"outcome": outcome, "message": str(LTCI_REASONS[outcome]), "monthly_fen": amount,
+            # an unverified benefit is never part of the family's total: it is shown beside it, to be confirmed
+            "counted_fen": 0 if pending else amount, "to_be_confirmed": pending,
             "insured_region": insured_region.code if insured_region else None,
-            "scheme": city.get("scheme"), "grade": grade, "grade_basis": grade_basis,
-            "rule": citation("ltci", confirmed=confirmed, sources=city.get("sources") or None)}
+            "scheme": scheme.get("scheme"), "grade": grade, "grade_basis": grade_basis,
+            "follows_by": looked.follows[1], "rule": rule}
 
 
 def upcoming_bills(fee_items, care_level, extras=(), on=None):
@@ -156,22 +179,32 @@ def upcoming_bills(fee_items, care_level, extras=(), on=None):
 
 
 def estimate(home, care_level, *, insured_region=None, ltci_grade=None, national_level=None, extras=(),
-             prepay_months=None, on=None):
-    """Return the cost estimate of HOME for CARE_LEVEL; INSURED_REGION is where the parent is insured."""
+             prepay_months=None, on=None, facts=None, version=None):
+    """Return the cost estimate of HOME for CARE_LEVEL; INSURED_REGION is where the parent is insured.
+
+    The policy facts are FACTS, else version number VERSION, else the current ones; the estimate records which.
+    """
+    facts = facts or facts_version(version)
+    on = on or time.today()
     fees = pricing.current_fees(home.fee_items, on).get(care_level, {})
     if pricing.monthly_price(fees) is None:
-        return {"home_id": home.id, "care_level": care_level, "accepts_care_level": False}
+        return {"home_id": home.id, "care_level": care_level, "accepts_care_level": False,
+                "facts_version": facts.number, "facts_version_label": facts.label}
     available = extra_kinds(home.fee_items, care_level, on)
     chosen = [k for k in extras if k in available]
     lines, monthly = _bill(fees, chosen)
     grade, basis = assessed_grade(care_level, ltci_grade, national_level)
-    ltci = _ltci(home, fees, insured_region, grade, basis)
+    ltci = _ltci(home, fees, insured_region, grade, basis, facts, on)
     return {
         "home_id": home.id, "care_level": care_level, "accepts_care_level": True,
         "lines": lines, "extras_available": available, "extras_chosen": chosen,
         "monthly_fen": monthly,
-        "deposit": _deposit(fees), "prepayment": _prepayment(prepay_months, monthly, home.prepayment_months),
+        "deposit": _deposit(fees, facts, home, on),
+        "prepayment": _prepayment(prepay_months, monthly, home.prepayment_months, facts, home, on),
         "ltci": ltci,
-        "family_share_fen": monthly - (ltci["monthly_fen"] or 0),
+        "family_share_fen": monthly - (ltci["counted_fen"] or 0),
+        # what the family would pay if the benefits still to be confirmed hold (None: nothing pending)
+        "family_share_if_confirmed_fen": monthly - ltci["monthly_fen"] if ltci["to_be_confirmed"] else None,
         "upcoming": upcoming_bills(home.fee_items, care_level, chosen, on),
+        "facts_version": facts.number, "facts_version_label": facts.label, "on": on.isoformat(),
     }

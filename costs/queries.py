@@ -4,6 +4,8 @@ from flask_babel import gettext as _
 
 from core.errors import ServiceError
 from costs import crossprov, estimator
+from costs.designations import designations_of
+from costs.facts import facts_version
 from costs.location import place_region
 from marketplace import queries
 from marketplace.portal import price_history
@@ -13,11 +15,21 @@ def home_estimate(home, args, family=None):
     """Return the estimate for HOME from parsed ARGS, with the decision when the family's place is known."""
     family = place_region(args.get("family_city")) or family
     insured = place_region(args.get("insurance_city")) or family
+    facts = facts_version(args.get("facts_version"))
     result = estimator.estimate(home, args["care_level"], insured_region=insured, ltci_grade=args.get("ltci_grade"),
                                 national_level=args.get("national_level"), extras=args.get("extras", ()),
-                                prepay_months=args.get("prepay_months"))
-    result["decision"] = crossprov.decision(family, home, insured) if family else None
+                                prepay_months=args.get("prepay_months"), on=args.get("on"), facts=facts)
+    result["decision"] = crossprov.decision(family, home, insured, facts) if family else None
+    result["designations"] = [d for d in designations_of(home) if d["status"] == "confirmed"]
     return result
+
+
+def facts_listing(number=None):
+    """Return a facts version (default: the current one) with every fact and its evidence."""
+    facts = facts_version(number)
+    return {"version": facts.number, "version_label": facts.label,
+            "published_at": facts.published_at.isoformat() if facts.published_at else None,
+            "facts": [f.to_dict() for f in facts.facts]}
 
 
 def estimate_for(home_id, args, family=None):

@@ -5,11 +5,11 @@ query over fee items, vacancies and homes, so they follow the system of record; 
 functions that SQLite and PostgreSQL both run. Which cities are "within N hours" is the travel estimate.
 """
 
-
 import sqlalchemy as sa
 
 from core import time
 from core.extensions import db
+from costs.facts import current_facts
 from costs.travel import travel
 from geo.gazetteer import gazetteer
 from marketplace.models import FeeItem, Home, Vacancy
@@ -82,9 +82,9 @@ def city_figures(care_level, budget_fen, city_codes, on=None):
 
 def cities_within(origin, max_hours):
     """Return [(city, travel)] for the cities whose centre is within MAX_HOURS of ORIGIN, nearest first."""
-    reach = []
+    reach, facts = [], current_facts()
     for city in gazetteer().cities:
-        trip = travel(origin, city.lat, city.lon, city.code)
+        trip = travel(origin, city.lat, city.lon, city.code, facts)
         if trip["minutes"] <= max_hours * 60:
             reach.append((city, trip))
     return sorted(reach, key=lambda pair: (pair[1]["minutes"], pair[0].code))

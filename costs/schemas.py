@@ -47,6 +47,9 @@ class EstimateArgs(ma.Schema):
                                               + "; comma-separated; those the home does not publish are ignored"})
     prepay_months = F.Integer(validate=validate.Range(0, MAX_PREPAY_MONTHS), metadata={
         "description": "months of fees the home asks to be paid in advance"})
+    facts_version = F.Integer(validate=validate.Range(1, 10**9), metadata={
+        "description": "reproduce an estimate with this policy facts version (default: the current one)"})
+    on = F.Date(metadata={"description": "the date the estimate is for (ISO; default today), to reproduce one"})
 
 
 class CompareRegionsArgs(ma.Schema):
@@ -78,18 +81,63 @@ class FamilyPlaceForm(ma.Schema):
 
 class SourceSchema(ma.Schema):
     title = F.String()
-    url = F.String(allow_none=True)
-    date = F.String(allow_none=True)
+    number = F.String(allow_none=True, metadata={"description": "the document's number, when verified"})
+    issuer = F.String(allow_none=True)
+    url = F.String(allow_none=True, metadata={"description": "the document itself; null: not yet recorded"})
+    date = F.String(allow_none=True, metadata={"description": "ISO, to the year or month where only that is known"})
     confirmed = F.Boolean()
+    status = F.String(metadata={"description": "verified | secondary | unverified"})
+    reason = F.String(allow_none=True)
+    reason_zh = F.String(allow_none=True)
+
+
+class FactScopeSchema(ma.Schema):
+    origin_region = F.String(allow_none=True, metadata={"description": "insuring place (travel: the family's)"})
+    home_region = F.String(allow_none=True)
+    grade = F.String(allow_none=True)
+
+
+class FactSchema(ma.Schema):
+    """One policy fact with its evidence."""
+
+    code = F.String(metadata={"description": "stable across versions: key/origin/home/grade[/effective_from]"})
+    key = F.String()
+    value = F.Raw()
+    note = F.String()
+    scope = F.Nested(FactScopeSchema)
+    effective_from = F.String(allow_none=True)
+    effective_to = F.String(allow_none=True)
+    source = F.Nested(SourceSchema)
+    quote = F.String(allow_none=True, metadata={"description": "the supporting sentence, quoted"})
+    verified_on = F.String(allow_none=True)
+    verified_by = F.String(allow_none=True)
+    status = F.String(metadata={"description": "verified | secondary | unverified"})
+    status_label = F.String()
+    reason = F.String(allow_none=True, metadata={"description": "why it is not verified, or what is missing"})
+    reason_zh = F.String(allow_none=True)
+    note_zh = F.String(allow_none=True)
+    to_be_confirmed = F.Boolean(metadata={"description": "unverified: never counted in a total"})
+
+
+class PendingFactSchema(ma.Schema):
+    code = F.String()
+    note = F.String()
+    reason = F.String(allow_none=True)
+    note_zh = F.String(allow_none=True)
+    reason_zh = F.String(allow_none=True)
 
 
 class RuleCitationSchema(ma.Schema):
-    type = F.String(metadata={"description": "rules"})
+    type = F.String(metadata={"description": "rules (a costs/data file) | facts (policy facts)"})
     file = F.String()
     version = F.String()
+    facts_version = F.Integer(allow_none=True, metadata={"description": "facts: the version number, null for "
+                                                                         "the shipped seed"})
     title = F.String()
     sources = F.List(F.Nested(SourceSchema))
-    confirmed = F.Boolean(metadata={"description": "false: illustrative, to be confirmed"})
+    facts = F.List(F.Nested(FactSchema))
+    confirmed = F.Boolean(metadata={"description": "false: rests on something to be confirmed"})
+    to_be_confirmed = F.List(F.Nested(PendingFactSchema))
 
 
 class FeeSourceSchema(ma.Schema):
@@ -108,7 +156,7 @@ class BillLineSchema(ma.Schema):
 class DepositSchema(ma.Schema):
     amount_fen = F.Integer(allow_none=True)
     limit_fen = F.Integer(allow_none=True)
-    limit_months_of_bed_fee = F.Integer()
+    limit_months_of_bed_fee = F.Integer(allow_none=True)
     over_limit = F.Boolean()
     source = F.Nested(FeeSourceSchema, allow_none=True)
     rule = F.Nested(RuleCitationSchema)
@@ -119,8 +167,10 @@ class PrepaymentSchema(ma.Schema):
                                                                  "the months the home requires"})
     basis = F.String(allow_none=True, metadata={"description": "family | home | null (no prepayment known)"})
     amount_fen = F.Integer(allow_none=True, metadata={"description": "months x the monthly bill"})
-    limit_months = F.Integer()
+    limit_months = F.Integer(allow_none=True)
     over_limit = F.Boolean()
+    local_rule = F.Nested(FactSchema, allow_none=True, metadata={"description": "a stricter local rule said to "
+                                                                                "exist here (to be confirmed)"})
     required_months = F.Integer(allow_none=True, metadata={"description": "months the home says it requires "
                                                                           "paid in advance (null: not stated)"})
     required_over_limit = F.Boolean(metadata={"description": "the home's requirement exceeds the 2024 limit"})
@@ -131,7 +181,11 @@ class LtciSchema(ma.Schema):
     outcome = F.String(metadata={"description": "applies | no_insurance_city | city_no_ltci | home_not_designated"
                                                 " | does_not_follow | grade_not_eligible | no_figures | no_care_fee"})
     message = F.String()
-    monthly_fen = F.Integer(allow_none=True)
+    monthly_fen = F.Integer(allow_none=True, metadata={"description": "what LTCI would pay a month"})
+    counted_fen = F.Integer(allow_none=True, metadata={"description": "what of it counts in family_share_fen "
+                                                                      "(0 while it rests on an unverified fact)"})
+    to_be_confirmed = F.Boolean()
+    follows_by = F.String(allow_none=True, metadata={"description": "same_city | follows_rule | ..."})
     insured_region = F.String(allow_none=True)
     scheme = F.String(allow_none=True)
     grade = F.Integer()
@@ -151,15 +205,20 @@ class TravelSchema(ma.Schema):
     mode = F.String(metadata={"description": "road | rail"})
     is_estimate = F.Boolean()
     basis = F.String()
+    fastest_train_minutes = F.Integer(allow_none=True, metadata={"description": "a corridor's fastest train, "
+                                                                                "when a fact gives it"})
     rule = F.Nested(RuleCitationSchema)
+    facts = F.Nested(RuleCitationSchema, allow_none=True)
 
 
 class SettlementSchema(ma.Schema):
     scope = F.String()
     needs_registration = F.Boolean()
+    registration_exempt = F.Boolean(metadata={"description": "the zone's exemption applies here"})
     home_connected = F.Boolean()
     inpatient = F.Boolean()
     outpatient = F.Boolean()
+    rule = F.Nested(RuleCitationSchema)
 
 
 class SubsidySchema(ma.Schema):
@@ -167,6 +226,7 @@ class SubsidySchema(ma.Schema):
     text = F.String()
     text_zh = F.String()
     confirmed = F.Boolean()
+    fact = F.Nested(FactSchema)
 
 
 class DecisionSchema(ma.Schema):
@@ -180,10 +240,23 @@ class DecisionSchema(ma.Schema):
     ltci_follows = F.Boolean()
     ltci_reason = F.String()
     ltci_home_designated = F.Boolean()
-    ltci_pilot = F.String(allow_none=True)
+    ltci_pilot = F.String(allow_none=True, metadata={"description": "the unverified rule LTCI follows by"})
+    ltci_rule = F.String(allow_none=True)
+    ltci_confirmed = F.Boolean()
+    facts_version = F.String()
     home_in_demozone = F.Boolean()
     demozone_subsidies = F.List(F.Nested(SubsidySchema))
     rules = F.List(F.Nested(RuleCitationSchema))
+
+
+class DesignationSchema(ma.Schema):
+    id = F.Integer()
+    kind = F.String(metadata={"description": "ltci | cross_province_settlement | medical_insurance"})
+    scheme_region = F.String(metadata={"description": "the insuring city whose scheme designates the home"})
+    basis = F.String(metadata={"description": "imported | declared (then confirmed by a regulator)"})
+    status = F.String()
+    source = F.String()
+    source_date = F.String(allow_none=True)
 
 
 class EstimateSchema(ma.Schema):
@@ -197,9 +270,32 @@ class EstimateSchema(ma.Schema):
     deposit = F.Nested(DepositSchema)
     prepayment = F.Nested(PrepaymentSchema)
     ltci = F.Nested(LtciSchema)
-    family_share_fen = F.Integer(metadata={"description": "monthly_fen minus what LTCI pays"})
+    family_share_fen = F.Integer(metadata={"description": "monthly_fen minus what LTCI pays on facts that are "
+                                                         "verified or from a secondary source"})
+    family_share_if_confirmed_fen = F.Integer(allow_none=True, metadata={
+        "description": "what the family would pay if the benefits to be confirmed hold; null: none pending"})
     upcoming = F.List(F.Nested(UpcomingBillSchema))
     decision = F.Nested(DecisionSchema, allow_none=True)
+    facts_version = F.Integer(allow_none=True, metadata={"description": "the policy facts version used; null: "
+                                                                       "the shipped seed"})
+    facts_version_label = F.String()
+    on = F.String(metadata={"description": "the date the estimate is for"})
+    designations = F.List(F.Nested(DesignationSchema), metadata={
+        "description": "the home's confirmed designations, with their source and date"})
+
+
+class FactsSchema(ma.Schema):
+    version = F.Integer(allow_none=True)
+    version_label = F.String()
+    published_at = F.String(allow_none=True)
+    facts = F.List(F.Nested(FactSchema))
+
+
+class FactsArgs(ma.Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    version = F.Integer(validate=validate.Range(1, 10**9), metadata={"description": "default: the current one"})
 
 
 class PriceHistoryRowSchema(ma.Schema):

@@ -4,6 +4,7 @@ The shared pages (home, compare, search results) each include one partial from t
 those partials show comes from the template globals registered here, so marketplace views stay untouched.
 """
 
+import dataclasses
 import json
 from urllib.parse import urlsplit
 
@@ -13,8 +14,9 @@ from flask_babel import gettext as _
 
 from core.errors import ServiceError
 from core.vocab import CARE_LEVELS
-from costs import crossprov, queries, regions
+from costs import crossprov, designations, queries, regions
 from costs.estimator import EXTRA_LABELS, EXTRA_PREFIX
+from costs.facts import KEYS, STATUS_LABELS, current_facts
 from costs.location import family_region, forget_family_place, remember_family_place
 from costs.rules import all_rules
 from costs.schemas import CompareRegionsArgs, EstimateArgs, FamilyPlaceForm
@@ -24,7 +26,8 @@ from marketplace import queries as home_queries
 from marketplace.views import care_level_options
 
 bp = Blueprint("costs", __name__, template_folder="templates")
-_ESTIMATE_PARAMS = ("care_level", "insurance_city", "ltci_grade", "national_level", "extras", "prepay_months")
+_ESTIMATE_PARAMS = ("care_level", "insurance_city", "ltci_grade", "national_level", "extras", "prepay_months",
+                    "facts_version", "on")
 
 
 # --- pages -------------------------------------------------------------------------------------------
@@ -74,7 +77,12 @@ def cost_rules():
     """Explain how estimates, travel times and the cross-province answers are made, with every source."""
     files = all_rules()
     pretty = {name: json.dumps(data, ensure_ascii=False, indent=2) for name, data in files.items()}
-    return render_template("costs/rules.html", files=files, pretty=pretty)
+    facts = current_facts()
+    order = list(KEYS)
+    rows = [{"fact": f, "editable": False, "id": None}
+            for f in sorted(facts.facts, key=lambda f: (order.index(f.key) if f.key in order else 99, f.code))]
+    return render_template("costs/rules.html", files=files, pretty=pretty, facts=facts, fact_rows=rows,
+                           fact_keys=KEYS)
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -115,6 +123,16 @@ def _estimate_args(care_level):
         return None, _field_errors(exc.messages)
 
 
+def _safe_estimate(home, args, family, errors):
+    """Return (estimate or None, errors): an unknown facts version is a field error, not a failed page."""
+    if not args:
+        return None, errors
+    try:
+        return queries.home_estimate(home, args, family), errors
+    except ServiceError as exc:
+        return None, {**errors, **exc.fields}
+
+
 def home_panel(home):
     """Return the estimate panel of the home page for HOME (the home_detail dict)."""
     levels = [row["care_level"] for row in home["fees"]]
@@ -122,7 +140,7 @@ def home_panel(home):
     if level not in CARE_LEVELS:
         return {"levels": levels, "errors": {}, "estimate": None}
     args, errors = _estimate_args(level)
-    estimate = queries.home_estimate(home_queries.get_home(home["id"]), args, family_region()) if args else None
+    estimate, errors = _safe_estimate(home_queries.get_home(home["id"]), args, family_region(), errors)
     return {"levels": levels, "care_level": level, "errors": errors, "estimate": estimate, "args": request.args}
 
 
@@ -132,7 +150,7 @@ def compare_panel(compare):
     homes = {h.id: h for h in home_queries.get_homes([c["id"] for c in compare["homes"]])}
     for column in compare["homes"]:
         args, errors = _estimate_args(column["care_level"]) if column["care_level"] else (None, {})
-        estimate = queries.home_estimate(homes[column["id"]], args, family) if args else None
+        estimate, errors = _safe_estimate(homes[column["id"]], args, family, errors)
         columns.append({"id": column["id"], "name": column["name"], "errors": errors, "estimate": estimate})
     return {"family": family, "columns": columns}
 
@@ -140,7 +158,13 @@ def compare_panel(compare):
 def _result_decision(item):
     """Return the cross-province decision for a search result ITEM, or None without the family's place."""
     family = family_region()
-    return crossprov.decision(family, item) if family else None
+    if family is None:
+        return None
+    place = crossprov.HomePlace.of(item)
+    schemes = designations.schemes_of_item(item)  # search documents carry no designations: read them from SQL
+    if schemes:
+        place = dataclasses.replace(place, ltci_schemes=schemes)
+    return crossprov.decision(family, place)
 
 
 def travel_time(minutes):
@@ -177,4 +201,12 @@ def _city_options():
 def _costs_context():
     return {"costs_result_decision": _result_decision, "family_region": family_region,
             "family_place_label": family_place_label, "travel_time": travel_time,
-            "costs_kind_label": kind_label, "costs_extra_label": kind_label, "costs_city_options": _city_options}
+            "costs_kind_label": kind_label, "costs_extra_label": kind_label, "costs_city_options": _city_options,
+            "costs_fact_status": lambda status: str(STATUS_LABELS.get(status, status)), "costs_text": fact_text}
+
+
+def fact_text(obj, name):
+    """Return OBJ's NAME (a fact's note or reason) in the page's language: NAME_zh on Chinese pages when given."""
+    get = obj.get if isinstance(obj, dict) else lambda key, default=None: getattr(obj, key, default)
+    chinese = get(f"{name}_zh") if not presenters.is_english() else None
+    return chinese or get(name)

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from accounts import permissions
 from accounts.permissions import roles_required
+from costs.services import stale_facts_for
 from dashboard import tables
 from geo.gazetteer import gazetteer
 from marketplace import presenters
@@ -54,7 +55,7 @@ def index():
         return _csv_export(scope, request.args.get("table"))
     dashboard = tables.build_dashboard(scope)
     return render_template("dashboard/index.html", dashboard=dashboard, charts=tables.chart_data(dashboard),
-                           jurisdiction=_jurisdiction_name(scope))
+                           jurisdiction=_jurisdiction_name(scope), stale_facts=stale_facts_for(current_user))
 
 
 @bp.route("/<name>.csv")

@@ -8,7 +8,6 @@ resume` (cron) or uploading the same file again finishes it. Regulators see runs
 
 import threading
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,13 +21,11 @@ from accounts.permissions import roles_required
 from core.errors import ServiceError
 from core.extensions import db
 from core.inputs import body_limit
-from geo.gazetteer import gazetteer
-from ingest import services
+from ingest import queries, services
 from ingest.adapters import adapters
 from ingest.forms import fix_form
-from ingest.models import ImportConflict, ImportRun, QuarantinedRow
+from ingest.models import ImportRun
 from ingest.normalise import FIELD_LABELS, problem_text
-from marketplace.models import Home
 
 bp = Blueprint("ingest", __name__, url_prefix="/regulator/imports", template_folder="templates")
 INLINE_MAX_BYTES = 2 * 1024 * 1024  # bigger uploads run in the background (INGEST_INLINE_MAX_BYTES)
@@ -64,19 +61,6 @@ def _allowed():
         abort(403)
 
 
-def _visible_codes():
-    """Return the jurisdiction codes of runs the user sees (None: all, for admins)."""
-    if current_user.role == "admin":
-        return None
-    code = current_user.jurisdiction_code
-    return [code] + [c.code for c in gazetteer().cities_of(code)] if gazetteer().province(code) else [code]
-
-
-def _scoped(stmt):
-    codes = _visible_codes()
-    return stmt if codes is None else stmt.where(ImportRun.jurisdiction_code.in_(codes))
-
-
 def _source_choices():
     return [(code, f"{a.label} ({code})") for code, a in adapters().items()]
 
@@ -92,7 +76,7 @@ def index():
 
 
 def _index(form, status=200):
-    runs = db.session.scalars(_scoped(sa.select(ImportRun).order_by(ImportRun.id.desc())).limit(PAGE_SIZE)).all()
+    runs = queries.recent_runs(current_user, PAGE_SIZE)
     return render_template("ingest/index.html", form=form, runs=runs, adapters=adapters()), status
 
 
@@ -133,7 +117,7 @@ def _run_in_background(run_id, owner):
     def work():
         with app.app_context():
             try:
-                services.execute_run(db.session.get(ImportRun, run_id), owner=owner)
+                services.execute_run(queries.get_run(run_id), owner=owner)
             except ServiceError:
                 pass  # the run row records the failure
             finally:
@@ -155,10 +139,7 @@ def run_report(run_id):
     """The run report: counts, progress while running, the kept file and its checksum."""
     _allowed()
     run = _get_run(run_id)
-    rows = db.session.scalars(sa.select(QuarantinedRow).where(QuarantinedRow.run_id == run.id)
-                              .order_by(QuarantinedRow.row_number).limit(PAGE_SIZE)).all()
-    conflicts = db.session.scalars(sa.select(ImportConflict).where(ImportConflict.run_id == run.id)
-                                   .order_by(ImportConflict.id).limit(PAGE_SIZE)).all()
+    rows, conflicts = queries.run_rows(run, PAGE_SIZE), queries.run_conflicts(run, PAGE_SIZE)
     return render_template("ingest/run.html", run=run, adapter=adapters().get(run.source), rows=rows,
                            conflicts=conflicts, problem_text=problem_text, stalled=services.is_stale(run))
 
@@ -178,9 +159,8 @@ def run_progress(run_id):
 def quarantine():
     """The open quarantined rows of the runs the user oversees."""
     _allowed()
-    stmt = _scoped(sa.select(QuarantinedRow).join(ImportRun, ImportRun.id == QuarantinedRow.run_id)
-                   .where(QuarantinedRow.status == "open").order_by(QuarantinedRow.id).limit(200))
-    return render_template("ingest/quarantine.html", rows=db.session.scalars(stmt).all(), problem_text=problem_text)
+    return render_template("ingest/quarantine.html", rows=queries.open_quarantine(current_user),
+                           problem_text=problem_text)
 
 
 def _get_row(row_id):
@@ -196,8 +176,7 @@ def _get_row(row_id):
 def _row_page(row, form, status=200, problems=None):
     """Render the row with its form; the importer's reasons go next to their fields, the rest on top."""
     problems = form.show_problems(problems if problems is not None else row.problems, problem_text)
-    candidate = db.session.get(Home, row.candidate_home_id) if row.candidate_home_id else None
-    resolver = db.session.get(ImportRun, row.resolved_run_id) if row.resolved_run_id else None
+    candidate, resolver = queries.row_context(row)
     return render_template("ingest/row.html", row=row, form=form, candidate=candidate, problems=problems,
                            resolver=resolver, problem_text=problem_text), status
 
@@ -247,9 +226,7 @@ def fix_row(row_id):
 def conflicts():
     """Open conflicts: imported values not applied because a person changed the field more recently."""
     _allowed()
-    stmt = (sa.select(ImportConflict, Home).join(Home, Home.id == ImportConflict.home_id)
-            .where(ImportConflict.status == "open").order_by(ImportConflict.id).limit(200))
-    return _conflicts_page(db.session.execute(stmt))
+    return _conflicts_page(queries.open_conflicts())
 
 
 def _conflicts_page(results, status=200):
@@ -275,17 +252,17 @@ def decide_conflict(conflict_id):
         conflict = services.get_conflict(conflict_id)
     except ServiceError:
         abort(404)
-    if not permissions.regulates_home(current_user, db.session.get(Home, conflict.home_id)):
+    if not permissions.regulates_home(current_user, queries.home_of(conflict)):
         abort(403)
     form, decision = ActionForm(), request.form.get("decision")
     if not form.validate_on_submit() or decision not in ("accept", "keep"):
         flash(_("Choose whether to keep the current value or accept the imported one."), "error")
-        return _conflicts_page([(conflict, db.session.get(Home, conflict.home_id))], 400)
+        return _conflicts_page([(conflict, queries.home_of(conflict))], 400)
     try:
         services.resolve_conflict(conflict, decision == "accept", current_user)
     except ServiceError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return _conflicts_page([(conflict, db.session.get(Home, conflict.home_id))], exc.status)
+        return _conflicts_page([(conflict, queries.home_of(conflict))], exc.status)
     flash(_("Decision recorded."), "info")
     return redirect(url_for("ingest.conflicts"))

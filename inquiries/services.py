@@ -22,7 +22,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from accounts.permissions import manages_home, takes_part_in_inquiry
-from core import time
+from core import signals, time
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.extensions import db
@@ -71,6 +71,7 @@ def send_inquiry(user, home, *, kind, contact_name, contact_phone="", contact_em
     if body:
         inquiry.messages.append(InquiryMessage(author_id=user.id, author_role="family", body=body, created_at=now))
     db.session.add(inquiry)
+    signals.inquiry_event.send(None, inquiry=inquiry, event="received")
     db.session.commit()
     return inquiry
 
@@ -88,6 +89,7 @@ def reply(user, inquiry, body):
     elif role == "family" and inquiry.status == "answered":
         inquiry.status = "open"
     inquiry.updated_at = utcnow()
+    signals.inquiry_event.send(None, inquiry=inquiry, event="reply")
     db.session.commit()
     return inquiry
 
@@ -226,6 +228,7 @@ def _decide_visit(user, inquiry, status, note):
     inquiry.status = status
     inquiry.awaiting_provider = False
     inquiry.updated_at = utcnow()
+    signals.inquiry_event.send(None, inquiry=inquiry, event=status)
     db.session.commit()
     return inquiry
 

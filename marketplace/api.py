@@ -8,7 +8,7 @@ from marshmallow import validate
 from core.api import Blueprint
 from core.vocab import CARE_LEVELS
 from geo.gazetteer import gazetteer
-from marketplace import presenters, queries
+from marketplace import presenters, queries, search_terms
 from marketplace.api_schemas import CompareSchema, HomeDetailSchema, RegionsSchema, SearchResponseSchema
 from marketplace.schemas import CompareArgs, HomeSearchArgs, _region_code
 from search.service import run_search
@@ -32,7 +32,7 @@ class Homes(MethodView):
         """Search care homes: text, filters, near a point; facets count what the filters return."""
         # the hot path: presenters already build the documented shape (a test holds schema and payload
         # equal), so skip marshmallow's per-field dump
-        return jsonify(presenters.search_payload(run_search(query), query))
+        return jsonify(presenters.search_payload(run_search(query, search_terms.lexicon()), query))
 
 
 @blp.route("/homes/<int:home_id>")

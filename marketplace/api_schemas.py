@@ -53,6 +53,13 @@ class HomeItemSchema(ma.Schema):
     is_demo = F.Boolean(metadata={"description": "generated demo data, not a real home"})
 
 
+class UnderstandingSchema(ma.Schema):
+    recognised = F.List(F.String(), metadata={"description": "the places and care words read from q"})
+    dropped = F.List(F.String(), metadata={"description": "words of q that match no home and were left out"})
+    suggestions = F.List(F.String(), metadata={"description": "known names close to a q that matched nothing"})
+    notice = F.String(allow_none=True, metadata={"description": "what to tell the family, in the locale"})
+
+
 class SearchResponseSchema(ma.Schema):
     total = F.Integer()
     page = F.Integer()
@@ -60,6 +67,7 @@ class SearchResponseSchema(ma.Schema):
     pages = F.Integer()
     items = F.List(F.Nested(HomeItemSchema))
     facets = F.Nested(FacetsSchema)
+    understanding = F.Nested(UnderstandingSchema)
 
 
 class ExtraFeeSchema(ma.Schema):

@@ -7,10 +7,8 @@ nothing (403 with an explanation) until it is verified; claiming homes is allowe
 verification starts.
 """
 
-from collections import defaultdict
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,8 +21,8 @@ from core.extensions import db, login_manager
 from core.forms import show_service_error
 from core.inputs import body_limit
 from core.vocab import CARE_LEVELS
-from marketplace import photos, presenters, pricing, services, vocab
-from marketplace.models import FeeItem, Home, HomeClaim, ListingChange
+from marketplace import photos, presenters, pricing, queries, services, vocab
+from marketplace.models import Home
 from marketplace.portal_forms import (
     ClaimForm,
     ConfirmForm,
@@ -65,22 +63,6 @@ def _require_publish():
     if not permissions.can_publish(current_user):
         abort(403, description=_("Your operator has not been verified by a regulator yet. Until it is, you can "
                                  "look at your listings but not change them."))
-
-
-def _own_homes():
-    if current_user.provider_id is None:
-        return []
-    return db.session.scalars(sa.select(Home).where(Home.provider_id == current_user.provider_id)
-                              .order_by(Home.name)).all()
-
-
-def _own_claims():
-    if current_user.provider_id is None:
-        return []
-    rows = db.session.execute(sa.select(HomeClaim, Home).join(Home, Home.id == HomeClaim.home_id)
-                              .where(HomeClaim.provider_id == current_user.provider_id)
-                              .order_by(HomeClaim.created_at.desc())).all()
-    return [{"claim": claim, "home": home} for claim, home in rows]
 
 
 @bp.app_template_filter("fen_as_yuan_input")
@@ -134,7 +116,8 @@ def claims():
         else:
             flash(_("Your claim was sent. A regulator of the home's city or province will decide it."), "success")
             return redirect(url_for(".claims"))
-    return render_template("portal/claims.html", form=form, claims=_own_claims()), 400 if form.errors else 200
+    claims = queries.own_claims(current_user.provider_id)
+    return render_template("portal/claims.html", form=form, claims=claims), 400 if form.errors else 200
 
 
 # --- dashboard ---------------------------------------------------------------------------------------
@@ -149,8 +132,8 @@ def dashboard():
         return redirect(url_for(".register"))
     if current_user.role != "provider":
         abort(403)
-    homes = [_dashboard_row(h) for h in _own_homes()]
-    pending = [c for c in _own_claims() if c["claim"].status == "pending"]
+    homes = [_dashboard_row(h) for h in queries.own_homes(current_user.provider_id)]
+    pending = [c for c in queries.own_claims(current_user.provider_id) if c["claim"].status == "pending"]
     return render_template("portal/dashboard.html", homes=homes, pending_claims=pending,
                            provider=current_user.provider)
 
@@ -179,15 +162,6 @@ def _months(today, n=STATS_MONTHS):
     return out[::-1]
 
 
-def _views_by_month(home_id, since):
-    rows = db.session.execute(sa.select(HomeView.day, HomeView.views)
-                              .where(HomeView.home_id == home_id, HomeView.day >= since)).all()
-    counts = defaultdict(int)
-    for day, views in rows:
-        counts[day.strftime("%Y-%m")] += views
-    return counts
-
-
 def _inquiries_by_month(home_id):
     try:
         from inquiries.queries import counts_by_month
@@ -197,23 +171,16 @@ def _inquiries_by_month(home_id):
 
 
 def _ratings_by_month(home_id, since):
-    from reviews.models import Review
+    from reviews.queries import ratings_by_month
 
-    start = time.start_of_day(since.replace(day=1))
-    rows = db.session.execute(sa.select(Review.published_at, Review.overall)
-                              .where(Review.home_id == home_id, Review.status == "published",
-                                     Review.published_at.is_not(None), Review.published_at >= start)).all()
-    scores = defaultdict(list)
-    for published_at, overall in rows:
-        scores[published_at.astimezone(time.business_tz()).strftime("%Y-%m")].append(overall)
-    return scores
+    return ratings_by_month(home_id, since)
 
 
 def home_stats(home_id, today=None):
     """Return one row per month of the last year: page views, inquiries, visits, reviews and their average."""
     months = _months(today or time.today())
     since = date.fromisoformat(months[0] + "-01")
-    views, asks, ratings = _views_by_month(home_id, since), _inquiries_by_month(home_id), \
+    views, asks, ratings = queries.views_by_month(home_id, since), _inquiries_by_month(home_id), \
         _ratings_by_month(home_id, since)
     return [{"month": m, "views": views.get(m, 0), "inquiries": (asks.get(m) or {}).get("inquiry", 0),
              "visits": (asks.get(m) or {}).get("visit", 0), "reviews": len(ratings.get(m, [])),
@@ -403,17 +370,10 @@ def confirm_vacancies(home_id):
 @roles_required("provider", "admin")
 def history(home_id):
     """Show who changed what and when, through which channel, and every price the home has had."""
-    from accounts.models import User
-
     home = _managed_home(home_id)
-    changes = db.session.scalars(sa.select(ListingChange).where(ListingChange.home_id == home.id)
-                                 .order_by(ListingChange.created_at.desc(), ListingChange.id.desc())
-                                 .limit(HISTORY_LIMIT)).all()
-    user_ids = {c.user_id for c in changes if c.user_id}
-    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(user_ids)))} if user_ids else {}
-    items = db.session.scalars(sa.select(FeeItem).where(FeeItem.home_id == home.id)
-                               .order_by(FeeItem.effective_from.desc(), FeeItem.care_level, FeeItem.kind)).all()
-    return render_template("portal/history.html", home=home, changes=changes, users=users, fee_items=items,
+    changes = queries.listing_changes(home.id, HISTORY_LIMIT)
+    return render_template("portal/history.html", home=home, changes=changes, users=queries.change_authors(changes),
+                           fee_items=queries.fee_items_of(home.id),
                            history=price_history(home), channel_labels=_channel_labels(), today=time.today())
 
 
@@ -454,8 +414,8 @@ def delete_photo(home_id, photo_id):
     """Delete a photo of the home and its file."""
     home = _managed_home(home_id)
     _require_publish()
-    photo = db.session.get(HomePhoto, photo_id)
-    if photo is None or photo.home_id != home.id:
+    photo = queries.home_photo(home, photo_id)
+    if photo is None:
         abort(404)
     if not ConfirmForm(prefix="delete").validate_on_submit():
         abort(400)
@@ -468,7 +428,7 @@ def delete_photo(home_id, photo_id):
 def photo_file(filename):
     """Serve a published photo: always image/jpeg, never sniffed, never run as a document."""
     path = photos.photo_path(filename)
-    photo = db.session.scalar(sa.select(HomePhoto).where(HomePhoto.filename == filename)) if path else None
+    photo = queries.photo_named(filename) if path else None
     if photo is None or not photo.published:
         abort(404)
     return photos.send_stored(filename)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import time
@@ -145,7 +146,29 @@ def search_payload(result, query):
         "pages": max(1, -(-result.total // query.per_page)),
         "items": [search_item(hit, query, english) for hit in result.hits],
         "facets": facets_payload(result.facets, query),
+        "understanding": understanding_payload(result),
     }
+
+
+def _suggestion_label(name):
+    """A suggested place in the current locale (宿州市 -> Suzhou (Anhui) in English); other names as they are."""
+    regions = [r for r in gazetteer().find(name) if r.name == name]
+    return region_label(regions[0].code, regions[0].level) if regions else name
+
+
+def understanding_payload(result):
+    """Return what search made of the typed words: recognised, dropped, suggested, and the notice to show."""
+    notices = []
+    if result.dropped and result.total:
+        notices.append(_("No match for '%(words)s'; showing results for the rest of your search.",
+                         words=" ".join(result.dropped)))
+    elif result.dropped:
+        notices.append(_("Nothing matches '%(words)s'.", words=" ".join(result.dropped)))
+    if result.suggestions:
+        names = [_suggestion_label(name) for name in result.suggestions]
+        notices.append(_("Did you mean: %(names)s", names=_(", ").join(names)))
+    return {"recognised": list(result.recognised), "dropped": list(result.dropped),
+            "suggestions": list(result.suggestions), "notice": " ".join(notices) or None}
 
 
 def _fee_row(home, level, fees):

@@ -13,21 +13,17 @@ request refused with a 4xx may be corrected and retried under the same key.
 
 import json
 
-import sqlalchemy as sa
 from flask import jsonify, request
 from flask.views import MethodView
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
-from accounts import permissions
+from accounts import idempotency, permissions
 from accounts.oauth2 import current_api_client, require_token
-from accounts.oauth2_models import IDEMPOTENCY_TTL, IdempotencyRecord, sha256_hex
+from accounts.oauth2_models import sha256_hex
 from core.api import Blueprint
-from core.db import utcnow
 from core.errors import ServiceError
 from core.extensions import api, db
 from marketplace import presenters, queries, services
-from marketplace.models import Home
 from marketplace.provider_api_schemas import (
     FeesIn,
     FeesOut,
@@ -104,16 +100,6 @@ def _conflict(code, message):
     return ServiceError(message, {"Idempotency-Key": [message]}, status=409, code=code)
 
 
-def _existing_record(client_id, key):
-    record = db.session.scalar(sa.select(IdempotencyRecord).where(IdempotencyRecord.api_client_id == client_id,
-                                                                  IdempotencyRecord.key == key))
-    if record is not None and record.is_expired:
-        db.session.delete(record)
-        db.session.commit()
-        return None
-    return record
-
-
 def _replay(record, fingerprint):
     """Return the stored response of RECORD, or raise 409 if the key was used for another request."""
     if record.request_hash != fingerprint:
@@ -130,17 +116,11 @@ def _replay(record, fingerprint):
 
 def _reserve(client_id, key, fingerprint):
     """Store an in-progress record for KEY, or raise 409 when a concurrent request holds it."""
-    db.session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.api_client_id == client_id,
-                                                          IdempotencyRecord.created_at < utcnow() - IDEMPOTENCY_TTL))
-    record = IdempotencyRecord(api_client_id=client_id, key=key, request_hash=fingerprint)
-    db.session.add(record)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+    record_id = idempotency.reserve(client_id, key, fingerprint)
+    if record_id is None:
         raise _conflict("idempotency_key_in_progress",
-                        _("A request with this Idempotency-Key is still being processed. Retry shortly.")) from None
-    return record.id
+                        _("A request with this Idempotency-Key is still being processed. Retry shortly."))
+    return record_id
 
 
 def _applied(apply):
@@ -160,19 +140,16 @@ def _once(headers, schema, apply):
     if key is None:
         return _applied(apply)
     client_id, fingerprint = current_api_client().id, _request_fingerprint()
-    record = _existing_record(client_id, key)
+    record = idempotency.existing(client_id, key)
     if record is not None:
         return _replay(record, fingerprint)
     record_id = _reserve(client_id, key, fingerprint)
     try:
         payload = _applied(apply)
     except Exception:
-        db.session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
-        db.session.commit()
+        idempotency.release(record_id)
         raise
-    record = db.session.get(IdempotencyRecord, record_id)
-    record.response_status, record.response_body = 200, schema().dump(payload)
-    db.session.commit()
+    idempotency.complete(record_id, 200, schema().dump(payload))
     return payload
 
 
@@ -239,10 +216,6 @@ class HomeVacancies(MethodView):
         return _once(headers, VacanciesOut, apply)
 
 
-def _homes_of(provider_id):
-    return db.session.scalars(sa.select(Home).where(Home.provider_id == provider_id).order_by(Home.id)).all()
-
-
 @blp.route("/homes")
 class ProviderHomes(MethodView):
     @require_token()
@@ -250,7 +223,7 @@ class ProviderHomes(MethodView):
     @_documented(None)
     def get(self):
         """List the homes your operator runs (any valid token)."""
-        return {"items": _homes_of(current_api_client().provider_id)}
+        return {"items": queries.provider_homes(current_api_client().provider_id)}
 
 
 def _inquiries_for(provider_id, status):

@@ -4,7 +4,6 @@ A regulator sees and acts on what lies in their jurisdiction only (accounts.perm
 an admin acts everywhere. Anything outside gets 403 and nothing changes.
 """
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,63 +12,21 @@ from accounts import permissions
 from accounts.permissions import roles_required
 from core.errors import ServiceError
 from core.extensions import db
-from marketplace import services
-from marketplace.models import Home, HomeClaim, Provider
+from marketplace import queries, services
+from marketplace.models import HomeClaim, Provider
 from marketplace.portal_forms import ClaimDecisionForm, ConfirmForm
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator", template_folder="templates")
 
 
-def _place_filter(stmt):
-    """Narrow a query over Home to the user's jurisdiction in SQL (permissions still decide per row)."""
-    code = current_user.jurisdiction_code
-    if current_user.role == "admin":
-        return stmt
-    return stmt.where(sa.or_(Home.province_code == code, Home.city_code == code))
-
-
-def _pending_claims():
-    stmt = _place_filter(sa.select(HomeClaim, Home, Provider).join(Home, Home.id == HomeClaim.home_id)
-                         .join(Provider, Provider.id == HomeClaim.provider_id)
-                         .where(HomeClaim.status == "pending").order_by(HomeClaim.created_at))
-    return [{"claim": c, "home": h, "provider": p} for c, h, p in db.session.execute(stmt)
-            if permissions.regulates_home(current_user, h)]
-
-
-def _homes_linked_to(provider_ids):
-    """Return {provider id: [(home, how)]}: homes each operator runs or has claimed (not rejected)."""
-    linked = {pid: [] for pid in provider_ids}
-    for home in db.session.scalars(sa.select(Home).where(Home.provider_id.in_(provider_ids))):
-        linked[home.provider_id].append((home, "manages"))
-    claims = db.session.execute(sa.select(HomeClaim, Home).join(Home, Home.id == HomeClaim.home_id)
-                                .where(HomeClaim.provider_id.in_(provider_ids),
-                                       HomeClaim.status != "rejected"))
-    for claim, home in claims:
-        if home.provider_id != claim.provider_id:
-            linked[claim.provider_id].append((home, claim.status))
-    return linked
-
-
-def _in_scope(provider, linked):
-    """Say whether the operator runs or claims a home in the user's jurisdiction."""
-    return any(permissions.regulates_home(current_user, home) for home, _how in linked.get(provider.id, []))
-
-
-def _unverified_operators():
-    providers = db.session.scalars(sa.select(Provider).where(Provider.verified_at.is_(None),
-                                                             Provider.is_demo.is_(False))
-                                   .order_by(Provider.created_at)).all()
-    linked = _homes_linked_to([p.id for p in providers])
-    return [{"provider": p, "homes": linked[p.id]} for p in providers if _in_scope(p, linked)]
-
-
 def _render_index(status=200, errors=None, decision_form=None, failed_claim_id=None):
-    pending = _pending_claims()
+    pending = queries.pending_claims(current_user)
     forms = {row["claim"].id: (decision_form if row["claim"].id == failed_claim_id and decision_form
                                else ClaimDecisionForm(prefix=f"claim{row['claim'].id}", formdata=None))
              for row in pending}
     return render_template("regulator/index.html", pending=pending, forms=forms,
-                           operators=_unverified_operators(), verify_form=ConfirmForm(prefix="verify"),
+                           operators=queries.unverified_operators(current_user),
+                           verify_form=ConfirmForm(prefix="verify"),
                            errors=errors or {}, jurisdiction=permissions.jurisdiction_name(current_user)), status
 
 
@@ -85,7 +42,7 @@ def index():
 def decide(claim_id):
     """Approve or reject a pending claim, with a note to the operator."""
     claim = db.get_or_404(HomeClaim, claim_id)
-    if not permissions.regulates_home(current_user, db.session.get(Home, claim.home_id)):
+    if not permissions.regulates_home(current_user, queries.get_home(claim.home_id)):
         abort(403, description=_("This home lies outside your jurisdiction."))
     form = ClaimDecisionForm(prefix=f"claim{claim.id}")
     if not form.validate_on_submit():
@@ -107,7 +64,7 @@ def decide(claim_id):
 def verify(provider_id):
     """Verify an operator that runs or claims a home in the user's jurisdiction."""
     provider = db.get_or_404(Provider, provider_id)
-    if not _in_scope(provider, _homes_linked_to([provider.id])):
+    if not queries.operator_in_scope(current_user, provider):
         abort(403, description=_("This operator has no home in your jurisdiction."))
     if not ConfirmForm(prefix="verify").validate_on_submit():
         abort(400)

@@ -13,7 +13,7 @@ from core import time
 from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS
 from geo.coords import wgs84_to_gcj02
 from geo.gazetteer import gazetteer
-from marketplace import presenters, queries, vocab
+from marketplace import presenters, queries, search_terms, vocab
 from marketplace.api import HomeDetailArgs
 from marketplace.photos import home_photos
 from marketplace.portal import price_history
@@ -44,7 +44,7 @@ def index():
         except ma.ValidationError as exc:
             errors = _field_errors(exc.messages)
         else:
-            payload = presenters.search_payload(run_search(query), query)
+            payload = presenters.search_payload(run_search(query, search_terms.lexicon()), query)
     markers = _markers(payload["items"]) if payload else []
     return render_template("marketplace/search.html", args=args, place=place, errors=errors, query=query,
                            payload=payload, markers=markers, **_search_form_context(args)), 400 if errors else 200

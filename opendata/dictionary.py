@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
-DATASET_VERSION = "1.1"  # bump the major part when a column changes meaning or disappears (1.1: extra_* kinds)
+DATASET_VERSION = "1.2"  # bump the major part when a column changes meaning or disappears (1.1: extra_* kinds;
+# 1.2: the policy facts file)
 LICENCE = "CC BY 4.0"
 CARE_LEVEL_COLUMNS = ("self_care", "partial", "full", "dementia")
 
@@ -51,7 +52,30 @@ PRICE_FIELDS = (
     ("source", "string", _l("Where the fee came from.")),
 )
 
-FILES = {"homes": HOME_FIELDS, "prices": PRICE_FIELDS}
+FACT_FIELDS = (
+    ("facts_version", "integer", _l("The policy facts version these rows belong to (the current one).")),
+    ("code", "string", _l("The fact's stable code: key/insuring place/home place/grade[/start date].")),
+    ("key", "string", _l("What the fact is about, e.g. ltci.daily_standard_fen.")),
+    ("value", "json", _l("The value, as JSON (fen, months, minutes, per cent, true/false, a list of grades).")),
+    ("origin_region", "string", _l("GB/T 2260 code of the insuring place (travel: the family's city); empty: any.")),
+    ("home_region", "string", _l("GB/T 2260 code of the home's place; empty: any.")),
+    ("grade", "string", _l("Assessment grade the fact is for; empty: any.")),
+    ("effective_from", "date", _l("First day the fact holds; empty: not known or always.")),
+    ("effective_to", "date", _l("Last day the fact holds; empty: still in force.")),
+    ("doc_title", "string", _l("The document (or the secondary source) the fact rests on.")),
+    ("doc_number", "string", _l("The document's number, where verified.")),
+    ("doc_issuer", "string", _l("The issuing body.")),
+    ("doc_date", "string", _l("The document's date, ISO, to the year or month where only that is known.")),
+    ("doc_url", "string", _l("A link to the document itself; empty: not yet recorded.")),
+    ("quote", "string", _l("The supporting sentence, quoted from the document.")),
+    ("verified_on", "date", _l("When the fact was last checked against its source.")),
+    ("verified_by", "string", _l("Who checked it.")),
+    ("status", "string", _l("verified, secondary (a secondary source) or unverified (to be confirmed).")),
+    ("reason", "string", _l("Why it is not verified, or what is still missing.")),
+    ("note", "string", _l("What the fact says, in plain words.")),
+)
+
+FILES = {"homes": HOME_FIELDS, "prices": PRICE_FIELDS, "facts": FACT_FIELDS}
 
 
 def dictionary():

@@ -2,14 +2,16 @@
 
 import csv
 import io
+import json
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from core.extensions import db
+from costs.facts import current_facts
 from marketplace.models import FeeItem, Home
-from opendata.dictionary import CARE_LEVEL_COLUMNS, HOME_FIELDS, PRICE_FIELDS
+from opendata.dictionary import CARE_LEVEL_COLUMNS, FACT_FIELDS, HOME_FIELDS, PRICE_FIELDS
 
 
 def _value(value):
@@ -41,6 +43,18 @@ def price_rows():
     items = db.session.scalars(sa.select(FeeItem).order_by(FeeItem.home_id, FeeItem.care_level, FeeItem.kind,
                                                            FeeItem.effective_from))
     return [{name: _value(getattr(item, name)) for name, _t, _d in PRICE_FIELDS} for item in items]
+
+
+def fact_rows():
+    """Return every policy fact of the current version with its source, scope, dates and status."""
+    facts = current_facts()
+    rows = []
+    for fact in sorted(facts.facts, key=lambda f: f.code):
+        data = fact.to_dict()
+        flat = {**data["scope"], **{f"doc_{k}": v for k, v in data["source"].items()}, **data}
+        flat.update(facts_version=facts.number, value=json.dumps(fact.value, ensure_ascii=False))
+        rows.append({name: flat.get(name) for name, _t, _d in FACT_FIELDS})
+    return rows
 
 
 def to_csv(rows, fields):

@@ -5,11 +5,11 @@ from flask import Blueprint, Response, abort, jsonify, render_template
 
 from core import time
 from opendata.dictionary import DATASET_VERSION, FILES, LICENCE, dictionary
-from opendata.export import home_rows, price_rows, to_csv
+from opendata.export import fact_rows, home_rows, price_rows, to_csv
 
 bp = Blueprint("opendata", __name__, template_folder="templates", url_prefix="/open-data")
 MAJOR = DATASET_VERSION.split(".")[0]
-_ROWS = {"homes": home_rows, "prices": price_rows}
+_ROWS = {"homes": home_rows, "prices": price_rows, "facts": fact_rows}
 
 
 @bp.route("/")

@@ -80,17 +80,21 @@ class SqlCollector:
     def collect(self):
         from core.extensions import db
         from ingest.models import ImportRun
+        from notify.models import Delivery
         from search.outbox import OutboxEntry
 
         with self.app.app_context():
             depth, oldest = db.session.execute(
                 sa.select(sa.func.count(OutboxEntry.id), sa.func.min(OutboxEntry.created_at))).one()
             runs = db.session.execute(sa.select(ImportRun.status, sa.func.count()).group_by(ImportRun.status)).all()
+            queued = db.session.scalar(sa.select(sa.func.count(Delivery.id)).where(
+                Delivery.status.in_(("pending", "sending"))))
             db.session.remove()
         yield GaugeMetricFamily("yrd_outbox_depth", "Outbox rows waiting to be indexed", value=depth)
         age = max(0.0, (core_time.utcnow() - oldest).total_seconds()) if oldest is not None else 0.0
         yield GaugeMetricFamily("yrd_outbox_oldest_age_seconds", "Age of the oldest outbox row (0 when empty)",
                                 value=age)
+        yield GaugeMetricFamily("yrd_notification_queue_depth", "E-mails and SMS waiting to be sent", value=queued)
         family = GaugeMetricFamily("yrd_import_runs", "Import runs by status", labels=["status"])
         for status, count in runs:
             family.add_metric([status], count)

@@ -4,7 +4,6 @@ A regulator acts only on homes in their jurisdiction (accounts.permissions.recor
 and responds only for homes its operator runs (responds_to_quality). Anything else gets 403, nothing changes.
 """
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +15,7 @@ from core.extensions import db
 from core.forms import show_service_error
 from core.inputs import body_limit
 from marketplace.models import Home
-from quality import importer, presenters, rules, services
+from quality import importer, presenters, queries, rules, services
 from quality.forms import (
     LABELS,
     CheckForm,
@@ -108,27 +107,13 @@ def methods():
 # --- regulators -----------------------------------------------------------------------------------------------
 
 
-def _jurisdiction_homes(text):
-    stmt = sa.select(Home).order_by(Home.quality_warning.desc(), Home.name).limit(REGULATOR_LIST_LIMIT)
-    if current_user.role != "admin":
-        code = current_user.jurisdiction_code
-        stmt = stmt.where(sa.or_(Home.province_code == code, Home.city_code == code))
-    if text:
-        stmt = stmt.where(sa.or_(Home.name.contains(text, autoescape=True), Home.licence_no == text))
-    return [h for h in db.session.scalars(stmt) if permissions.records_quality(current_user, h)]
-
-
-def _unchecked_reports():
-    stmt = (sa.select(StaffingReport, Home).join(Home, Home.id == StaffingReport.home_id)
-            .where(StaffingReport.checked_at.is_(None)).order_by(StaffingReport.reported_at).limit(200))
-    return [(r, h) for r, h in db.session.execute(stmt) if permissions.records_quality(current_user, h)]
-
-
 def _render_regulator_index(form=None, report=None, status=200):
     text = (request.args.get("q") or "").strip()[:100]
-    return render_template("quality/regulator_index.html", homes=_jurisdiction_homes(text), q=text,
+    homes = queries.jurisdiction_homes(current_user, text, REGULATOR_LIST_LIMIT)
+    return render_template("quality/regulator_index.html", homes=homes, q=text,
                            form=form or ImportForm(prefix="import", formdata=None), report=report,
-                           unchecked=_unchecked_reports(), check_form=CheckForm(prefix="check", formdata=None),
+                           unchecked=queries.unchecked_reports(current_user),
+                           check_form=CheckForm(prefix="check", formdata=None),
                            jurisdiction=permissions.jurisdiction_name(current_user)), status
 
 

@@ -7,7 +7,6 @@ services' own rules (one vote, one report per user and review; one use per code)
 """
 
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,9 +16,10 @@ from accounts.permissions import roles_required
 from core.db import utcnow
 from core.errors import ServiceError
 from core.extensions import db
+from core.forms import add_field_errors
 from core.web import login_required, rate_limited
 from marketplace.models import Home
-from reviews import engagement
+from reviews import engagement, queries
 from reviews.engagement_forms import (
     CODE_STATE_LABELS,
     RELATIONSHIP_LABELS,
@@ -36,7 +36,6 @@ from reviews.engagement_forms import (
     ReportResolutionForm,
     VerifyReviewForm,
 )
-from reviews.models import Review
 
 bp = Blueprint("review_engagement", __name__, template_folder="templates")
 PROVIDER_REVIEWS_LIMIT = 200
@@ -52,19 +51,12 @@ def _rate_limited(kind):
                         scope=f"review_{kind.lower()}")
 
 
-def _copy_errors(form, exc):
-    for name, messages in (exc.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, *messages]
-
-
 def _review_url(review):
     return url_for("marketplace.home", home_id=review.home_id, _anchor=f"review-{review.id}")
 
 
 def _home_of(review):
-    return db.session.get(Home, review.home_id)
+    return queries.home_of(review)
 
 
 def _public_review(review_id):
@@ -108,7 +100,7 @@ def report(review_id):
     try:
         engagement.report_review(current_user, review, form.reason.data, form.text.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_report(review, form, exc.message), exc.status
     flash(_("Thank you. A regulator will look at this review."), "success")
     return redirect(_review_url(review))
@@ -130,7 +122,7 @@ def enter_code(review_id):
     try:
         engagement.redeem_code(current_user, review, form.verification_code.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_code(review, form, exc.message), exc.status
     flash(_("Thank you: your review is now marked as verified."), "success")
     return redirect(url_for(".enter_code", review_id=review.id))
@@ -178,7 +170,7 @@ def reply(review_id):
     try:
         engagement.submit_reply(current_user, review, form.text.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_provider_reviews(home, forms={review.id: form}, message=exc.message), exc.status
     flash(_("Your reply was sent. It is shown under the review once a regulator has checked it."), "success")
     return redirect(url_for(".provider_reviews", home_id=home.id, _anchor=f"review-{review.id}"))
@@ -199,7 +191,7 @@ def codes(home_id):
     try:
         issued = engagement.issue_codes(current_user, home, form.relationship.data, form.count.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_codes(home, form, message=exc.message), exc.status
     # rendered, not redirected: the plain codes must not travel through the session or a URL
     return _render_codes(home, IssueCodesForm(formdata=None), issued=issued)
@@ -218,9 +210,7 @@ def revoke_code(home_id, code_id):
 
 
 def _render_provider_reviews(home, forms=None, message=None):
-    rows = db.session.scalars(sa.select(Review).where(
-        Review.home_id == home.id, Review.status.in_(engagement.PUBLIC_STATUSES))
-        .order_by(Review.created_at.desc(), Review.id.desc()).limit(PROVIDER_REVIEWS_LIMIT)).all()
+    rows = queries.public_reviews(home.id, PROVIDER_REVIEWS_LIMIT)
     extras = engagement.engagement_for([r.id for r in rows], current_user)
     forms = {r.id: (forms or {}).get(r.id) or ReplyForm(prefix=f"r{r.id}", formdata=None) for r in rows}
     return render_template("reviews/engagement/provider_reviews.html", home=home, reviews=rows, extras=extras,
@@ -251,7 +241,7 @@ def regulator_queue():
 def decide_reply(reply_id):
     """Publish or reject a pending reply, with a reason and a statement."""
     reply_row = engagement.get_reply(reply_id)
-    review = db.session.get(Review, reply_row.review_id)
+    review = queries.review_of(reply_row)
     if not permissions.can_moderate_engagement(current_user, _home_of(review)):
         abort(403, description=_("This home lies outside your jurisdiction."))
     form = ReplyDecisionForm(prefix=f"reply{reply_row.id}")
@@ -261,7 +251,7 @@ def decide_reply(reply_id):
         engagement.decide_reply(current_user, reply_row, form.decision.data == "publish", form.reason_code.data,
                                 form.statement.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_queue(reply_forms={reply_row.id: form}, message=exc.message), exc.status
     flash(_("Reply published.") if reply_row.status == "published" else _("Reply rejected."), "success")
     return redirect(url_for(".regulator_queue"))
@@ -272,7 +262,7 @@ def decide_reply(reply_id):
 def resolve_report(report_id):
     """Uphold or dismiss an open report, with a note."""
     report_row = engagement.get_report(report_id)
-    review = db.session.get(Review, report_row.review_id)
+    review = queries.review_of(report_row)
     if not permissions.can_moderate_engagement(current_user, _home_of(review)):
         abort(403, description=_("This home lies outside your jurisdiction."))
     form = ReportResolutionForm(prefix=f"report{report_row.id}")
@@ -281,7 +271,7 @@ def resolve_report(report_id):
     try:
         engagement.resolve_report(current_user, report_row, form.decision.data == "uphold", form.note.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_queue(report_forms={report_row.id: form}, message=exc.message), exc.status
     flash(_("Report upheld.") if report_row.status == "upheld" else _("Report dismissed."), "success")
     return redirect(url_for(".regulator_queue"))
@@ -302,7 +292,7 @@ def verify_review(review_id):
     try:
         engagement.verify_by_regulator(current_user, review, form.relationship.data, form.statement.data)
     except ServiceError as exc:
-        _copy_errors(form, exc)
+        add_field_errors(form, exc.fields)
         return _render_verify(review, form, exc.message), exc.status
     flash(_("The review is marked as verified."), "success")
     return redirect(url_for(".verify_review", review_id=review.id))
@@ -337,8 +327,7 @@ def review_engagement(review):
     """
     cache = request.environ.setdefault("yrd.review_engagement", {})
     if review.id not in cache:
-        ids = db.session.scalars(sa.select(Review.id).where(
-            Review.home_id == review.home_id, Review.status.in_(engagement.PUBLIC_STATUSES))).all()
+        ids = queries.public_review_ids(review.home_id)
         cache.update(engagement.engagement_for(set(ids) | {review.id}, current_user))
     extras = dict(cache[review.id])
     home = _home_of(review)

@@ -1,9 +1,12 @@
 """Reads for reviews: the public list of a home, an author's reviews, the moderation queue, the audit log."""
 
+from collections import defaultdict
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from core import time
 from core.errors import NotFound
 from core.extensions import db
 from marketplace.models import Home
@@ -124,3 +127,39 @@ def open_appeal(review_id):
     """Return REVIEW_ID's open appeal, or None."""
     return db.session.scalars(sa.select(Appeal).where(Appeal.review_id == review_id,
                                                       Appeal.status == "open")).first()
+
+
+def home_of(review):
+    """Return the home REVIEW is about."""
+    return db.session.get(Home, review.home_id)
+
+
+def review_of(row):
+    """Return the review a reply or report ROW belongs to."""
+    return db.session.get(Review, row.review_id)
+
+
+def public_reviews(home_id, limit):
+    """Return the LIMIT newest reviews of HOME_ID that others may see (published or folded)."""
+    return db.session.scalars(sa.select(Review).where(Review.home_id == home_id,
+                                                      Review.status.in_(PUBLIC_STATUSES))
+                              .order_by(Review.created_at.desc(), Review.id.desc()).limit(limit)).all()
+
+
+def public_review_ids(home_id):
+    """Return the ids of every review of HOME_ID that others may see."""
+    return db.session.scalars(sa.select(Review.id).where(Review.home_id == home_id,
+                                                         Review.status.in_(PUBLIC_STATUSES))).all()
+
+
+def ratings_by_month(home_id, since):
+    """Return {"YYYY-MM": [overall score, ...]} of HOME_ID's reviews published from the date SINCE's month on
+    (months in business time)."""
+    start = time.start_of_day(since.replace(day=1))
+    rows = db.session.execute(sa.select(Review.published_at, Review.overall)
+                              .where(Review.home_id == home_id, Review.status == "published",
+                                     Review.published_at.is_not(None), Review.published_at >= start)).all()
+    scores = defaultdict(list)
+    for published_at, overall in rows:
+        scores[published_at.astimezone(time.business_tz()).strftime("%Y-%m")].append(overall)
+    return scores

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from accounts.permissions import can_write_reviews, decides_appeal, moderates_review, wrote_review
-from core import time
+from core import signals, time
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.extensions import db
@@ -322,8 +322,9 @@ def _may_appeal_again(review):
 
 
 def can_appeal(review):
-    """Say whether REVIEW's current fold or reject may be appealed by its author now."""
-    return review.status in TRANSITIONS["appeal"] and _may_appeal_again(review)
+    """Say whether REVIEW may be appealed now: the state table allows it and its current decision has not been
+    appealed yet (one appeal per decision)."""
+    return can_move(review.status, "appeal") and _may_appeal_again(review)
 
 
 def decide_appeal(user, review, outcome, reason_code, statement, now=None):
@@ -376,6 +377,7 @@ def _log(review, action, before, after, actor, *, reason_code=None, statement=""
     db.session.add(ModerationDecision(review_id=review.id, actor_id=actor.id if actor else None, action=action,
                                       from_status=before, to_status=after, reason_code=reason_code,
                                       statement=statement or "", created_at=now))
+    signals.review_event.send(None, review=review, action=action, to_status=after, decision_at=now)
 
 
 def record_audit(review, user, action, reason_code=None, statement="", now=None):

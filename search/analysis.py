@@ -2,9 +2,13 @@
 
 Chinese text becomes overlapping CJK bigrams, as Elasticsearch's built-in `cjk` analyzer makes them (an
 isolated Han character stays a unigram), so two-character words such as 护理 or 养老 match. Each bigram also
-yields its toneless pinyin (`p:suzhou`) and initials (`i:sz`); place names take their readings from the
-gazetteer, so 长宁 reads chang-ning and 六安 lu-an. Latin words become `e:` tokens (lower case, a light
-plural strip). Short fields (name, place) also keep unigrams so one-character and one-syllable queries work.
+yields its toneless pinyin (`p:suzhou`); place names take their readings from the gazetteer, so 长宁 reads
+chang-ning and 六安 lu-an. Latin words become `e:` tokens (lower case, a light plural strip). Short fields
+(name, place) also keep unigrams so one-character and one-syllable queries work.
+
+Pinyin initials match names only, and only as a prefix of at least MIN_INITIALS syllables (`ip:jly` for
+金陵颐养院): initials anywhere in any field (the old `i:` bigrams) made `xyzzy` or `sz` match most homes.
+Two letters name too many places and homes to mean anything (sz: 苏州, 宿州, 嵊州, 沭阳 ...), so they match nothing.
 
 A query is a list of groups, one per query word; a group is a list of alternatives; an alternative is a tuple
 of tokens that must all occur in one field. A document matches when every group matches; its text score is
@@ -21,6 +25,7 @@ from pypinyin.seg import mmseg
 FIELD_WEIGHTS = {"tokens_name": 4, "tokens_place": 3, "tokens_body": 1}
 SHORT_FIELDS = ("tokens_name", "tokens_place")
 MAX_QUERY_GROUPS = 12
+MIN_INITIALS, MAX_INITIALS = 3, 12  # the shortest and longest name prefix that initials may spell
 
 _SYLLABLES = frozenset("""
 a ai an ang ao ba bai ban bang bao bei ben beng bi bian biang biao bie bin bing bo bong bu ca cai can cang cao
@@ -114,7 +119,7 @@ def _han_tokens(run, unigrams):
     tokens = []
     for i in range(len(run) - 1):
         a, b = readings[i], readings[i + 1]
-        tokens += [run[i : i + 2], "p:" + a + b, "i:" + a[0] + b[0]]
+        tokens += [run[i : i + 2], "p:" + a + b]
     if unigrams:
         tokens += list(run) + ["p:" + r for r in readings]
     return tuple(t for t in tokens if "?" not in t)  # characters without a reading give no pinyin tokens
@@ -147,8 +152,20 @@ def analyze_fields(name_texts, place_texts, body_texts):
         tokens = set()
         for text in texts:
             tokens.update(_token_set(text or "", field in SHORT_FIELDS))
+            if field == "tokens_name":
+                tokens.update(name_initials(text))
         fields[field] = sorted(tokens)
     return fields
+
+
+@functools.lru_cache(maxsize=4096)
+def name_initials(text):
+    """Return the `ip:` tokens of a name: the initials of its leading Han run, as prefixes of 3 to 12 letters."""
+    runs = [run for run in _RUN.findall(_fold(text)) if _is_han(run)]
+    if not runs:
+        return frozenset()
+    initials = "".join(r[0] for r in han_pinyin(runs[0]) if r != "?")
+    return frozenset("ip:" + initials[:n] for n in range(MIN_INITIALS, min(len(initials), MAX_INITIALS) + 1))
 
 
 def segment_pinyin(word):
@@ -164,14 +181,6 @@ def segment_pinyin(word):
     return best[0] or []
 
 
-def _initial_pairs(word):
-    """'shyl' -> (i:sh, i:yl); an odd tail overlaps: 'fsyly' -> (i:fs, i:yl, i:ly)."""
-    pairs = [word[i : i + 2] for i in range(0, len(word) - 1, 2)]
-    if len(word) % 2:
-        pairs.append(word[-2:])
-    return tuple("i:" + p for p in pairs)
-
-
 def _latin_alternatives(word):
     word = word.replace("'", "")
     alternatives = [] if word in _STOPWORDS else [("e:" + _stem(word),)]
@@ -180,8 +189,8 @@ def _latin_alternatives(word):
         alternatives.append(("p:" + syllables[0],))
     elif syllables:
         alternatives.append(tuple("p:" + a + b for a, b in zip(syllables, syllables[1:])))
-    if word.isalpha() and 2 <= len(word) <= 12 and not (_VOWELS & set(word)):
-        alternatives.append(_initial_pairs(word))
+    if word.isalpha() and MIN_INITIALS <= len(word) <= MAX_INITIALS and not (_VOWELS & set(word)):
+        alternatives.append(("ip:" + word,))
     return alternatives
 
 

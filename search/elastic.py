@@ -26,11 +26,14 @@ from search.query import (
     CARE_LEVELS,
     FACETS,
     MAX_RESULT_WINDOW,
+    PLACE_WEIGHTS,
+    PREFERENCE_WEIGHT,
     PRICE_BANDS,
     TOKEN_FIELDS,
     Hit,
     SearchResult,
     free_field,
+    place_scope,
     price_field,
 )
 
@@ -132,7 +135,38 @@ def _filters(q):
     if q.near is not None and q.radius_km is not None:
         clauses.append({"geo_distance": {"distance": f"{q.radius_km}km", "distance_type": "arc",
                                          "location": _point(q.near)}})
+    if q.places:
+        clauses.append(_place_filter(q.places))
+    clauses += [_any_of([_clause(f, v) for f, v in requirement]) for requirement in q.requirements]
     return clauses
+
+
+def _any_of(clauses):
+    return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+def _place_filter(places):
+    """The area the place readings cover (query.py): their cities, or the province of a province alone."""
+    cities, provinces = place_scope(places)
+    return _any_of([{"terms": {field: codes}} for field, codes in (("city_code", cities),
+                                                                   ("province_code", provinces)) if codes])
+
+
+def _clause(field_name, value):
+    """One requirement clause: a code the document has, or every token of VALUE in a token field."""
+    if isinstance(value, tuple):
+        return {"bool": {"filter": [{"term": {field_name: token}} for token in value]}}
+    return {"term": {field_name: value}}
+
+
+def _place_score(places):
+    """The place score (query.py): the best of a named district and a named city, 0 when neither."""
+    scored = ((PLACE_WEIGHTS["district"], "district_code", {p.district for p in places if p.district}),
+              (PLACE_WEIGHTS["city"], "city_code", {p.city for p in places if p.city}))
+    return {"dis_max": {"tie_breaker": 0, "queries": [
+        {"constant_score": {"filter": {"terms": {field: sorted(codes)}}, "boost": weight}}
+        for weight, field, codes in scored if codes
+    ]}}
 
 
 def _point(near):
@@ -155,6 +189,12 @@ def _scored_query(q):
     matching = {"bool": {"filter": _filters(q) or [{"match_all": {}}]}}
     if groups:
         matching["bool"]["must"] = [_group_clause(alternatives) for alternatives in groups]
+    # optional beside the filter: they only add the place and preference scores
+    should = [_place_score(q.places)] if any(p.city for p in q.places) else []
+    should += [{"constant_score": {"filter": _any_of([_clause(f, v) for f, v in preference]),
+                                   "boost": PREFERENCE_WEIGHT}} for preference in q.preferences]
+    if should:
+        matching["bool"]["should"] = should
     return {"function_score": {
         "query": matching,
         "functions": [{"field_value_factor": {"field": "rank_boost", "missing": 0}}],
@@ -179,9 +219,14 @@ def _sort(q):
         keys = [{"rating": {"order": "desc", "missing": "_last"}},
                 {"review_count": {"order": "desc", "missing": "_last"}}]
     else:
-        keys = [{"_geo_distance": {"location": _point(q.near), "order": "asc", "unit": "km",
-                                   "distance_type": "arc", "mode": "min"}}]
+        keys = [{"_script": {"type": "number", "order": "asc", "script": {
+            "source": _METRES_SCRIPT, "params": {"lat": q.near[0], "lon": q.near[1]}}}}]
     return keys + [_BY_ID]
+
+
+# query.distance_metres on the engine's side: arc distance in metres, rounded half up; no location sorts last
+_METRES_SCRIPT = ("doc['location'].size() == 0 ? Double.MAX_VALUE : "
+                  "Math.floor(doc['location'].arcDistance(params.lat, params.lon) + 0.5)")
 
 
 def _terms(field, **extra):

@@ -10,11 +10,25 @@ The semantics, which every backend implements identically (the conformance suite
   care_level (or in total) > 0; ownership equality; features: the home has every one; near + radius_km: the
   haversine distance (geo.distance, mean earth radius) <= radius_km; min_quality: quality_stars >= n (homes
   without a quality rating excluded).
-* Score (relevance) = text score + rank_boost (a document field, a multiple of 1/64 in [0, 1)).
+* Places (what query understanding read from the words a family typed, see understanding.py): `places` holds
+  every reading of the places named (鼓楼 alone: Nanjing's and Xuzhou's). A home matches when it lies in the
+  area of some reading: the reading's city (a named district's whole city, so homes just outside the district
+  follow it rather than nothing), or its province for a province alone. Place score: PLACE_WEIGHTS["district"]
+  when the home's district is a named district, else PLACE_WEIGHTS["city"] when its city is a named city (a
+  district's city included), else 0.
+* Requirements (understood care words: kinds of home, care levels, designations, services, ownership): each is
+  a tuple of clauses (field, value), any one of which satisfies it; every requirement must be satisfied. A
+  clause on care_levels / features / ownership holds when the document has that code; a clause on a token
+  field holds when the field has every token of the value (a tuple). Requirements filter; they do not score.
+* Preferences (words understood as "any home", such as 养老院 or care home, still favour homes named so): the
+  same clauses as requirements; each preference some clause of which holds adds PREFERENCE_WEIGHT.
+* Score (relevance) = text score + place score + preference score + rank_boost (a document field, a multiple
+  of 1/64 in [0, 1)).
 * Sorts, each ending with id ascending as the tie-breaker:
   relevance: score desc | price: effective price asc | grade: grade desc (ungraded last) |
-  rating: rating desc (unrated last), review_count desc | distance: distance asc (needs near) |
-  quality: quality_stars desc (no quality rating last).
+  rating: rating desc (unrated last), review_count desc | distance: distance rounded to the metre
+  (floor(metres + 0.5)) asc, needs near; rounding makes homes a centimetre apart tie on every backend
+  (OpenSearch stores coordinates to about 1 cm) | quality: quality_stars desc (no quality rating last).
 * Facets: a facet value's count always equals the total that choosing it gives. Most facets simply count the
   homes matching the whole query (every filter applied): province, city, district (codes), price_band
   (PRICE_BANDS on the effective price), features, ownership. Two count the query with that value *chosen
@@ -24,6 +38,7 @@ The semantics, which every backend implements identically (the conformance suite
   desc, key asc.
 """
 
+import math
 from dataclasses import dataclass, field
 
 from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS
@@ -41,6 +56,10 @@ PRICE_BANDS = (
 )
 TOKEN_FIELDS = tuple(FIELD_WEIGHTS)  # the analysis tokens a document carries for matching, not for display
 MAX_PER_PAGE = 100
+# a named district outranks the rest of its city whatever the text scores (at most 3 * 12 apart) say
+PLACE_WEIGHTS = {"district": 64, "city": 32}
+PREFERENCE_WEIGHT = 2
+KEYWORD_REQUIREMENT_FIELDS = {"care_levels": CARE_LEVELS, "features": FEATURES, "ownership": OWNERSHIPS}
 MAX_RESULT_WINDOW = 10_000  # page * per_page may not exceed this (as Elasticsearch's index.max_result_window)
 
 
@@ -65,8 +84,20 @@ def price_band_of(price_fen):
 
 
 @dataclass(frozen=True)
+class Place:
+    """One reading of a place a family named: a province, a city or a district (codes, GB/T 2260)."""
+
+    province: str
+    city: str | None = None
+    district: str | None = None
+
+
+@dataclass(frozen=True)
 class SearchQuery:
     text: str = ""
+    places: tuple[Place, ...] = ()
+    requirements: tuple[tuple[tuple[str, object], ...], ...] = ()
+    preferences: tuple[tuple[tuple[str, object], ...], ...] = ()
     province: str | None = None
     city: str | None = None
     district: str | None = None
@@ -107,11 +138,37 @@ class SearchQuery:
             raise ValueError("ownership")
         if any(f not in FEATURES for f in self.features):
             raise ValueError("features")
+        if not all(_valid_requirement(r) for r in self.requirements):
+            raise ValueError("requirements")
+        if not all(_valid_requirement(r) for r in self.preferences):
+            raise ValueError("preferences")
         if not (1 <= self.per_page <= MAX_PER_PAGE) or self.page < 1:
             raise ValueError("per_page" if self.page >= 1 else "page")
         if self.page * self.per_page > MAX_RESULT_WINDOW:
             raise ValueError("page")
         return self
+
+
+def _valid_clause(field_name, value):
+    if field_name in KEYWORD_REQUIREMENT_FIELDS:
+        return value in KEYWORD_REQUIREMENT_FIELDS[field_name]
+    return field_name in TOKEN_FIELDS and isinstance(value, tuple) and len(value) > 0
+
+
+def _valid_requirement(requirement):
+    return len(requirement) > 0 and all(_valid_clause(f, v) for f, v in requirement)
+
+
+def place_scope(places):
+    """Return (city codes, province codes) of the areas PLACES cover (a province alone covers the province)."""
+    cities = {p.city for p in places if p.city}
+    provinces = {p.province for p in places if not p.city}
+    return sorted(cities), sorted(provinces)
+
+
+def distance_metres(distance_km):
+    """Return the distance sort key: metres rounded half up (what every backend sorts on)."""
+    return math.floor(distance_km * 1000 + 0.5)
 
 
 def display_document(doc):
@@ -135,3 +192,7 @@ class SearchResult:
     # the engine's own time (Elasticsearch: `took`; embedded: the array engine and the SQL fetching the hits),
     # so a benchmark can show what our layers add; not part of the answer
     engine_ms: float | None = field(default=None, compare=False)
+    # what query understanding made of the words (search/service.py); backends leave them empty
+    recognised: tuple[str, ...] = ()  # the places and care words read
+    dropped: tuple[str, ...] = ()  # words that matched no home and were left out
+    suggestions: tuple[str, ...] = ()  # known names close to a query that matched nothing

@@ -1,7 +1,15 @@
-"""Running a search for a page or an API call: the one entry point above the backends."""
+"""Running a search for a page or an API call: the one entry point above the backends.
+
+With a Lexicon (search/understanding.py) the typed words are understood first: places and care words become
+structured constraints, the rest stays text. When that finds nothing, a word that matches no home at all is
+dropped and the search runs again without it (the result names the dropped words: never zero results because
+of one stray word). A query whose every word matched nothing, and that named no place or care word, is
+nonsense: it finds nothing, and the result suggests the closest names the lexicon knows.
+"""
 
 import logging
 import time
+from dataclasses import replace
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -9,6 +17,8 @@ from flask_babel import gettext as _
 from core import signals
 from core.errors import SearchUnavailable
 from search.backend import current_backend
+from search.query import FACETS, SearchQuery, SearchResult
+from search.understanding import suggestions, understand
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +35,15 @@ def _has_filters(query):
                 query.features))
 
 
-def run_search(query):
-    """Validate QUERY and run it on the current backend; raise SearchUnavailable if the engine is down."""
+def run_search(query, lexicon=None):
+    """Validate QUERY, understand its text with LEXICON (if given) and run it; raise SearchUnavailable if down."""
     query.validate()
     backend, started = current_app.config["SEARCH_BACKEND"], time.perf_counter()
     try:
-        result = current_backend().search(query)
+        if lexicon is None or not query.text.strip():
+            result = current_backend().search(query)
+        else:
+            result = understood_search(current_backend(), query, lexicon)
     except SearchUnavailable:
         signals.search_finished.send(None, backend=backend, kind=query_kind(query), seconds=0.0, failed=True)
         raise
@@ -41,3 +54,37 @@ def run_search(query):
     signals.search_finished.send(None, backend=backend, kind=query_kind(query),
                                  seconds=time.perf_counter() - started, failed=False)
     return result
+
+
+def structured_query(query, understood):
+    """Return QUERY with its text replaced by what UNDERSTOOD read from it."""
+    return replace(query, text=understood.text, places=query.places + understood.places,
+                   requirements=query.requirements + understood.requirements,
+                   preferences=query.preferences + understood.preferences)
+
+
+def _matches_nothing(backend, word):
+    return backend.search(SearchQuery(text=word, per_page=1, with_facets=False)).total == 0
+
+
+def understood_search(backend, query, lexicon):
+    """Understand QUERY's text with LEXICON, run it on BACKEND, relax words that match nothing (see above)."""
+    understood = understand(query.text, lexicon, known=lambda word: not _matches_nothing(backend, word))
+    result = backend.search(structured_query(query, understood))
+    result.recognised = understood.recognised
+    if result.total or not understood.free_words:
+        return result
+    dropped = tuple(w for w in understood.free_words if _matches_nothing(backend, w))
+    if not dropped:
+        return result  # every word is known: the combination is what finds nothing
+    if len(dropped) == len(understood.free_words) and not understood.recognised:
+        return _nothing(query, dropped, suggestions(dropped, lexicon))
+    kept = replace(understood, free_words=tuple(w for w in understood.free_words if w not in dropped))
+    result = backend.search(structured_query(query, kept))
+    result.recognised, result.dropped = understood.recognised, dropped
+    return result
+
+
+def _nothing(query, dropped, suggested):
+    facets = {name: [] for name in FACETS} if query.with_facets else {}
+    return SearchResult(total=0, hits=[], facets=facets, dropped=dropped, suggestions=suggested)

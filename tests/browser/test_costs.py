@@ -49,7 +49,8 @@ def test_shanghai_family_compares_cost_travel_and_insurance_across_three_provinc
     settlement = table.locator("tr[data-row=settlement] td").all_inner_texts()
     assert settlement[0].startswith("✓") and settlement[1].startswith("✗") and settlement[2].startswith("✗")
     ltci = table.locator("tr[data-row=ltci_follows] td").all_inner_texts()
-    assert all("does not follow" in t for t in ltci)  # Shanghai LTCI stays in Shanghai
+    # Shanghai LTCI follows to providers designated for it elsewhere in the YRD; none of these homes is
+    assert all("not designated" in t for t in ltci)
     accepts = table.locator("tr[data-row=accepts] td").all_inner_texts()
     assert "local residents usually have priority" in accepts[1] and accepts[0].startswith("✓")
     deposit = table.locator("tr[data-row=deposit] td").all_inner_texts()

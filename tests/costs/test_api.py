@@ -16,8 +16,11 @@ def test_estimate_gives_bill_ltci_share_and_the_decision(client):
     home = make_home("310104", fees=DEMENTIA, ltci=True, medical_insurance=True)
     body = client.get(f"/api/v1/homes/{home.id}/estimate?care_level=dementia&family_city=310000&ltci_grade=4"
                       "&prepay_months=13").get_json()
-    # 7900 yuan; LTCI 25.00 x 30 x 85% = 637.50; family 7262.50; prepayment 13 x 7900 = 102700 yuan (flagged)
-    assert (body["monthly_fen"], body["ltci"]["monthly_fen"], body["family_share_fen"]) == (790000, 63750, 726250)
+    # 7900 yuan; LTCI 35.00 x 30 x 85% = 892.50, to be confirmed (the 85% is unverified): the family's total
+    # stays 7900, 7007.50 if it is confirmed; prepayment 13 x 7900 = 102700 yuan (flagged)
+    assert (body["monthly_fen"], body["ltci"]["monthly_fen"], body["family_share_fen"]) == (790000, 89250, 790000)
+    assert body["family_share_if_confirmed_fen"] == 700750 and body["ltci"]["to_be_confirmed"] is True
+    assert body["facts_version_label"].startswith("seed ") and body["facts_version"] is None
     assert body["prepayment"] == {**body["prepayment"], "amount_fen": 13 * 790000, "over_limit": True}
     assert body["decision"]["travel"]["is_estimate"] is True
     assert body["decision"]["ltci_follows"] is True and body["decision"]["cross_province"] is False
@@ -28,7 +31,7 @@ def test_insurance_city_can_differ_from_where_the_family_lives(client):
     home = make_home("310104", fees=DEMENTIA, ltci=True)
     body = client.get(f"/api/v1/homes/{home.id}/estimate?care_level=dementia&family_city=330100"
                       "&insurance_city=310000&ltci_grade=4").get_json()
-    assert body["ltci"]["insured_region"] == "310000" and body["ltci"]["monthly_fen"] == 63750
+    assert body["ltci"]["insured_region"] == "310000" and body["ltci"]["monthly_fen"] == 89250
     assert body["decision"]["family_region"] == "330100" and body["decision"]["cross_province"] is True
 
 

@@ -1,11 +1,13 @@
-"""The estimator against worked examples written down from costs/data (ltci.json, limits.json).
+"""The estimator against worked examples written down from the shipped policy facts (costs/data/facts.json).
 
-Rules used below (costs/data/ltci.json, version 2026-11-23.1):
-  Shanghai (310000): institutional fund share 85%; daily standard by grade 2:20.00, 3:20.00, 4:25.00,
-  5:30.00, 6:30.00 yuan; days_per_month 30; eligible grades 2-6; LTCI is capped at the home's care fee.
-  Suzhou (320500): fixed daily amount, moderate (grades 2-3) 20.00, severe (grades 4-6) 26.00 yuan.
-  Assumed grade by care level: self_care 1, partial 3, full 5, dementia 4; by national level 0:1 1:2 2:3 3:5 4:6.
-limits.json: deposit <= 12 x monthly bed fee; prepayment <= 12 months.
+Facts used below (seed 2026-12-06.1; today is after 2025-09-01):
+  Shanghai (310000): daily standard by grade 2:25.00, 3:25.00, 4:35.00, 5:45.00, 6:45.00 yuan (secondary
+  source); fund share 85% (unverified: so Shanghai's LTCI is shown beside the total, to be confirmed, and
+  never subtracted from it); eligible grades 2-6; LTCI is capped at the home's care fee.
+  Suzhou (320500): fixed daily amount, moderate (grades 2-3) 20.00, severe (grades 4-6) 26.00 yuan (unverified).
+  Conventions (ltci.json): days_per_month 30; assumed grade by care level: self_care 1, partial 3, full 5,
+  dementia 4; by national level 0:1 1:2 2:3 3:5 4:6.
+  Limits: deposit <= 12 x monthly bed fee; prepayment <= 12 months (secondary source: the 2024 guidance).
 """
 
 from datetime import timedelta
@@ -14,7 +16,8 @@ import pytest
 
 from core import time
 from core.extensions import db
-from costs import estimator
+from costs import estimator, services
+from costs.facts import current_facts
 from costs.location import place_region
 from costs.rules import rules
 from marketplace.models import FeeItem
@@ -29,67 +32,76 @@ def _estimate(home, level="dementia", **kwargs):
     return estimator.estimate(home, level, **kwargs)
 
 
-def test_rules_files_match_the_worked_examples_below(app):
-    shanghai = rules("ltci")["cities"]["310000"]["institutional"]
-    assert shanghai["fund_share_pct"] == 85
-    assert shanghai["daily_standard_fen_by_grade"] == {"2": 2000, "3": 2000, "4": 2500, "5": 3000, "6": 3000}
+def test_the_seed_matches_the_worked_examples_below(app):
+    facts = current_facts()
+    shanghai = {g: facts.find("ltci.daily_standard_fen", ("310000",), grade=g).value for g in range(2, 7)}
+    assert shanghai == {2: 2500, 3: 2500, 4: 3500, 5: 4500, 6: 4500}
+    assert facts.find("ltci.fund_share_pct", ("310000",)).value == 85
+    assert facts.find("ltci.fund_share_pct", ("310000",)).status == "unverified"
     assert rules("ltci")["days_per_month"] == 30
-    assert rules("limits")["deposit_max_months_of_bed_fee"] == 12 and rules("limits")["prepayment_max_months"] == 12
+    assert facts.find("limits.deposit_max_months").value == 12 == facts.find("limits.prepayment_max_months").value
 
 
 def test_shanghai_grade_4_in_a_designated_shanghai_home(app):
     # bill: 3000 + 4000 + 900 = 7900 yuan = 790000 fen
-    # LTCI: 25.00 yuan/day x 30 days = 750.00; x 85% = 637.50 yuan = 63750 fen (below the 4000 care fee)
-    # family share: 790000 - 63750 = 726250 fen (7262.50 yuan)
+    # LTCI: 35.00 yuan/day x 30 days = 1050.00; x 85% = 892.50 yuan = 89250 fen (below the 4000 care fee)
+    # the 85% share is unverified: the family's total stays 790000, beside it "if confirmed" 700750 fen
     home = make_home("310104", fees=DEMENTIA, ltci=True)
     e = _estimate(home, insured_region=SHANGHAI, ltci_grade=4)
     assert e["monthly_fen"] == 790000
     assert [line["kind"] for line in e["lines"]] == ["bed", "care", "meals"]
-    assert e["ltci"]["outcome"] == "applies" and e["ltci"]["monthly_fen"] == 63750
-    assert e["family_share_fen"] == 726250
+    assert e["ltci"]["outcome"] == "applies" and e["ltci"]["monthly_fen"] == 89250
+    assert e["ltci"]["to_be_confirmed"] is True and e["ltci"]["counted_fen"] == 0
+    assert e["family_share_fen"] == 790000 and e["family_share_if_confirmed_fen"] == 700750
     assert e["ltci"]["grade_basis"] == "given"
-    assert e["ltci"]["rule"]["file"] == "costs/data/ltci.json"
-    assert e["ltci"]["rule"]["version"] == rules("ltci")["version"]
-    assert e["ltci"]["rule"]["confirmed"] is False  # the daily standards are marked illustrative in the file
+    pending = e["ltci"]["rule"]["to_be_confirmed"]
+    assert [p["code"] for p in pending] == ["ltci.fund_share_pct/310000/*/*"] and pending[0]["reason"]
+    assert e["ltci"]["rule"]["confirmed"] is False
+    assert e["facts_version_label"] == current_facts().label
     assert e["lines"][0]["source"] == {"type": "fee_item", "source": "test",
                                        "effective_from": (time.today() - timedelta(days=30)).isoformat(),
                                        "recorded_at": e["lines"][0]["source"]["recorded_at"]}
 
 
 def test_grade_assumed_from_the_care_level_or_national_level_says_so(app):
-    # full care, no grade: assumed grade 5 -> 30.00 x 30 x 85% = 765.00 yuan = 76500 fen
+    # full care, no grade: assumed grade 5 -> 45.00 x 30 x 85% = 1147.50 yuan = 114750 fen
     home = make_home("310104", fees={"full": (2200, 2800, 900), "dementia": (3000, 4000, 900)}, ltci=True)
     e = _estimate(home, "full", insured_region=SHANGHAI)
     assert (e["ltci"]["grade"], e["ltci"]["grade_basis"], e["ltci"]["monthly_fen"]) == (5, "assumed_from_care_level",
-                                                                                       76500)
-    # national level 1 -> grade 2 -> 20.00 x 30 x 85% = 510.00 yuan = 51000 fen
+                                                                                       114750)
+    # national level 1 -> grade 2 -> 25.00 x 30 x 85% = 637.50 yuan = 63750 fen
     e = _estimate(home, "dementia", insured_region=SHANGHAI, national_level=1)
-    assert (e["ltci"]["grade"], e["ltci"]["grade_basis"], e["ltci"]["monthly_fen"]) == (2, "from_national_level", 51000)
+    assert (e["ltci"]["grade"], e["ltci"]["grade_basis"], e["ltci"]["monthly_fen"]) == (2, "from_national_level", 63750)
     # a given grade wins over the national level
     e = _estimate(home, "dementia", insured_region=SHANGHAI, national_level=1, ltci_grade=6)
-    assert e["ltci"]["monthly_fen"] == 76500
+    assert e["ltci"]["monthly_fen"] == 114750
 
 
 def test_ltci_is_capped_at_the_care_fee(app):
-    # grade 6: 30.00 x 30 x 85% = 765.00 yuan, but the care fee is 500 yuan: LTCI pays 50000 fen
+    # grade 6: 45.00 x 30 x 85% = 1147.50 yuan, but the care fee is 500 yuan: LTCI would pay 50000 fen
     home = make_home("310104", fees={"dementia": (3000, 500, 900)}, ltci=True)
     e = _estimate(home, insured_region=SHANGHAI, ltci_grade=6)
-    assert e["ltci"]["monthly_fen"] == 50000 and e["family_share_fen"] == 440000 - 50000
+    assert e["ltci"]["monthly_fen"] == 50000 and e["family_share_if_confirmed_fen"] == 440000 - 50000
+    assert e["family_share_fen"] == 440000  # the share it rests on is unverified
 
 
 def test_suzhou_pays_a_fixed_daily_amount_by_severity(app):
     # grade 5 -> severe -> 26.00 x 30 = 780.00 yuan = 78000 fen; grade 2 -> moderate -> 20.00 x 30 = 60000 fen
     home = make_home("320508", fees=DEMENTIA, ltci=True)
     assert _estimate(home, insured_region=SUZHOU, ltci_grade=5)["ltci"]["monthly_fen"] == 78000
-    assert _estimate(home, insured_region=SUZHOU, ltci_grade=2)["ltci"]["monthly_fen"] == 60000
+    e = _estimate(home, insured_region=SUZHOU, ltci_grade=2)
+    assert e["ltci"]["monthly_fen"] == 60000
+    # Suzhou's figures have no source: never in the total, shown beside it
+    assert e["family_share_fen"] == 790000 and e["family_share_if_confirmed_fen"] == 730000
 
 
 @pytest.mark.parametrize(("home_district", "designated", "insured", "grade", "outcome"), [
     ("310104", True, "310000", 1, "grade_not_eligible"),      # grade 1 is below the eligible 2-6
     ("310104", False, "310000", 4, "home_not_designated"),
-    ("330402", True, "310000", 4, "does_not_follow"),         # Shanghai insurance, Jiaxing home
-    ("320612", True, "320600", 4, "no_figures"),              # Nantong runs LTCI, no figures in our file
-    ("341802", True, "341800", 4, "city_no_ltci"),            # Xuancheng is not in ltci.json
+    ("330402", True, "310000", 4, "home_not_designated"),     # Jiaxing home designated for Jiaxing's scheme only
+    ("320612", True, "320600", 4, "no_figures"),              # Nantong runs LTCI, no figures in the facts
+    ("341802", True, "341800", 4, "city_no_ltci"),            # Xuancheng: no fact says it runs LTCI
+    ("320508", True, "320600", 4, "does_not_follow"),         # Nantong insurance, Suzhou home
 ])
 def test_ltci_pays_nothing_with_the_reason(app, home_district, designated, insured, grade, outcome):
     home = make_home(home_district, fees=DEMENTIA, ltci=designated)
@@ -106,15 +118,17 @@ def test_without_an_insurance_place_ltci_is_not_estimated(app):
     assert e["family_share_fen"] == e["monthly_fen"]
 
 
-def test_ltci_follows_within_the_demonstration_zone_pilot(app):
-    # Qingpu-insured (Shanghai scheme) parent in a designated Jiashan home: the zone pilot applies; grade 4:
-    # 25.00 x 30 x 85% = 63750 fen, marked illustrative (the pilot and the standards are to be confirmed)
-    home = make_home("330421", fees=DEMENTIA, ltci=True)
-    e = _estimate(home, insured_region=QINGPU, ltci_grade=4)
-    assert e["ltci"]["outcome"] == "applies" and e["ltci"]["monthly_fen"] == 63750
-    assert e["ltci"]["rule"]["confirmed"] is False
-    # the same parent insured in central Shanghai: no pilot
-    assert _estimate(home, insured_region=SHANGHAI, ltci_grade=4)["ltci"]["outcome"] == "does_not_follow"
+def test_ltci_follows_within_the_demonstration_zone_pilot_only_as_to_be_confirmed(app):
+    # Wujiang-insured (Suzhou scheme) parent in a Qingpu home designated for Suzhou's scheme: the zone pilot has
+    # no source, so grade 5 (severe: 26.00 x 30 = 780.00 yuan) is shown, to be confirmed, not in the total
+    home = make_home("310118", fees=DEMENTIA, ltci=True)
+    services.record_designation(home, "ltci", "test list", scheme_region="320500")
+    e = _estimate(home, insured_region=place_region("320509"), ltci_grade=5)
+    assert e["ltci"]["outcome"] == "applies" and e["ltci"]["monthly_fen"] == 78000
+    assert e["ltci"]["to_be_confirmed"] is True and e["family_share_fen"] == 790000
+    assert "ltci.follows/320509/310118/*" in [p["code"] for p in e["ltci"]["rule"]["to_be_confirmed"]]
+    # insured in the rest of Suzhou: no fact says the scheme follows to Qingpu
+    assert _estimate(home, insured_region=SUZHOU, ltci_grade=5)["ltci"]["outcome"] == "does_not_follow"
 
 
 def test_chosen_extras_are_added_and_others_ignored(app):
@@ -140,7 +154,8 @@ def test_deposit_over_12_months_of_bed_fee_is_flagged(app, deposit_yuan, over):
     deposit = _estimate(home)["deposit"]
     assert deposit["limit_fen"] == 3600000 and deposit["amount_fen"] == deposit_yuan * 100
     assert deposit["over_limit"] is over
-    assert deposit["rule"]["file"] == "costs/data/limits.json"
+    assert [f["key"] for f in deposit["rule"]["facts"]] == ["limits.deposit_max_months"]
+    assert deposit["rule"]["confirmed"] is True  # a secondary source counts; it is labelled so
 
 
 @pytest.mark.parametrize(("months", "amount", "over"), [(12, 12 * 790000, False), (13, 13 * 790000, True),
@@ -165,7 +180,8 @@ def test_a_scheduled_price_change_shows_the_future_bill(app):
 
 def test_a_level_the_home_does_not_offer_is_said_so(app):
     home = make_home("310104", fees=DEMENTIA)
-    assert _estimate(home, "self_care") == {"home_id": home.id, "care_level": "self_care", "accepts_care_level": False}
+    assert _estimate(home, "self_care") == {"home_id": home.id, "care_level": "self_care", "accepts_care_level": False,
+                                            "facts_version": None, "facts_version_label": current_facts().label}
 
 
 def _publish_extras(home, level="dementia", **yuan):

@@ -58,10 +58,13 @@ def test_home_page_shows_the_estimate_with_sources_and_flags(client):
     html = client.get(f"/homes/{home.id}?care_level=dementia&ltci_grade=4&prepay_months=24&lang=en") \
         .get_data(as_text=True)
     assert 'id="estimate-monthly">¥7,900<' in html
-    assert 'id="estimate-ltci">−¥637.50<' in html
-    assert 'id="estimate-family-share">¥7,262.50<' in html
+    # 35.00 x 30 x 85% = 892.50 yuan rests on the unverified 85%: beside the total, never in it
+    assert "(−¥892.50, to be confirmed)" in html
+    assert 'id="estimate-family-share">¥7,900<' in html
+    assert 'id="estimate-family-share-if-confirmed">¥7,007.50<' in html
     assert 'id="deposit-flag"' in html and 'id="prepayment-flag"' in html
-    assert "costs/data/ltci.json" in html and "illustrative, to be confirmed" in html
+    assert 'data-fact="ltci.fund_share_pct/310000/*/*"' in html and "No source was found" in html
+    assert "policy facts version seed" in html and 'id="facts-version"' in html
     assert "Your family lives in Shanghai." in html
     assert 'class="decision"' in html and "estimate" in html
 
@@ -103,6 +106,20 @@ def test_search_results_show_the_decision_once_the_family_is_known(client, app):
     _live_in(client, "310000")
     html = client.get("/?care_level=dementia&lang=en").get_data(as_text=True)
     assert html.count("result-decision") == 1 and "direct medical settlement" in html
+
+
+def test_a_search_result_says_when_ltci_follows_only_by_a_rule_to_be_confirmed(client, app):
+    from costs import services
+    from search.backend import current_backend
+    from search.outbox import drain
+
+    home = make_home("310118", fees=DEMENTIA, ltci=True)  # Qingpu
+    services.record_designation(home, "ltci", "test list", scheme_region="320500")  # also for Suzhou's scheme
+    drain(current_backend())
+    _live_in(client, "320509")  # a Wujiang family: the zone pilot, which has no source yet
+    html = client.get("/?care_level=dementia&lang=en").get_data(as_text=True)
+    line = re.search(r'<p class="result-decision".*?</p>', html, re.S).group(0)
+    assert "LTCI follows (to be confirmed)" in " ".join(line.split())
 
 
 def test_compare_regions_page(client):
@@ -159,3 +176,22 @@ def test_a_home_requiring_more_than_12_months_in_advance_is_flagged(client):
     html = client.get(f"/homes/{home.id}?care_level=dementia&prepay_months=3&lang=en").get_data(as_text=True)
     assert "Paid in advance (3 months)" in html and 'id="home-prepayment-flag"' in html
     assert 'id="prepayment-flag"' not in html
+
+
+def test_the_panel_names_what_is_to_be_confirmed_and_why(client):
+    home = make_home("320508", fees=DEMENTIA, ownership="public", cross_province_settlement=True)
+    _live_in(client, "310000")
+    html = client.get(f"/homes/{home.id}?care_level=dementia&lang=en").get_data(as_text=True)
+    sources = re.search(r'<dd class="decision-sources">.*?</dd>', html, re.S).group(0)
+    assert 'data-fact="admission.public_local_priority/*/*/*"' in sources and "No source was found" in sources
+    assert "医保发〔2022〕22号" in sources and "secondary source" in sources
+
+
+def test_a_chinese_page_gives_the_reason_in_chinese(client):
+    home = make_home("310104", fees=DEMENTIA, ltci=True)
+    _live_in(client, "310000")
+    html = client.get(f"/homes/{home.id}?care_level=dementia&ltci_grade=4&lang=zh_CN").get_data(as_text=True)
+    pattern = r'<span class="to-be-confirmed" data-fact="ltci.fund_share_pct/310000/\*/\*">.*?</span>\s*</span>'
+    pending = re.search(pattern, html, re.S).group(0)
+    assert "2026年核查未找到来源" in pending and "No source was found" not in pending
+    assert "待核实" in pending

@@ -30,6 +30,7 @@ def test_travel_is_labelled_an_estimate_with_its_rules():
     assert trip["is_estimate"] is True and trip["basis"] == "straight_line"
     assert trip["rule"]["file"] == "costs/data/rail.json" and trip["rule"]["confirmed"] is False
     assert trip["rule"]["version"] == rules("rail")["version"]
+    assert trip["facts"] is None  # no corridor fact for Shanghai-Jiaxing: the speed factors alone
     assert 80 < trip["distance_km"] < 95
 
 

@@ -233,3 +233,34 @@ def test_compare_shows_the_quality_rating_and_marks_it_when_homes_differ(client,
     assert "quality_stars" in body["differing_rows"]
     page = client.get(f"/compare?ids={ids}&lang=en").get_data(as_text=True)
     assert 'class="differs" data-row="quality_stars"' in page and "Quality rating 4 of 5 stars" in page
+
+
+def test_a_word_that_matches_nothing_is_dropped_and_named_in_chinese(client, homes):
+    body = client.get("/api/v1/homes?q=杭州 失智 老人&lang=zh_CN").get_json()
+    assert body["total"] == 1 and body["items"][0]["city_code"] == "330100"
+    assert body["understanding"]["dropped"] == ["老人"]
+    assert body["understanding"]["notice"] == "没有找到'老人'，已显示其余条件的结果"
+
+
+def test_a_word_that_matches_nothing_is_dropped_and_named_in_english(client, homes):
+    body = client.get("/api/v1/homes?q=hangzhou dementia qwertz&lang=en").get_json()
+    assert body["total"] == 1
+    assert body["understanding"]["notice"] == "No match for 'qwertz'; showing results for the rest of your search."
+
+
+def test_nonsense_finds_nothing_and_the_api_suggests_the_closest_places(client, homes):
+    body = client.get("/api/v1/homes?q=xyzzy&lang=zh_CN").get_json()
+    assert body["total"] == 0 and body["items"] == []
+    assert body["understanding"]["notice"] == "没有找到与'xyzzy'相符的机构。"
+    body = client.get("/api/v1/homes?q=suzhuoo&lang=zh_CN").get_json()
+    assert body["total"] == 0
+    assert body["understanding"]["notice"] == "没有找到与'suzhuoo'相符的机构。 您是不是要找：苏州市、宿州市"
+    body = client.get("/api/v1/homes?q=suzhuoo&lang=en").get_json()
+    assert body["understanding"]["notice"] == ("Nothing matches 'suzhuoo'. "
+                                               "Did you mean: Suzhou (Jiangsu), Suzhou (Anhui)")
+
+
+def test_a_city_and_district_written_together_find_the_districts_homes(client, homes):
+    body = client.get("/api/v1/homes?q=杭州西湖").get_json()
+    assert [i["district_code"] for i in body["items"]] == ["330106"]
+    assert body["understanding"]["recognised"] == ["杭州市", "西湖区"]

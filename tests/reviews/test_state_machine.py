@@ -136,3 +136,19 @@ def _review_in(world, status):
     if status == "appealed":
         services.appeal_review(world.family, review, "我确实住过这里，请复核。")
     return review
+
+
+def test_can_appeal_asks_the_state_table_and_allows_one_appeal():
+    from types import SimpleNamespace
+
+    from reviews.services import can_appeal
+
+    assert can_appeal(SimpleNamespace(status="folded", appeal=None))
+    assert can_appeal(SimpleNamespace(status="rejected", appeal=None))
+    assert not can_appeal(SimpleNamespace(status="published", appeal=None))
+    assert not can_appeal(SimpleNamespace(status="pending", appeal=None))
+    decided = SimpleNamespace(status="overturned", decided_at=10)
+    assert not can_appeal(SimpleNamespace(status="folded", appeal=SimpleNamespace(status="open", decided_at=None),
+                                          decided_at=5))
+    assert not can_appeal(SimpleNamespace(status="folded", appeal=decided, decided_at=10))  # the appeal's outcome
+    assert can_appeal(SimpleNamespace(status="folded", appeal=decided, decided_at=11))  # changed since: appeal again

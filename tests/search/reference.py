@@ -11,9 +11,12 @@ from search.query import (
     CARE_LEVELS,
     FACETS,
     FEATURES,
+    PLACE_WEIGHTS,
+    PREFERENCE_WEIGHT,
     Hit,
     SearchResult,
     display_document,
+    distance_metres,
     free_field,
     price_band_of,
     price_field,
@@ -34,8 +37,30 @@ def _matches_filters(doc, q):
         q.ownership is None or doc["ownership"] == q.ownership,
         all(f in doc["features"] for f in q.features),
         q.min_quality is None or (doc["quality_stars"] is not None and doc["quality_stars"] >= q.min_quality),
+        not q.places or any(_in_area(doc, place) for place in q.places),
+        all(any(_holds(doc, f, v) for f, v in requirement) for requirement in q.requirements),
     ]
     return all(checks)
+
+
+def _in_area(doc, place):
+    return doc["city_code"] == place.city if place.city else doc["province_code"] == place.province
+
+
+def _holds(doc, field, value):
+    if isinstance(value, tuple):
+        return set(value) <= set(doc.get(field) or ())
+    if field == "ownership":
+        return doc["ownership"] == value
+    return value in doc[field]
+
+
+def _place_score(doc, q):
+    if any(p.district and doc["district_code"] == p.district for p in q.places):
+        return PLACE_WEIGHTS["district"]
+    if any(p.city and doc["city_code"] == p.city for p in q.places):
+        return PLACE_WEIGHTS["city"]
+    return 0
 
 
 def _distance(doc, q):
@@ -57,7 +82,7 @@ def _sort_key(q, doc, score, distance):
     if q.sort == "rating":
         rating = doc["rating"]
         return (rating is None, -(rating or 0), -doc["review_count"], doc["id"])
-    return (distance, doc["id"])
+    return (distance_metres(distance), doc["id"])
 
 
 def _facet_keys(name, doc, q):
@@ -108,7 +133,8 @@ def reference_search(docs, q):
         distance = _distance(doc, q)
         if q.radius_km is not None and distance > q.radius_km:
             continue
-        matched.append((doc, text + doc["rank_boost"], distance))
+        preferred = sum(PREFERENCE_WEIGHT for p in q.preferences if any(_holds(doc, f, v) for f, v in p))
+        matched.append((doc, text + _place_score(doc, q) + preferred + doc["rank_boost"], distance))
     matched.sort(key=lambda m: _sort_key(q, m[0], m[1], m[2]))
     page = matched[q.offset : q.offset + q.per_page]
     hits = [Hit(id=doc["id"], score=score, doc=display_document(doc), distance_km=distance)

@@ -61,14 +61,22 @@ def test_pinyin_query_matches_the_place_name():
     assert text_score(parse_query("Chang'ning"), fields) == 3
 
 
-def test_initials_query_matches_initial_bigrams():
-    groups = parse_query("shyl")
-    assert ("i:sh", "i:yl") in groups[0]
-    assert text_score(groups, _fields(name="上海养老院")) == 4
+def test_initials_match_a_name_prefix_of_three_syllables_or_more():
+    name = _fields(name="上海养老院")
+    assert text_score(parse_query("shyl"), name) == 4
+    assert text_score(parse_query("shy"), name) == 4
+    assert text_score(parse_query("hyly"), name) == 0  # not a prefix
 
 
-def test_initials_of_an_odd_length_overlap_at_the_tail():
-    assert ("i:fs", "i:ly", "i:yl") in parse_query("fsyly")[0]
+def test_two_initials_and_initials_outside_names_match_nothing():
+    assert text_score(parse_query("sh"), _fields(name="上海养老院")) == 0
+    assert text_score(parse_query("shcn"), _fields(place="上海市长宁区", body="上海长宁")) == 0
+
+
+def test_nonsense_letters_match_no_document():
+    fields = _fields(name="徐州市鼓楼区颐养院", place="江苏省徐州市鼓楼区", body="专业护理 认知症照护 医保定点")
+    for word in ("xyzzy", "zzzz", "sz"):
+        assert text_score(parse_query(word), fields) == 0, word
 
 
 def test_pinyin_is_segmented_into_the_fewest_syllables():

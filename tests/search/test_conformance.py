@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
 from marketplace.search_documents import home_document
-from search.query import CARE_LEVELS, FEATURES, OWNERSHIPS, PRICE_BANDS, SORTS, SearchQuery
+from search.query import CARE_LEVELS, FEATURES, OWNERSHIPS, PRICE_BANDS, SORTS, Place, SearchQuery
 from tests.factories import make_home
 from tests.search.reference import reference_search
 
@@ -188,6 +188,8 @@ def check(backend, docs, query):
 
 
 Q = SearchQuery
+DEMENTIA = (("care_levels", "dementia"), ("features", "dementia_unit"))
+NURSING_HOME = (("tokens_name", ("护理", "理院")), ("tokens_name", ("e:home", "e:nursing")))
 QUERIES = {
     "everything": Q(),
     "everything_without_facets": Q(with_facets=False),
@@ -228,7 +230,8 @@ QUERIES = {
     "text_renzhizheng": Q(text="认知症"),
     "text_suzhou_yibao": Q(text="苏州 医保"),
     "text_suzhou_pinyin": Q(text="suzhou"),
-    "text_initials_shyl": Q(text="shyl"),
+    "text_initials_shcn": Q(text="shcn"),  # a name prefix: 上海长宁养老院
+    "text_initials_not_a_prefix_no_match": Q(text="shyl"),
     "text_hangzhou_dementia": Q(text="Hangzhou dementia"),
     "text_changning_pinyin": Q(text="changning"),
     "text_luan_pinyin": Q(text="luan"),
@@ -242,6 +245,21 @@ QUERIES = {
     "text_dementia_near_hangzhou": Q(text="认知症", near=NEAR["hangzhou"], radius_km=40.0, sort="distance"),
     "text_suzhou_with_insurance_sorted_by_rating": Q(text="suzhou", features=("medical_insurance",),
                                                       sort="rating"),
+    "places_a_district_and_its_city": Q(places=(Place("320000", SUZHOU, "320508"),), per_page=50),
+    "places_two_readings": Q(places=(Place("320000", SUZHOU, "320508"), Place("340000", SUZHOU_ANHUI, "341302")),
+                             per_page=50),
+    "places_a_province_alone": Q(places=(Place("340000"),), per_page=50),
+    "places_a_city_with_text_sorted_by_price": Q(text="护理", places=(Place("320000", SUZHOU),), sort="price"),
+    "places_district_with_a_filter": Q(places=(Place("320000", SUZHOU, "320505"),), has_vacancy=True),
+    "requirement_dementia": Q(requirements=(DEMENTIA,), per_page=50),
+    "requirement_nursing_home_by_name": Q(requirements=(NURSING_HOME,), per_page=50),
+    "requirement_public_and_insured_in_a_district": Q(
+        requirements=((("ownership", "public"), ("ownership", "public_private")), (("features", "medical_insurance"),)),
+        places=(Place("320000", SUZHOU, "320508"),)),
+    "requirement_with_text_and_facets": Q(text="苏州", requirements=(NURSING_HOME, DEMENTIA)),
+    "preference_for_homes_named_so": Q(preferences=((("tokens_name", ("养老", "老院")),),), per_page=50),
+    "preference_with_a_place_and_text": Q(text="护理", places=(Place("320000", SUZHOU, "320508"),),
+                                          preferences=(NURSING_HOME, (("features", "ltci"),))),
     "everything_at_once": Q(text="护理", province="320000", care_level="full", min_price_fen=300_000,
                             max_price_fen=1_500_000, min_grade=2, has_vacancy=True, ownership="private",
                             near=NEAR["suzhou"], radius_km=150.0, sort="relevance"),
@@ -256,7 +274,8 @@ def test_backend_answers_like_the_reference(loaded, name):
 
 def test_corpus_exercises_every_filter_value(corpus):
     for name, query in QUERIES.items():
-        if name.startswith(("care_level_", "ownership_", "feature_", "min_grade_", "min_quality_", "text_")) \
+        if name.startswith(("care_level_", "ownership_", "feature_", "min_grade_", "min_quality_", "text_", "places_",
+                            "requirement_", "preference_")) \
                 and "no_match" not in name:
             assert reference_search(corpus, query).total > 0, name
 
@@ -401,6 +420,12 @@ def test_empty_index_answers_with_nothing(backend):
     assert all(values == [] for values in result.facets.values())
 
 
+PLACE_CHOICES = ((), (Place("320000", SUZHOU, "320508"),), (Place("340000"),),
+                 (Place("320000", SUZHOU, "320506"), Place("340000", SUZHOU_ANHUI, "341302")))
+REQUIREMENT_CHOICES = (DEMENTIA, NURSING_HOME, (("ownership", "public"),), (("features", "ltci"),),
+                       (("care_levels", "self_care"), ("tokens_body", ("公寓",))))
+
+
 def _queries():
     """Draw random query combinations (every filter, sort, text, page)."""
     texts = st.sampled_from(["", "护理", "养老", "认知症", "苏州 医保", "suzhou", "shyl", "Hangzhou dementia",
@@ -425,7 +450,9 @@ def _queries():
                  features=tuple(draw(st.lists(st.sampled_from(FEATURES), max_size=2, unique=True))),
                  near=point, radius_km=draw(optional(RADII)) if point else None, sort=sort,
                  page=draw(st.integers(1, 4)), per_page=draw(st.sampled_from([1, 5, 10, 20])),
-                 with_facets=draw(st.booleans()))
+                 with_facets=draw(st.booleans()), places=draw(st.sampled_from(PLACE_CHOICES)),
+                 requirements=tuple(draw(st.lists(st.sampled_from(REQUIREMENT_CHOICES), max_size=2, unique=True))),
+                 preferences=tuple(draw(st.lists(st.sampled_from(REQUIREMENT_CHOICES), max_size=2, unique=True))))
 
     return build()
 
@@ -435,3 +462,16 @@ def _queries():
 def test_random_queries_answer_like_the_reference(loaded, query):
     backend, docs = loaded
     check(backend, docs, query)
+
+
+def test_homes_a_centimetre_apart_tie_on_the_metre_and_sort_by_id(backend, corpus):
+    point, far = NEAR["suzhou"], dict(corpus[0], id=9000, version=1)
+    lat = point[0] + 0.01
+    while not 0.2 < (haversine_km(point[0], point[1], lat, point[1]) * 1000) % 1 < 0.8:
+        lat += 0.000003  # keep clear of a half metre, where the engines' centimetre rounding could differ
+    far["location"] = {"lat": lat, "lon": point[1]}
+    near = dict(far, id=9001, location={"lat": lat - 0.00000009, "lon": point[1]})  # 1 cm closer, larger id
+    backend.upsert([far, near])
+    result = backend.search(Q(near=point, radius_km=3.0, sort="distance", per_page=2))
+    assert [h.id for h in result.hits] == [9000, 9001]
+    assert result.hits[0].distance_km > result.hits[1].distance_km

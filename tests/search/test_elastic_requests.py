@@ -133,9 +133,9 @@ BY_ID = {"id": {"order": "asc"}}
     (Q(sort="grade"), [{"grade": {"order": "desc", "missing": "_last"}}, BY_ID]),
     (Q(sort="rating"), [{"rating": {"order": "desc", "missing": "_last"}},
                         {"review_count": {"order": "desc", "missing": "_last"}}, BY_ID]),
-    (Q(sort="distance", near=SUZHOU), [{"_geo_distance": {
-        "location": {"lat": SUZHOU[0], "lon": SUZHOU[1]}, "order": "asc", "unit": "km", "distance_type": "arc",
-        "mode": "min"}}, BY_ID]),
+    # metres rounded half up (query.distance_metres), so homes a centimetre apart tie and id decides
+    (Q(sort="distance", near=SUZHOU), [{"_script": {"type": "number", "order": "asc", "script": {
+        "source": elastic._METRES_SCRIPT, "params": {"lat": SUZHOU[0], "lon": SUZHOU[1]}}}}, BY_ID]),
 ])
 def test_each_sort_ends_with_id_ascending(query, sort):
     assert elastic.search_body(query)["sort"] == sort

@@ -1,0 +1,481 @@
+"""The embedded backend's array engine: numpy segments (columns and postings of a set of documents), the plan
+a SearchQuery resolves to against an index's vocabulary, and `execute(segment, plan)` / `merge`: the raw
+array work, kept apart from storage so a benchmark can time it alone.
+
+It knows documents and arrays only: no SQL, no files (store.py), no backend protocol (backend.py).
+"""
+
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+
+from geo.distance import EARTH_RADIUS_KM, bounding_box
+from search import analysis
+from search.query import (
+    CARE_LEVELS,
+    FACETS,
+    FEATURES,
+    PLACE_WEIGHTS,
+    PREFERENCE_WEIGHT,
+    PRICE_BANDS,
+    free_field,
+    place_scope,
+)
+
+_PRICE_LEVELS = (None,) + CARE_LEVELS  # column 0 is price_min / beds_free
+_BAND_LOWS = np.array([low for _key, low, _high in PRICE_BANDS], dtype=np.float64)
+_BAND_KEYS = [key for key, _low, _high in PRICE_BANDS]
+_ID_BITS = 1 << 32
+_WEIGHTS_ASCENDING = sorted(analysis.FIELD_WEIGHTS.items(), key=lambda item: item[1])
+
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Segments: the columnar arrays and postings of a set of documents
+
+
+class Vocab:
+    """Codes for the categorical strings (region codes, ownership), shared by the segments of one index."""
+
+    def __init__(self):
+        self.keys, self.codes = [], {}
+
+    def code(self, value):
+        if value not in self.codes:
+            self.codes[value] = len(self.keys)
+            self.keys.append(value)
+        return self.codes[value]
+
+
+@dataclass
+class Segment:
+    ids: np.ndarray  # int64, ascending
+    live: np.ndarray  # bool: False where a newer version lives in the delta, or the doc was deleted
+    province: np.ndarray
+    city: np.ndarray
+    district: np.ndarray
+    ownership: np.ndarray  # int32 codes into the index's Vocab
+    prices: np.ndarray  # float64 (n, 5): price_min then CARE_LEVELS, NaN for none (fen are exact in float64)
+    free: np.ndarray  # int64 (n, 5): beds_free then CARE_LEVELS
+    grade: np.ndarray  # int64, 0 = ungraded
+    quality: np.ndarray  # int64 quality stars, 0 = no quality rating
+    rating: np.ndarray  # float64, NaN = unrated
+    review_count: np.ndarray
+    rank_boost: np.ndarray  # float64, multiples of 1/64
+    lat: np.ndarray
+    lon: np.ndarray
+    care_bits: np.ndarray  # int64 bitmask over CARE_LEVELS
+    feature_bits: np.ndarray  # int64 bitmask over FEATURES
+    postings: dict  # {token field: _Postings}
+
+    @property
+    def size(self):
+        return len(self.ids)
+
+    def position_of(self, doc_ids):
+        """Return the positions of DOC_IDS that this segment holds."""
+        doc_ids = np.asarray(doc_ids, dtype=np.int64)
+        pos = np.searchsorted(self.ids, doc_ids)
+        found = pos < self.size
+        pos = pos[found]
+        return pos[self.ids[pos] == doc_ids[found]]
+
+
+class _Postings:
+    """Inverted lists of one token field, stored flat (CSR): token -> sorted int32 positions."""
+
+    def __init__(self, index, token_ids, counts):
+        """INDEX: {token: id}; TOKEN_IDS: each doc's token ids in doc order (array of int32); COUNTS per doc."""
+        token_ids = np.frombuffer(token_ids, dtype=np.int32) if len(token_ids) else np.empty(0, dtype=np.int32)
+        self.index = index
+        self.offsets = np.zeros(len(index) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(token_ids, minlength=len(index)), out=self.offsets[1:])
+        order = np.argsort(token_ids, kind="stable")  # stable: each token's positions stay ascending
+        self.positions = np.repeat(np.arange(len(counts), dtype=np.int32), counts)[order]
+
+    def get(self, token):
+        """Return the sorted positions of the docs holding TOKEN, or None."""
+        i = self.index.get(token)
+        return None if i is None else self.positions[self.offsets[i] : self.offsets[i + 1]]
+
+
+def _bits(values, vocabulary):
+    return sum(1 << vocabulary.index(v) for v in set(values or ()) if v in vocabulary)
+
+
+def _number(value):
+    return np.nan if value is None else value
+
+
+class SegmentBuilder:
+    """Collect documents (in ascending id order) into a Segment."""
+
+    _SCALARS = ("ids", "province", "city", "district", "ownership", "grade", "quality", "rating", "review_count",
+                "rank_boost", "lat", "lon", "care_bits", "feature_bits", "prices", "free")
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+        self.columns = {name: [] for name in self._SCALARS}
+        # per field: ({token: id}, token ids of every doc in order as compact int32, token count per doc)
+        self.tokens = {field: ({}, array("i"), []) for field in analysis.FIELD_WEIGHTS}
+
+    def add(self, doc):
+        c, location = self.columns, doc.get("location") or {}
+        for name, value in (
+            ("ids", doc["id"]), ("province", self.vocab.code(doc.get("province_code"))),
+            ("city", self.vocab.code(doc.get("city_code"))), ("district", self.vocab.code(doc.get("district_code"))),
+            ("ownership", self.vocab.code(doc.get("ownership"))), ("grade", doc.get("grade") or 0),
+            ("quality", doc.get("quality_stars") or 0),
+            ("rating", _number(doc.get("rating"))), ("review_count", doc.get("review_count") or 0),
+            ("rank_boost", doc.get("rank_boost") or 0.0), ("lat", _number(location.get("lat"))),
+            ("lon", _number(location.get("lon"))), ("care_bits", _bits(doc.get("care_levels"), CARE_LEVELS)),
+            ("feature_bits", _bits(doc.get("features"), FEATURES)),
+            ("prices", [_number(doc.get(_price_name(level))) for level in _PRICE_LEVELS]),
+            ("free", [doc.get(free_field(level)) or 0 for level in _PRICE_LEVELS]),
+        ):
+            c[name].append(value)
+        for field, (index, token_ids, counts) in self.tokens.items():
+            tokens = doc.get(field) or ()
+            token_ids.extend([index.setdefault(t, len(index)) for t in tokens])
+            counts.append(len(tokens))
+
+    def build(self):
+        c, n = self.columns, len(self.columns["ids"])
+        int_cols = ("province", "city", "district", "ownership")
+        return Segment(
+            ids=np.array(c["ids"], dtype=np.int64), live=np.ones(n, dtype=bool),
+            **{name: np.array(c[name], dtype=np.int32) for name in int_cols},
+            prices=np.array(c["prices"], dtype=np.float64).reshape(n, len(_PRICE_LEVELS)),
+            free=np.array(c["free"], dtype=np.int64).reshape(n, len(_PRICE_LEVELS)),
+            grade=np.array(c["grade"], dtype=np.int64), quality=np.array(c["quality"], dtype=np.int64),
+            rating=np.array(c["rating"], dtype=np.float64),
+            review_count=np.array(c["review_count"], dtype=np.int64),
+            rank_boost=np.array(c["rank_boost"], dtype=np.float64),
+            lat=np.array(c["lat"], dtype=np.float64), lon=np.array(c["lon"], dtype=np.float64),
+            care_bits=np.array(c["care_bits"], dtype=np.int64),
+            feature_bits=np.array(c["feature_bits"], dtype=np.int64),
+            postings={field: _Postings(*parts) for field, parts in self.tokens.items()},
+        )
+
+
+def _price_name(level):
+    return f"price_{level}" if level else "price_min"
+
+
+def build_segment(docs, vocab=None):
+    """Build a Segment from DOCS (any order) with VOCAB (a fresh one when None)."""
+    builder = SegmentBuilder(vocab or Vocab())
+    for doc in sorted(docs, key=lambda d: d["id"]):
+        builder.add(doc)
+    return builder.build()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The array engine
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A SearchQuery resolved against an index's vocabulary, ready for execute on each segment."""
+
+    query: object
+    groups: list
+    codes: dict  # {column: code or -1 when the value is unknown to the index}
+    level_col: int
+    care_bit: int
+    feature_bits: int
+    k: int  # how many top hits each segment must return
+    vocab_size: int
+    places: dict | None = None  # {"cities", "provinces", "districts", "named_cities": int32 code arrays}
+    requirements: tuple = ()  # ((column, value), ...) per requirement; codes resolved against the vocabulary
+    preferences: tuple = ()  # the same, per preference
+
+
+def _codes_of(vocab, values):
+    return np.array([vocab.codes[v] for v in values if v in vocab.codes], dtype=np.int32)
+
+
+def _place_plan(places, vocab):
+    if not places:
+        return None
+    cities, provinces = place_scope(places)
+    return {"cities": _codes_of(vocab, cities), "provinces": _codes_of(vocab, provinces),
+            "districts": _codes_of(vocab, {p.district for p in places if p.district}),
+            "named_cities": _codes_of(vocab, {p.city for p in places if p.city})}
+
+
+def _requirement_plan(requirement, vocab):
+    clauses = []
+    for field_name, value in requirement:
+        if field_name == "care_levels":
+            clauses.append(("care_bits", _bits([value], CARE_LEVELS)))
+        elif field_name == "features":
+            clauses.append(("feature_bits", _bits([value], FEATURES)))
+        elif field_name == "ownership":
+            clauses.append(("ownership", vocab.codes.get(value, -1)))
+        else:
+            clauses.append((field_name, value))
+    return tuple(clauses)
+
+
+def make_plan(query, vocab):
+    """Resolve QUERY (validated) against VOCAB."""
+    values = {"province": query.province, "city": query.city, "district": query.district,
+              "ownership": query.ownership}
+    codes = {col: vocab.codes.get(v, -1) for col, v in values.items() if v is not None}
+    level = query.care_level
+    return Plan(query=query, groups=analysis.parse_query(query.text), codes=codes,
+                level_col=_PRICE_LEVELS.index(level), care_bit=_bits([level], CARE_LEVELS) if level else 0,
+                feature_bits=_bits(query.features, FEATURES), k=query.offset + query.per_page,
+                vocab_size=len(vocab.keys), places=_place_plan(query.places, vocab),
+                requirements=tuple(_requirement_plan(r, vocab) for r in query.requirements),
+                preferences=tuple(_requirement_plan(r, vocab) for r in query.preferences))
+
+
+@dataclass
+class Partial:
+    """One segment's answer: the match count, its best k candidates with their sort keys, facet counts."""
+
+    total: int
+    ids: np.ndarray
+    scores: np.ndarray
+    distances: np.ndarray | None
+    keys: list
+    facets: dict
+
+
+def _filter_mask(seg, plan):
+    """The filters that do not depend on the care level or the grade (those are applied per position)."""
+    mask = seg.live.copy()
+    for col, code in plan.codes.items():
+        mask &= getattr(seg, col) == code
+    if plan.feature_bits:
+        mask &= (seg.feature_bits & plan.feature_bits) == plan.feature_bits
+    if plan.query.min_quality is not None:
+        mask &= seg.quality >= plan.query.min_quality  # 0 (no rating) never passes: min_quality >= 1
+    if plan.places is not None:
+        mask &= np.isin(seg.city, plan.places["cities"]) | np.isin(seg.province, plan.places["provinces"])
+    for requirement in plan.requirements:
+        mask &= _satisfies(seg, requirement)
+    return mask
+
+
+def _satisfies(seg, requirement):
+    """Say, per document, whether any clause of REQUIREMENT holds."""
+    ok = np.zeros(seg.size, dtype=bool)
+    for column, value in requirement:
+        if column in ("care_bits", "feature_bits"):
+            ok |= (getattr(seg, column) & value) != 0
+        elif column == "ownership":
+            ok |= seg.ownership == value
+        else:
+            ok[_intersect(seg.postings[column], value)] = True
+    return ok
+
+
+def _place_scores(seg, plan, positions):
+    """The place score per position (query.py): a named district, else a named city, else 0."""
+    places = plan.places
+    in_district = np.isin(seg.district[positions], places["districts"])
+    in_city = np.isin(seg.city[positions], places["named_cities"])
+    return np.where(in_district, PLACE_WEIGHTS["district"], np.where(in_city, PLACE_WEIGHTS["city"], 0))
+
+
+def _level_ok(seg, plan, positions, level_col, care_bit):
+    """Say, per position, whether care level LEVEL_COL/CARE_BIT passes the level, price and vacancy filters."""
+    q = plan.query
+    ok = (seg.care_bits[positions] & care_bit) != 0 if care_bit else np.ones(len(positions), dtype=bool)
+    if q.min_price_fen is not None or q.max_price_fen is not None:
+        price = seg.prices[positions, level_col]
+        if q.min_price_fen is not None:
+            ok &= price >= q.min_price_fen  # NaN (no price) compares False: excluded
+        if q.max_price_fen is not None:
+            ok &= price <= q.max_price_fen
+    if q.has_vacancy:
+        ok &= seg.free[positions, level_col] > 0
+    return ok
+
+
+def _grade_at_least(grades, n):
+    return (grades >= n) & (grades > 0) if n is not None else np.ones(len(grades), dtype=bool)
+
+
+def _intersect(postings, tokens):
+    lists = [postings.get(token) for token in tokens]
+    if any(p is None for p in lists):
+        return np.empty(0, dtype=np.int32)
+    lists.sort(key=len)
+    result = lists[0]
+    for other in lists[1:]:
+        at = np.minimum(np.searchsorted(other, result), len(other) - 1)
+        result = result[other[at] == result]
+    return result
+
+
+def _text_scores(seg, groups):
+    """Return (matched mask, text score) per position; every group must match some field."""
+    matched, total = np.ones(seg.size, dtype=bool), np.zeros(seg.size, dtype=np.int64)
+    for alternatives in groups:
+        best = np.zeros(seg.size, dtype=np.int64)
+        for field, weight in _WEIGHTS_ASCENDING:  # later (heavier) fields overwrite: best = max weight
+            for alternative in alternatives:
+                best[_intersect(seg.postings[field], alternative)] = weight
+        matched &= best > 0
+        total += best
+    return matched, total
+
+
+def haversine_array(lat, lon, lats, lons):
+    """Return the haversine distances in km from (LAT, LON) to each of LATS/LONS, as geo.distance does."""
+    p1, p2 = np.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
+def _padded_box(lat, lon, radius_km):
+    # a metre of slack so float rounding at the box edge never drops a home the exact distance keeps
+    return bounding_box(lat, lon, radius_km + 0.001)
+
+
+def _geo_filter(seg, plan, positions):
+    """Return (positions within the radius, their distances); distances only when near is given."""
+    q = plan.query
+    if q.near is None:
+        return positions, None
+    lat, lon = q.near
+    if q.radius_km is not None:
+        lo_lat, lo_lon, hi_lat, hi_lon = _padded_box(lat, lon, q.radius_km)
+        la, lo = seg.lat[positions], seg.lon[positions]
+        positions = positions[(la >= lo_lat) & (la <= hi_lat) & (lo >= lo_lon) & (lo <= hi_lon)]
+    distances = haversine_array(lat, lon, seg.lat[positions], seg.lon[positions])
+    if q.radius_km is not None:
+        inside = distances <= q.radius_km
+        positions, distances = positions[inside], distances[inside]
+    return positions, distances
+
+
+def _choice_counts(seg, plan, positions, level_ok, grade_ok):
+    """care_level and grade facets: for each value, how many homes choosing it would give (query.py)."""
+    levels = np.array([np.count_nonzero(grade_ok & _level_ok(seg, plan, positions, _PRICE_LEVELS.index(level),
+                                                             _bits([level], CARE_LEVELS)))
+                       for level in CARE_LEVELS], dtype=np.int64)
+    at_least = np.cumsum(np.bincount(seg.grade[positions[level_ok]], minlength=6)[::-1])[::-1]
+    at_least[0] = 0  # "0" means ungraded: not a min_grade choice
+    return {"care_level": levels, "grade": at_least}
+
+
+def _facet_counts(seg, plan, positions):
+    price = seg.prices[positions, plan.level_col]
+    priced = price[~np.isnan(price)]
+    bands = np.searchsorted(_BAND_LOWS, priced, side="right") - 1
+    counts = {col: np.bincount(getattr(seg, col)[positions], minlength=plan.vocab_size)
+              for col in ("province", "city", "district", "ownership")}
+    counts["features"] = np.bincount(seg.feature_bits[positions], minlength=1 << len(FEATURES))
+    counts["price_band"] = np.bincount(bands[bands >= 0], minlength=len(PRICE_BANDS))
+    return counts
+
+
+def _sort_keys(seg, plan, positions, scores, distances):
+    """Return the sort keys (primary first, id last or folded into one unique int64 key)."""
+    sort, ids = plan.query.sort, seg.ids[positions]
+    if sort == "relevance":
+        return [np.rint(-scores * 64).astype(np.int64) * _ID_BITS + ids]
+    if sort == "grade":
+        return [-seg.grade[positions] * _ID_BITS + ids]
+    if sort == "quality":
+        return [-seg.quality[positions] * _ID_BITS + ids]  # no rating (0) sorts last
+    if sort == "price":
+        price = seg.prices[positions, plan.level_col]
+        return [np.where(np.isnan(price), np.inf, price), ids]  # no price sorts last
+    if sort == "rating":
+        rating = seg.rating[positions]
+        return [np.where(np.isnan(rating), np.inf, -rating), -seg.review_count[positions], ids]
+    return [np.floor(distances * 1000 + 0.5), ids]  # metres rounded half up, as query.distance_metres
+
+
+def top_k(keys, k):
+    """Return the indices of the K smallest rows under lexicographic KEYS, in order."""
+    primary = keys[0]
+    if len(primary) > k:
+        cut = np.partition(primary, k - 1)[k - 1]
+        chosen = np.flatnonzero(primary <= cut)  # the ties at the cut are settled by the later keys
+    else:
+        chosen = np.arange(len(primary))
+    order = np.lexsort([key[chosen] for key in reversed(keys)])[:k]
+    return chosen[order]
+
+
+def execute(seg, plan):
+    """Run PLAN on one segment with arrays only: the raw engine work (what a benchmark times)."""
+    mask = _filter_mask(seg, plan)
+    text = None
+    if plan.groups:
+        matched, text = _text_scores(seg, plan.groups)
+        mask &= matched
+    positions, distances = _geo_filter(seg, plan, np.flatnonzero(mask))
+    level_ok = _level_ok(seg, plan, positions, plan.level_col, plan.care_bit)
+    grade_ok = _grade_at_least(seg.grade[positions], plan.query.min_grade)
+    facets = _choice_counts(seg, plan, positions, level_ok, grade_ok) if plan.query.with_facets else {}
+    keep = level_ok & grade_ok
+    positions = positions[keep]
+    distances = None if distances is None else distances[keep]
+    if text is not None:
+        text = text[positions]
+    scores = seg.rank_boost[positions] + (text if text is not None else 0)
+    if plan.places is not None:
+        scores = scores + _place_scores(seg, plan, positions)
+    for preference in plan.preferences:
+        scores = scores + PREFERENCE_WEIGHT * _satisfies(seg, preference)[positions]
+    if plan.query.with_facets:
+        facets.update(_facet_counts(seg, plan, positions))
+    keys = _sort_keys(seg, plan, positions, scores, distances)
+    best = top_k(keys, plan.k)
+    return Partial(total=len(positions), ids=seg.ids[positions][best], scores=scores[best],
+                   distances=None if distances is None else distances[best],
+                   keys=[key[best] for key in keys], facets=facets)
+
+
+def _add_counts(a, b):
+    if len(a) < len(b):
+        a, b = b, a
+    out = a.copy()
+    out[: len(b)] += b
+    return out
+
+
+def _facet_values(name, counts, vocab):
+    if name in ("province", "city", "district", "ownership"):
+        codes = np.flatnonzero(counts)  # only the values present, not the whole vocabulary
+        pairs = ((vocab.keys[code], counts[code]) for code in codes if vocab.keys[code] is not None)
+    elif name == "care_level":
+        pairs = zip(CARE_LEVELS, counts)
+    elif name == "features":
+        bits = np.arange(len(counts))
+        pairs = ((key, counts[(bits >> i) & 1 == 1].sum()) for i, key in enumerate(FEATURES))
+    elif name == "grade":
+        pairs = ((str(grade), n) for grade, n in enumerate(counts))
+    else:
+        pairs = zip(_BAND_KEYS, counts)
+    values = [(key, int(n)) for key, n in pairs if n > 0]
+    return sorted(values, key=lambda kv: (-kv[1], kv[0]))
+
+
+def merge(partials, plan, vocab):
+    """Combine the segments' partial answers into (total, [(id, score, distance)], facets)."""
+    total = sum(p.total for p in partials)
+    keys = [np.concatenate([p.keys[i] for p in partials]) for i in range(len(partials[0].keys))]
+    ids = np.concatenate([p.ids for p in partials])
+    scores = np.concatenate([p.scores for p in partials])
+    distances = None if plan.query.near is None else np.concatenate([p.distances for p in partials])
+    page = top_k(keys, plan.k)[plan.query.offset:]
+    rows = [(int(ids[i]), float(scores[i]), None if distances is None else float(distances[i])) for i in page]
+    facets = {}
+    if plan.query.with_facets:
+        for name in FACETS:
+            counts = partials[0].facets[name]
+            for p in partials[1:]:
+                counts = _add_counts(counts, p.facets[name])
+            facets[name] = _facet_values(name, counts, vocab)
+    return total, rows, facets
