@@ -51,7 +51,7 @@ def _check_required(app):
 # Each package binds itself in its init_app (blueprints, CLI groups, panels, daily jobs, its models' tables);
 # the order is the order of dependency: a package comes after the packages it builds on.
 PACKAGES = ("geo", "accounts", "search", "marketplace", "inquiries", "ingest", "quality", "reviews", "costs",
-            "notify", "opendata", "dashboard", "demo", "ops")
+            "notify", "opendata", "dashboard", "privacy", "demo", "ops")
 
 
 def _init_extensions(app):

@@ -3,7 +3,7 @@
 
 def init_app(app):
     """Bind sign-in and the OAuth2 server; add the account pages and `flask accounts`."""
-    from accounts import auth, models, oauth2, oauth2_models  # noqa: F401  (every table for migrations and create_all)
+    from accounts import auth, consents, models, oauth2, oauth2_models  # noqa: F401  (every table)
     from accounts.cli import accounts_cli
     from accounts.views import bp
 

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from accounts.passwords import MAX_LENGTH
@@ -34,6 +34,8 @@ class SignupForm(FlaskForm):
     display_name = StringField(_l("Your name"), filters=[_strip], validators=[
         DataRequired(_l("Enter the name we should show.")), Length(max=100)])
     password = _password_field(_l("Password"), _l("Choose a password."))
+    accept_privacy = BooleanField(_l("I have read and agree to the privacy notice."), validators=[
+        DataRequired(_l("Agree to the privacy notice to create an account."))])
 
 
 class LoginForm(FlaskForm):

@@ -12,8 +12,9 @@ ROLES = ("family", "provider", "regulator", "admin")
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (sa.CheckConstraint("email IS NOT NULL OR mobile IS NOT NULL OR oidc_subject IS NOT NULL",
-                                         name="has_identifier"),
+    # an active account can be signed in to; a deleted one (privacy/) keeps its id for the audit trail only
+    __table_args__ = (sa.CheckConstraint("email IS NOT NULL OR mobile IS NOT NULL OR oidc_subject IS NOT NULL "
+                                         "OR NOT active", name="has_identifier"),
                       sa.UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_users_oidc_identity"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

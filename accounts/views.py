@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
-from accounts import oidc, services
+from accounts import consents, oidc, services
 from accounts.auth import forget_session_globals
 from accounts.forms import (
     ChangePasswordForm,
@@ -31,7 +31,7 @@ from accounts.forms import (
 )
 from accounts.permissions import jurisdiction_label
 from core.errors import ServiceError
-from core.extensions import limiter
+from core.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/account", template_folder="templates")
 
@@ -84,6 +84,9 @@ def signup_confirm(token):
         except ServiceError as exc:
             _with_errors(form, exc)
         else:
+            # the privacy box was ticked on the sign-up form (required there): the current notice, its version
+            consents.grant(user.id, "notice")
+            db.session.commit()
             _sign_in(user)
             return redirect(safe_next(_next_from_request()))
     status = 400 if form.errors else 200

@@ -48,6 +48,9 @@ class InquiryForm(FlaskForm):
                              choices=[SelectChoice("", _l("Not sure yet"))]
                              + [SelectChoice(c, CARE_LEVEL_LABELS[c]) for c in CARE_LEVELS],
                              validators=[Optional()], validate_choice=False)
+    care_consent = BooleanField(_l("I agree that my parent's care level is stored and shared with this home. "
+                                   "It is health information; without this agreement the care level is not kept "
+                                   "and the request is sent without it."))
     body = TextAreaField(_l("Your question"), validators=[Length(max=BODY_MAX, message=_l(
         "At most %(max)d characters."))], render_kw={"rows": 6, "maxlength": BODY_MAX})
     contact_name = StringField(_l("Your name"), validators=[

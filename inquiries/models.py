@@ -35,7 +35,8 @@ class Inquiry(db.Model):
                            name="status_known"),
         sa.CheckConstraint("kind = 'inquiry' OR (visit_date IS NOT NULL AND time_slot IS NOT NULL)",
                            name="visit_has_date_and_slot"),
-        sa.CheckConstraint("contact_phone <> '' OR contact_email <> ''", name="has_contact"),
+        # a live thread has a way to reach the family; one erased (account deleted, retention) has none at all
+        sa.CheckConstraint("contact_phone <> '' OR contact_email <> '' OR contact_name = ''", name="has_contact"),
         sa.CheckConstraint("contact_consent", name="consent_given"),
         sa.Index("ix_inquiries_user_created", "user_id", "created_at"),
     )

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from accounts import consents
 from accounts.permissions import manages_home, roles_required
 from core.errors import ServiceError
 from core.forms import add_field_errors
@@ -62,8 +63,14 @@ def inquire(home_id):
         return _render_form(home, form), 400
     if form.is_bot:
         return _render_form(home, form, message=_("Your request could not be sent.")), 400
+    values = form.service_values()
+    if values.get("care_level") and consents.current(current_user.id, "sensitive") is None:
+        if form.care_consent.data:  # the separate, explicit consent to health information (PIPL art. 29)
+            consents.grant(current_user.id, "sensitive")
+        else:  # refused: the request goes without the care level
+            values["care_level"] = None
     try:
-        inquiry = services.send_inquiry(current_user, home, **form.service_values())
+        inquiry = services.send_inquiry(current_user, home, **values)
     except ServiceError as exc:
         add_field_errors(form, exc.fields)
         return _render_form(home, form, message=exc.message), exc.status
@@ -183,7 +190,8 @@ def _render_form(home, form, message=None):
     if form.kind.data == "visit":
         form.body.label.text = _("Message to the home (optional)")
     return render_template("inquiries/inquire.html", home=presenters.home_summary(home), form=form, message=message,
-                           is_visit=form.kind.data == "visit", first_date=first, last_date=last)
+                           is_visit=form.kind.data == "visit", first_date=first, last_date=last,
+                           sensitive_consent=consents.current(current_user.id, "sensitive") is not None)
 
 
 def _render_thread(inquiry, form, message=None, decision_form=None):

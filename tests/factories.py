@@ -62,7 +62,7 @@ def make_home(district_code="320508", name=None, fees=None, free=None, deposit_y
 
 
 def make_user(role="family", email=None, password="correct horse battery", provider=None, jurisdiction=None,
-              **fields):
+              consented=True, **fields):
     """Create a user with ROLE (provider: staff of PROVIDER; regulator: scoped to JURISDICTION)."""
     from accounts.models import User
     from accounts.passwords import hash_password
@@ -72,6 +72,11 @@ def make_user(role="family", email=None, password="correct horse battery", provi
                 provider_id=provider.id if provider else None, jurisdiction_code=jurisdiction,
                 display_name=fields.pop("display_name", f"{role} {n}"), **fields)
     db.session.add(user)
+    db.session.flush()
+    if consented:  # as sign-up leaves it: the current privacy notice agreed to
+        from accounts import consents
+
+        consents.grant(user.id, "notice")
     db.session.commit()
     return user
 

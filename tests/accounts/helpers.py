@@ -26,7 +26,8 @@ def submit(client, url, data, page=None, **kwargs):
 
 def sign_up(client, identifier="wang.fang@example.cn", password=GOOD_PASSWORD, display_name="王芳", **kwargs):
     """Sign up through the form."""
-    data = {"identifier": identifier, "password": password, "display_name": display_name}
+    data = {"identifier": identifier, "password": password, "display_name": display_name, "accept_privacy": "y",
+            **kwargs.pop("extra", {})}
     return submit(client, "/account/signup", data, **kwargs)
 
 

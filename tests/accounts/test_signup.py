@@ -106,7 +106,8 @@ BAD_SIGNUPS = [
 
 @pytest.mark.parametrize(("field", "bad"), BAD_SIGNUPS)
 def test_bad_sign_up_input_is_a_form_error_and_creates_nothing(client, field, bad):
-    data = {"identifier": "li.na@example.cn", "display_name": "李娜", "password": GOOD_PASSWORD, **bad}
+    data = {"identifier": "li.na@example.cn", "display_name": "李娜", "password": GOOD_PASSWORD, "accept_privacy": "y",
+            **bad}
     response = submit(client, "/account/signup", data)
     html = response.get_data(as_text=True)
     assert response.status_code == 400

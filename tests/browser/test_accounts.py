@@ -31,6 +31,7 @@ def test_sign_up_log_out_and_log_in(page, mailbox_server, viewport):
     page.fill("#identifier", email)
     page.fill("#display_name", "浏览器测试")
     page.fill("#password", PASSWORD)
+    page.check("#accept_privacy")
     page.locator("#signup-form button[type=submit]").click()
     expect(page.locator("#signup-sent")).to_contain_text(email)
     expect(page.locator("#nav-login")).to_be_visible()  # not signed in until the link is followed

@@ -1,0 +1,18 @@
+"""Personal information as PIPL and GB/T 35273-2020 require: the notice and consents, a person's own data
+(see, download, withdraw, delete), retention periods enforced daily, staff reveals recorded. Sits on top of
+the domains (registry.py names every column that points at a person); nothing imports it."""
+
+
+def init_app(app):
+    """The privacy pages, the consent check on page requests, the daily retention job."""
+    from core import jobs
+    from privacy import models  # noqa: F401
+    from privacy.services import retention_job
+    from privacy.views import _ask_for_consent, bp
+
+    app.config.setdefault("INQUIRY_RETENTION_DAYS", 730)
+    app.config.setdefault("NOTIFICATION_RETENTION_DAYS", 180)
+    app.config.setdefault("RESET_TOKEN_RETENTION_DAYS", 7)
+    app.register_blueprint(bp)
+    app.before_request(_ask_for_consent)
+    jobs.daily(app, retention_job)
