@@ -8,6 +8,7 @@ from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import get_config
+from core.wsgi import PercentEncodedQuery
 
 _LOCALES = {code: Locale.parse(code) for code in ("zh_CN", "en")}  # parsed once: Babel's parse scans every name
 
@@ -28,6 +29,7 @@ def create_app(config_name=None, **overrides):
     app.config.from_object(get_config(config_name))
     app.config.update(overrides)
     _check_required(app)
+    app.wsgi_app = PercentEncodedQuery(app.wsgi_app)
     if app.config.get("PROXY_FIX_HOPS"):
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -13,11 +13,6 @@ def _env(name, default=None):
     return default if value in (None, "") else value
 
 
-def _env_bool(name, default):
-    value = _env(name)
-    return default if value is None else value.lower() in ("1", "true", "yes", "on")
-
-
 class BaseConfig:
     SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL", f"sqlite:///{INSTANCE / 'yrd.sqlite3'}")
@@ -69,6 +64,8 @@ class BaseConfig:
     METRICS_ALLOW = _env("METRICS_ALLOW")
     RATELIMIT_HEADERS_ENABLED = True
     VACANCY_STALE_DAYS = 14
+    # business days (core.time) the current operator of a home has to dispute an approved claim on it
+    CLAIM_DISPUTE_DAYS = int(_env("CLAIM_DISPUTE_DAYS", "14"))
     COMPARE_MAX = 4
     API_TITLE = "YRD Care Compare API"
     API_VERSION = "v1"

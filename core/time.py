@@ -76,3 +76,16 @@ def advance(delta: timedelta):
         raise RuntimeError("advance() needs a frozen clock")
     _frozen_at = _frozen_at + delta
     return _frozen_at
+
+
+def add_business_days(day: date, n: int):
+    """Return the business date N working days (Monday to Friday) after DAY.
+
+    Public holidays and the weekend days China makes working days are not known here: a period counted this
+    way may end a few days early around a holiday, never late.
+    """
+    while n > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day

@@ -106,6 +106,7 @@ def _place_groups():
     gz = gazetteer()
     return [{"code": c.code, "label": presenters.region_label(c.code),
              "province": presenters.region_label(c.province_code, "province"),
+             "place": presenters.place_line(c.province_code, c.code),
              "districts": [{"code": d.code, "label": presenters.region_label(d.code, "district")}
                            for d in gz.districts_of(c.code)]}
             for c in gz.cities]

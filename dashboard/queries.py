@@ -62,11 +62,23 @@ def stale_cutoff(now=None):
     return now - timedelta(days=current_app.config["VACANCY_STALE_DAYS"])
 
 
-def _free_beds_per_home():
-    # one Vacancy row per home and care level (unique), always the latest confirmation of that level
-    return (sa.select(Vacancy.home_id, sa.func.sum(Vacancy.beds_free).label("free"),
-                      sa.func.min(Vacancy.confirmed_at).label("confirmed_at"))
-            .group_by(Vacancy.home_id).subquery("vacancy_per_home"))
+def _offered(vac, on):
+    """The condition that vacancy row VAC is of a level its home offers ON a date (marketplace/freshness.py):
+    the level has a bed fee in effect (so a monthly price), or the home has no priced level at all."""
+    fee = FeeItem.__table__.alias("offered_fee")
+    priced = sa.and_(fee.c.home_id == vac.c.home_id, fee.c.kind == "bed", fee.c.effective_from <= on)
+    return sa.or_(sa.exists().where(priced, fee.c.care_level == vac.c.care_level), ~sa.exists().where(priced))
+
+
+def _free_beds_per_home(now=None):
+    # one Vacancy row per home and care level (unique), always the latest confirmation of that level; the
+    # home is as fresh as the oldest confirmation among the levels it offers
+    vac = Vacancy.__table__.alias("vac")
+    on = time.business_date(now or time.utcnow())
+    oldest_offered = sa.func.min(sa.case((_offered(vac, on), vac.c.confirmed_at)))
+    return (sa.select(vac.c.home_id, sa.func.sum(vac.c.beds_free).label("free"),
+                      oldest_offered.label("confirmed_at"))
+            .group_by(vac.c.home_id).subquery("vacancy_per_home"))
 
 
 def capacity_by_city(scope):
@@ -133,7 +145,7 @@ def _stale_condition(vac, now):
 
 def stale_by_city(scope, now=None):
     """Return {city_code: {"stale": n, "oldest": oldest confirmation or None}} of stale listings in SCOPE."""
-    vac = _free_beds_per_home()
+    vac = _free_beds_per_home(now)
     stmt = (sa.select(Home.city_code, sa.func.count(Home.id), sa.func.min(vac.c.confirmed_at))
             .outerjoin(vac, vac.c.home_id == Home.id)
             .where(scope_condition(scope), _stale_condition(vac, now)).group_by(Home.city_code))
@@ -142,7 +154,7 @@ def stale_by_city(scope, now=None):
 
 def stale_listings(scope, now=None, limit=None):
     """Return the stale listings in SCOPE, never-confirmed and oldest first, as Core rows."""
-    vac = _free_beds_per_home()
+    vac = _free_beds_per_home(now)
     stmt = (sa.select(Home.id, Home.name, Home.name_en, Home.city_code, Home.district_code, Home.is_demo,
                       vac.c.confirmed_at)
             .outerjoin(vac, vac.c.home_id == Home.id)

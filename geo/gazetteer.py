@@ -114,10 +114,6 @@ class Gazetteer:
         """Return the cities of a province."""
         return [c for c in self.cities if c.province_code == province_code]
 
-    def city_distance_km(self, from_code, to_code):
-        """Return the geodesic distance between two cities (0 for the same city), or None."""
-        return 0.0 if from_code == to_code else self.distances.get((from_code, to_code))
-
     def find(self, text):
         """Return the regions whose name, short name or pinyin is TEXT (cities first, then districts)."""
         needle = _normalise(text)

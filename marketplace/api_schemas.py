@@ -47,8 +47,10 @@ class HomeItemSchema(ma.Schema):
     review_count = F.Integer()
     quality_stars = F.Integer(allow_none=True, metadata={"description": "1-5 quality rating, null: not enough data"})
     quality_warning = F.Boolean(metadata={"description": "a serious sanction in the last 12 months"})
-    vacancy_confirmed_at = F.String(allow_none=True)
-    vacancy_stale = F.Boolean()
+    vacancy_confirmed_at = F.String(allow_none=True, metadata={
+        "description": "when the free beds were confirmed: of the chosen care_level, else the oldest among the "
+                       "levels the home offers"})
+    vacancy_stale = F.Boolean(metadata={"description": "that confirmation is older than 14 days (or missing)"})
     distance_km = F.Float(metadata={"description": "only when near= is given"})
     is_demo = F.Boolean(metadata={"description": "generated demo data, not a real home"})
 
@@ -139,6 +141,7 @@ class HomeDetailSchema(ma.Schema):
     province = F.String()
     city = F.String()
     district = F.String()
+    place = F.String(metadata={"description": "province · city · district; a municipality (上海市) once"})
     address = F.String()
     lat = F.Float()
     lon = F.Float()
@@ -151,8 +154,9 @@ class HomeDetailSchema(ma.Schema):
     grade_source = F.String()
     beds_total = F.Integer()
     beds_free = F.Integer()
-    vacancy_confirmed_at = F.String(allow_none=True)
-    vacancy_stale = F.Boolean()
+    vacancy_confirmed_at = F.String(allow_none=True, metadata={
+        "description": "the oldest confirmation among the care levels the home offers (each level's: vacancies)"})
+    vacancy_stale = F.Boolean(metadata={"description": "a level the home offers was not confirmed for 14 days"})
     fees = F.List(F.Nested(FeeRowSchema))
     upcoming_fee_changes = F.List(F.Nested(UpcomingFeeSchema))
     prepayment = F.Nested(HomePrepaymentSchema)

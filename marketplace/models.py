@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
-from marketplace import pricing
+from marketplace import freshness, pricing
 
 
 class Provider(db.Model):
@@ -112,9 +112,8 @@ class Home(db.Model):
 
     @property
     def vacancy_confirmed_at(self):
-        """Return when free beds were last confirmed (the oldest confirmation among levels), or None."""
-        stamps = [v.confirmed_at for v in self.vacancies]
-        return min(stamps) if stamps else None
+        """Return the oldest confirmation among the levels this home offers (marketplace/freshness.py), or None."""
+        return freshness.confirmed_at(self.fee_items, self.vacancies)
 
 
 class FeeItem(db.Model):
@@ -155,7 +154,12 @@ class Vacancy(db.Model):
 
 
 class HomeClaim(db.Model):
-    """An operator claims a home by its filing number (养老机构备案号); a regulator of the place decides."""
+    """An operator claims a home by its filing number (养老机构备案号); a regulator of the place decides.
+
+    Approving a claim on a home another operator runs does not move it at once: that operator is told and may
+    dispute until `transfer_due_on` (CLAIM_DISPUTE_DAYS business days later); undisputed, the daily job moves
+    the home on that date (`transferred_at`). A dispute sends the claim back to a regulator (status disputed).
+    """
 
     __tablename__ = "home_claims"
 
@@ -163,12 +167,25 @@ class HomeClaim(db.Model):
     home_id: Mapped[int] = mapped_column(sa.ForeignKey("homes.id", ondelete="CASCADE"), index=True)
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id"), index=True)
     licence_no: Mapped[str] = mapped_column(sa.String(40))
-    status: Mapped[str] = mapped_column(sa.String(20), default="pending")  # pending | approved | rejected
+    # pending | approved | rejected | disputed (back with a regulator)
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
     note: Mapped[str] = mapped_column(sa.Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[object | None] = mapped_column(UTCDateTime)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
+    # the operator running the home when the claim was approved (None: nobody, so it moved at once)
+    previous_provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("providers.id"), index=True)
+    transfer_due_on: Mapped[date | None] = mapped_column(sa.Date)  # business date the move takes effect
+    transferred_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    disputed_at: Mapped[object | None] = mapped_column(UTCDateTime)
+    disputed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    dispute_note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    @property
+    def awaiting_transfer(self):
+        """Say whether the claim is approved and the home has not moved yet (the dispute period runs)."""
+        return self.status == "approved" and self.transferred_at is None
 
 
 class ListingChange(db.Model):

@@ -22,10 +22,11 @@ from core.forms import show_service_error
 from core.inputs import body_limit
 from core.vocab import CARE_LEVELS
 from marketplace import photos, presenters, pricing, queries, services, vocab
-from marketplace.models import Home
+from marketplace.models import Home, HomeClaim
 from marketplace.portal_forms import (
     ClaimForm,
     ConfirmForm,
+    DisputeForm,
     FeeForm,
     ListingForm,
     OperatorForm,
@@ -63,6 +64,11 @@ def _require_publish():
     if not permissions.can_publish(current_user):
         abort(403, description=_("Your operator has not been verified by a regulator yet. Until it is, you can "
                                  "look at your listings but not change them."))
+
+
+def _dispute_forms(claims, failed=None):
+    return {row["claim"].id: failed if failed is not None and failed.claim_id == row["claim"].id
+            else DisputeForm(prefix=f"dispute{row['claim'].id}", formdata=None) for row in claims}
 
 
 @bp.app_template_filter("fen_as_yuan_input")
@@ -132,10 +138,38 @@ def dashboard():
         return redirect(url_for(".register"))
     if current_user.role != "provider":
         abort(403)
+    return _render_dashboard()
+
+
+def _render_dashboard(failed_dispute=None, status=200, error=None):
     homes = [_dashboard_row(h) for h in queries.own_homes(current_user.provider_id)]
     pending = [c for c in queries.own_claims(current_user.provider_id) if c["claim"].status == "pending"]
+    against = queries.claims_on_homes_of(current_user.provider_id)
     return render_template("portal/dashboard.html", homes=homes, pending_claims=pending,
-                           provider=current_user.provider)
+                           provider=current_user.provider, claims_against=against,
+                           dispute_forms=_dispute_forms(against, failed_dispute), dispute_error=error), status
+
+
+@bp.route("/claims/<int:claim_id>/dispute", methods=["POST"])
+@roles_required("provider")
+def dispute_claim(claim_id):
+    """Dispute, as the operator now running the home, a claim a regulator approved on it."""
+    claim = db.get_or_404(HomeClaim, claim_id)
+    if current_user.provider_id is None or claim.previous_provider_id != current_user.provider_id:
+        abort(403, description=_("This claim does not concern a home your operator runs."))
+    form = DisputeForm(prefix=f"dispute{claim.id}")
+    form.claim_id = claim.id
+    if form.validate_on_submit():
+        try:
+            services.dispute_claim(claim, current_user, form.note.data)
+        except ServiceError as exc:
+            show_service_error(form, exc, unknown_on="note")
+            return _render_dashboard(failed_dispute=form, status=exc.status, error=exc.message)
+        else:
+            flash(_("Your dispute was sent. The home stays with your operator until a regulator decides."),
+                  "success")
+            return redirect(url_for(".dashboard"))
+    return _render_dashboard(failed_dispute=form, status=400)
 
 
 def _dashboard_row(home):

@@ -146,6 +146,11 @@ class PhotoForm(FlaskForm):
     submit = SubmitField(_l("Upload photo"))
 
 
+class DisputeForm(FlaskForm):
+    note = TextAreaField(_l("Why this claim is wrong"), validators=[DataRequired(), Length(5, 2000)])
+    submit = SubmitField(_l("Dispute this claim"))
+
+
 class ClaimDecisionForm(FlaskForm):
     note = TextAreaField(_l("Note to the operator"), validators=[Optional(), Length(max=2000)])
     approve = SubmitField(_l("Approve"))

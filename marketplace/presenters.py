@@ -12,7 +12,7 @@ from core import time
 from core.vocab import CARE_LEVELS, FEATURES
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
-from marketplace import pricing, vocab
+from marketplace import freshness, pricing, vocab
 from search.query import free_field, price_band_of, price_field  # noqa: F401
 
 PRICE_BAND_LABELS = {
@@ -53,6 +53,16 @@ def region_label(code, level="city", english=None):
     return _region_labels(english).get((level, code), code)
 
 
+def place_line(province_code=None, city_code=None, district_code=None, english=None):
+    """Return "province · city · district" in the current locale; a municipality (上海市) shows once."""
+    parts = []
+    for level, code in (("province", province_code), ("city", city_code), ("district", district_code)):
+        label = region_label(code, level, english) if code else None
+        if label and (not parts or parts[-1] != label):
+            parts.append(label)
+    return " · ".join(parts)
+
+
 def home_name(name, name_en):
     """Return the home's name in the current locale."""
     return name_en if is_english() and name_en else name
@@ -73,6 +83,12 @@ def is_stale(confirmed_at, now=None):
         confirmed_at = confirmed_at.replace(tzinfo=UTC)
     now = now or time.utcnow()
     return now - confirmed_at > timedelta(days=current_app.config["VACANCY_STALE_DAYS"])
+
+
+def _confirmed_for(doc, care_level):
+    """Return when DOC's free beds of CARE_LEVEL were confirmed (no level, or none given: the whole home's)."""
+    stamp = doc.get(freshness.confirmed_field(care_level)) if care_level else None
+    return stamp or doc.get("vacancy_confirmed_at")
 
 
 def search_item(hit, query, english=None):
@@ -103,8 +119,8 @@ def search_item(hit, query, english=None):
         "review_count": doc.get("review_count", 0),
         "quality_stars": doc.get("quality_stars"),
         "quality_warning": bool(doc.get("quality_warning")),
-        "vacancy_confirmed_at": doc.get("vacancy_confirmed_at"),
-        "vacancy_stale": is_stale(doc.get("vacancy_confirmed_at")),
+        "vacancy_confirmed_at": _confirmed_for(doc, query.care_level),
+        "vacancy_stale": is_stale(_confirmed_for(doc, query.care_level)),
         "is_demo": doc.get("is_demo", False),
     }
     if hit.distance_km is not None:
@@ -238,6 +254,7 @@ def home_detail(home, care_level=None, from_city=None):
         "province_code": home.province_code, "city_code": home.city_code, "district_code": home.district_code,
         "province": region_label(home.province_code, "province"), "city": region_label(home.city_code),
         "district": region_label(home.district_code, "district"),
+        "place": place_line(home.province_code, home.city_code, home.district_code),
         "address": home.address_en if is_english() and home.address_en else home.address,
         "lat": home.lat, "lon": home.lon, "location_approximate": home.location_approximate,
         "ownership": home.ownership, "ownership_label": vocab.label(vocab.OWNERSHIP_LABELS, home.ownership),

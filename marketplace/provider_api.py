@@ -21,10 +21,14 @@ from accounts import idempotency, permissions
 from accounts.oauth2 import current_api_client, require_token
 from accounts.oauth2_models import sha256_hex
 from core.api import Blueprint
-from core.errors import ServiceError
+from core.errors import ServiceError, error_payload
 from core.extensions import api, db
 from marketplace import presenters, queries, services
 from marketplace.provider_api_schemas import (
+    BulkFeesIn,
+    BulkFeesOut,
+    BulkVacanciesIn,
+    BulkVacanciesOut,
     FeesIn,
     FeesOut,
     IdempotencyHeaders,
@@ -71,14 +75,19 @@ def _documented(scope, *errors):
 # --- who may touch which home -------------------------------------------------------------------------------
 
 
-def _home_for_write(home_id):
-    """Return the home the current client may change, or raise 404 / 403 in the one error shape."""
-    home = queries.get_home(home_id)
+def _require_verified_operator():
+    """Raise 403 unless the current client's operator is verified (only then are its changes published)."""
     client = current_api_client()
     if client.provider is None or client.provider.verified_at is None:
         raise ServiceError(_("Your operator is not verified, so its changes cannot be published."), status=403,
                            code="operator_not_verified")
-    if not permissions.api_client_manages_home(client, home):
+
+
+def _home_for_write(home_id):
+    """Return the home the current client may change, or raise 404 / 403 in the one error shape."""
+    home = queries.get_home(home_id)
+    _require_verified_operator()
+    if not permissions.api_client_manages_home(current_api_client(), home):
         raise ServiceError(_("This home is not run by your operator."), status=403, code="not_your_home")
     return home
 
@@ -134,11 +143,17 @@ def _applied(apply):
         raise
 
 
-def _once(headers, schema, apply):
-    """Run APPLY() and return its payload, once per Idempotency-Key (when one is sent) and request body."""
+def _once(headers, schema, apply, status_of=None):
+    """Run APPLY() and return (payload, status), once per Idempotency-Key (when one is sent) and request body.
+
+    STATUS_OF(payload) gives the status (default 200); a response whose status is not 2xx, or a bulk response
+    where nothing was applied, is not stored, so the request may be corrected and retried under the same key.
+    """
+    status_of = status_of or (lambda _payload: 200)
     key = headers.get("idempotency_key")
     if key is None:
-        return _applied(apply)
+        payload = _applied(apply)
+        return payload, status_of(payload)
     client_id, fingerprint = current_api_client().id, _request_fingerprint()
     record = idempotency.existing(client_id, key)
     if record is not None:
@@ -149,8 +164,12 @@ def _once(headers, schema, apply):
     except Exception:
         idempotency.release(record_id)
         raise
-    idempotency.complete(record_id, 200, schema().dump(payload))
-    return payload
+    status = status_of(payload)
+    if payload.get("succeeded", 1) == 0:  # a bulk call that applied nothing: like a refused request
+        idempotency.release(record_id)
+        return payload, status
+    idempotency.complete(record_id, status, schema().dump(payload))
+    return payload, status
 
 
 # --- endpoints ------------------------------------------------------------------------------------------------
@@ -214,6 +233,90 @@ class HomeVacancies(MethodView):
             return _vacancies_payload(home, changes)
 
         return _once(headers, VacanciesOut, apply)
+
+
+# --- bulk updates across an operator's homes ------------------------------------------------------------------
+
+
+def _bulk(entries, apply_one):
+    """Apply APPLY_ONE(home, entry) to each entry's home on its own; return every home's outcome.
+
+    One home's refusal (not yours, unknown, a service rule) rolls back that home only and is reported in the
+    one error shape; the others are applied. The status is 200 when every home was applied, else 207.
+    """
+    _require_verified_operator()
+    results = []
+    for entry in entries:
+        try:
+            result = apply_one(_home_for_write(entry["home_id"]), entry)
+        except ServiceError as exc:
+            db.session.rollback()
+            results.append({"home_id": entry["home_id"], "status": exc.status, "result": None,
+                            "error": error_payload(exc.code, exc.message, exc.fields)["error"]})
+        else:
+            results.append({"home_id": entry["home_id"], "status": 200, "result": result, "error": None})
+    failed = sum(1 for r in results if r["status"] != 200)
+    return {"succeeded": len(results) - failed, "failed": failed, "results": results}
+
+
+def _bulk_status(payload):
+    return 207 if payload["failed"] else 200
+
+
+_BULK_NOTE = """
+Each entry is applied on its own (all-or-nothing per home, never across homes). The response lists every
+home's outcome in the order sent: status 200 with the result the single-home endpoint gives, or a 4xx status
+with the one error shape's error object. The whole response is 200 when every home was applied, 207
+(Multi-Status) when some were refused. A malformed body is a 400 and changes nothing. With an Idempotency-Key
+the response is replayed as it was (207 included) unless no home was applied.
+"""
+
+
+@blp.route("/fees")
+class BulkFees(MethodView):
+    @require_token("listings:write")
+    @blp.arguments(IdempotencyHeaders, location="headers")
+    @blp.arguments(BulkFeesIn)
+    @blp.response(200, BulkFeesOut)
+    @blp.alt_response(207, schema=BulkFeesOut, description="Some homes were refused; see each result")
+    @_documented("listings:write", 409)
+    def put(self, headers, body):
+        """Add or replace fee items of many of your homes in one call (scope listings:write).
+
+        Each entry is what PUT /homes/{home_id}/fees takes, plus its home_id.
+        """
+
+        def apply_one(home, entry):
+            prepayment = entry.get("prepayment_months", services.UNCHANGED)
+            changes = services.set_fees(home, entry["items"], _actor(), prepayment_months=prepayment)
+            return _fees_payload(home, changes)
+
+        return _once(headers, BulkFeesOut, lambda: _bulk(body["homes"], apply_one), _bulk_status)
+
+    put.__doc__ += _BULK_NOTE
+
+
+@blp.route("/vacancies")
+class BulkVacancies(MethodView):
+    @require_token("vacancies:write")
+    @blp.arguments(IdempotencyHeaders, location="headers")
+    @blp.arguments(BulkVacanciesIn)
+    @blp.response(200, BulkVacanciesOut)
+    @blp.alt_response(207, schema=BulkVacanciesOut, description="Some homes were refused; see each result")
+    @_documented("vacancies:write", 409)
+    def put(self, headers, body):
+        """Set and confirm free beds of many of your homes in one call (scope vacancies:write).
+
+        Each entry is what PUT /homes/{home_id}/vacancies takes, plus its home_id. Re-sending unchanged
+        numbers is cheap: it renews their confirmation and writes no change history.
+        """
+
+        def apply_one(home, entry):
+            return _vacancies_payload(home, services.confirm_vacancies(home, entry["free_beds"], _actor()))
+
+        return _once(headers, BulkVacanciesOut, lambda: _bulk(body["homes"], apply_one), _bulk_status)
+
+    put.__doc__ += _BULK_NOTE
 
 
 @blp.route("/homes")

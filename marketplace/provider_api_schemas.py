@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
 from core import time
+from core.errors import ErrorBody
 from marketplace.api_schemas import FeeRowSchema, HomePrepaymentSchema, UpcomingFeeSchema, VacancySchema
 from marketplace.services import MAX_BEDS, MAX_EXTRA_FEN, MAX_FEE_FEN, MAX_PREPAYMENT_MONTHS
 from marketplace.vocab import CARE_LEVELS, EXTRA_KINDS, FEE_KINDS
@@ -104,6 +105,47 @@ class VacanciesIn(_Strict):
                                           "the same numbers re-confirm them"})
 
 
+MAX_BULK_HOMES = 200  # homes per bulk call: an operator with more sends several calls
+
+
+def _one_entry_per_home(data):
+    """Raise a ValidationError naming each entry whose home_id an earlier entry already has."""
+    seen, errors = {}, {}
+    for i, entry in enumerate(data.get("homes") or []):
+        if entry["home_id"] in seen:
+            errors[i] = {"home_id": [_l("Entry %(n)s already updates this home.", n=seen[entry["home_id"]])]}
+        seen.setdefault(entry["home_id"], i)
+    if errors:
+        raise ma.ValidationError({"homes": errors})
+
+
+class HomeFeesIn(FeesIn):
+    home_id = WholeNumber(required=True, validate=validate.Range(1), metadata={"description": "one of your homes"})
+
+
+class BulkFeesIn(_Strict):
+    homes = F.List(F.Nested(HomeFeesIn), required=True, validate=validate.Length(1, MAX_BULK_HOMES), metadata={
+        "description": "one entry per home, each as the body of PUT /homes/{home_id}/fees plus its home_id"})
+
+    @ma.validates_schema
+    def _one_entry_per_home(self, data, **_kwargs):
+        _one_entry_per_home(data)
+
+
+class HomeVacanciesIn(VacanciesIn):
+    home_id = WholeNumber(required=True, validate=validate.Range(1), metadata={"description": "one of your homes"})
+
+
+class BulkVacanciesIn(_Strict):
+    homes = F.List(F.Nested(HomeVacanciesIn), required=True, validate=validate.Length(1, MAX_BULK_HOMES),
+                   metadata={"description": "one entry per home, each as the body of PUT /homes/{home_id}/vacancies "
+                                            "plus its home_id"})
+
+    @ma.validates_schema
+    def _one_entry_per_home(self, data, **_kwargs):
+        _one_entry_per_home(data)
+
+
 class FeesOut(ma.Schema):
     home_id = F.Integer()
     changes = F.Dict(metadata={"description": "what this request changed: {level.kind@date: [old, new]}; "
@@ -119,6 +161,27 @@ class VacanciesOut(ma.Schema):
     beds_free = F.Integer()
     vacancy_confirmed_at = F.String(allow_none=True)
     vacancies = F.List(F.Nested(VacancySchema))
+
+
+def _bulk_out(name, result_schema):
+    """Return the response schema of a bulk update whose per-home results are RESULT_SCHEMA."""
+    outcome = ma.Schema.from_dict({
+        "home_id": F.Integer(),
+        "status": F.Integer(metadata={"description": "the status this home's update has on its own: 200 applied; "
+                                                     "400, 403, 404 refused (nothing of this home changed)"}),
+        "result": F.Nested(result_schema, allow_none=True, metadata={"description": "when applied: what the "
+                                                                                   "single-home endpoint returns"}),
+        "error": F.Nested(ErrorBody, allow_none=True, metadata={"description": "when refused: the one error "
+                                                                              "shape's error object"}),
+    }, name=f"{name}Outcome")
+    return ma.Schema.from_dict({
+        "succeeded": F.Integer(), "failed": F.Integer(),
+        "results": F.List(F.Nested(outcome), metadata={"description": "one per entry, in the order sent"}),
+    }, name=name)
+
+
+BulkFeesOut = _bulk_out("BulkFeesOut", FeesOut)
+BulkVacanciesOut = _bulk_out("BulkVacanciesOut", VacanciesOut)
 
 
 class ProviderHomeSchema(ma.Schema):

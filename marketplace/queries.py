@@ -36,11 +36,6 @@ def get_homes(home_ids):
     return [homes[i] for i in home_ids]
 
 
-def count_homes():
-    """Return how many homes exist."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Home))
-
-
 # --- the regulator's pages: claims and operators to verify in a jurisdiction ---------------------------------
 
 
@@ -53,10 +48,11 @@ def _place_filter(stmt, user):
 
 
 def pending_claims(user):
-    """Return the pending home claims USER decides, oldest first, each with its home and operator."""
+    """Return the home claims USER decides (pending, or disputed by the home's operator), oldest first, each with
+    its home and operator."""
     stmt = _place_filter(sa.select(HomeClaim, Home, Provider).join(Home, Home.id == HomeClaim.home_id)
                          .join(Provider, Provider.id == HomeClaim.provider_id)
-                         .where(HomeClaim.status == "pending").order_by(HomeClaim.created_at), user)
+                         .where(HomeClaim.status.in_(("pending", "disputed"))).order_by(HomeClaim.created_at), user)
     return [{"claim": c, "home": h, "provider": p} for c, h, p in db.session.execute(stmt)
             if permissions.regulates_home(user, h)]
 
@@ -111,6 +107,20 @@ def own_claims(provider_id):
                               .where(HomeClaim.provider_id == provider_id)
                               .order_by(HomeClaim.created_at.desc())).all()
     return [{"claim": claim, "home": home} for claim, home in rows]
+
+
+def claims_on_homes_of(provider_id):
+    """Return the approved claims that will move one of operator PROVIDER_ID's homes to another (it may dispute
+    them), and those it disputed, soonest first, each with its home and claimant."""
+    if provider_id is None:
+        return []
+    rows = db.session.execute(sa.select(HomeClaim, Home, Provider).join(Home, Home.id == HomeClaim.home_id)
+                              .join(Provider, Provider.id == HomeClaim.provider_id)
+                              .where(HomeClaim.previous_provider_id == provider_id,
+                                     HomeClaim.transferred_at.is_(None),
+                                     HomeClaim.status.in_(("approved", "disputed")))
+                              .order_by(HomeClaim.transfer_due_on, HomeClaim.id)).all()
+    return [{"claim": claim, "home": home, "claimant": claimant} for claim, home, claimant in rows]
 
 
 def views_by_month(home_id, since):

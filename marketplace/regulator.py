@@ -5,11 +5,13 @@ an admin acts everywhere. Anything outside gets 403 and nothing changes.
 """
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from accounts import permissions
 from accounts.permissions import roles_required
+from core import jobs
 from core.errors import ServiceError
 from core.extensions import db
 from marketplace import queries, services
@@ -17,6 +19,7 @@ from marketplace.models import HomeClaim, Provider
 from marketplace.portal_forms import ClaimDecisionForm, ConfirmForm
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator", template_folder="templates")
+bp.record_once(lambda state: jobs.daily(state.app, services.transfer_claims_due))
 
 
 def _render_index(status=200, errors=None, decision_form=None, failed_claim_id=None):
@@ -54,9 +57,17 @@ def decide(claim_id):
         services.decide_claim(claim, current_user, approve=bool(form.approve.data), note=form.note.data or "")
     except ServiceError as exc:
         return _render_index(400, errors={"claim": [exc.message]})
-    flash(_("Claim approved: the operator now manages the home.") if form.approve.data
-          else _("Claim rejected."), "success")
+    flash(_claim_decided_message(claim), "success")
     return redirect(url_for(".index"))
+
+
+def _claim_decided_message(claim):
+    if claim.status == "rejected":
+        return _("Claim rejected.")
+    if claim.awaiting_transfer:
+        return _("Claim approved. The home's current operator is told and may dispute it; undisputed, the home "
+                 "moves on %(date)s.", date=format_date(claim.transfer_due_on, "medium"))
+    return _("Claim approved: the operator now manages the home.")
 
 
 @bp.route("/operators/<int:provider_id>/verify", methods=["POST"])

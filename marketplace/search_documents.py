@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from core.extensions import db
 from core.vocab import CARE_LEVELS, FEATURES
 from geo.gazetteer import gazetteer
-from marketplace import pricing
+from marketplace import freshness, pricing
 from marketplace.models import FeeItem, Home, Vacancy
 from search import analysis, sources
 
@@ -73,7 +73,8 @@ def home_document(home, fee_items=None, vacancies=None):
     prices = pricing.monthly_prices(fee_items)
     free = {v.care_level: v.beds_free for v in vacancies}
     beds_free = sum(free.values())
-    confirmed = min((v.confirmed_at for v in vacancies), default=None)
+    confirmed = freshness.confirmed_at(fee_items, vacancies)
+    confirmed_by_level = freshness.confirmed_by_level(vacancies)
     features = [f for f in FEATURES if getattr(home, f)]
     doc = {
         "id": home.id,
@@ -103,6 +104,8 @@ def home_document(home, fee_items=None, vacancies=None):
     for level in CARE_LEVELS:
         doc[f"price_{level}"] = prices.get(level)
         doc[f"free_{level}"] = free.get(level, 0)
+        stamp = confirmed_by_level.get(level)
+        doc[freshness.confirmed_field(level)] = stamp.isoformat() if stamp else None
     doc.update(analysis.analyze_fields([home.name, home.name_en], _place_texts(home),
                                        _body_texts(home, features, doc["care_levels"])))
     return doc

@@ -7,6 +7,7 @@ hook (search/outbox.py) queues the home for the search index in the same transac
 from types import SimpleNamespace
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from core import time
@@ -152,7 +153,12 @@ def set_fees(home, items, actor, prepayment_months=UNCHANGED):
 
 
 def confirm_vacancies(home, free_beds, actor):
-    """Set and confirm free beds per care level ({level: n}; the same numbers re-confirm them); commit."""
+    """Set and confirm free beds per care level ({level: n}; the same numbers re-confirm them); commit.
+
+    Each level named is confirmed as of now; levels not named keep their own confirmation. Re-confirming
+    unchanged numbers is cheap: it renews the confirmation times (and so the home's search document) and
+    writes no change-history row; only changed numbers are history.
+    """
     errors = {level: [_("Unknown care level.")] for level in free_beds if level not in CARE_LEVELS}
     errors.update({level: [_("Free beds must be a whole number from 0 to %(max)s.", max=MAX_BEDS)]
                    for level, n in free_beds.items() if level not in errors and not _is_bed_count(n)})
@@ -168,8 +174,9 @@ def confirm_vacancies(home, free_beds, actor):
         elif row.beds_free != beds:
             changes[f"vacancy.{level}"] = [row.beds_free, beds]
         row.beds_free, row.confirmed_at, row.source = beds, now, _source(actor)
-    changes.setdefault("vacancy.confirmed_at", [None, now.isoformat()])
-    _record(home, actor, changes)
+    changes["vacancy.confirmed_at"] = [None, now.isoformat()]
+    if len(changes) > 1:  # a number changed: that is history; a bare re-confirmation is not
+        _record(home, actor, changes)
     db.session.commit()
     return changes
 
@@ -221,18 +228,68 @@ def claim_home(provider, licence_no, user):
 
 
 def decide_claim(claim, regulator, approve, note=""):
-    """Approve (the operator then manages the home) or reject a pending claim; commit."""
-    if claim.status != "pending":
+    """Approve or reject a pending (or disputed) claim; commit.
+
+    An approved claim on a home nobody runs moves it at once. On a home another operator runs, that operator
+    is told (its portal dashboard) and may dispute until CLAIM_DISPUTE_DAYS business days have passed; the
+    daily job (transfer_claims_due) then moves it. A disputed claim a regulator approves moves it at once.
+    """
+    if claim.status not in ("pending", "disputed"):
         raise ServiceError(_("This claim was already decided."), status=409, code="already_decided")
+    heard_dispute = claim.status == "disputed"
     claim.status = "approved" if approve else "rejected"
     claim.note, claim.decided_by_id, claim.decided_at = note, regulator.id, utcnow()
     if approve:
         home = db.session.get(Home, claim.home_id)
-        _record(home, Actor(regulator, channel="regulator"), {"provider_id": [home.provider_id, claim.provider_id]})
-        home.provider_id = claim.provider_id
         _reject_rival_claims(claim, regulator)
+        if home.provider_id is None or heard_dispute:
+            _transfer(claim, home, Actor(regulator, channel="regulator"))
+        else:
+            claim.previous_provider_id = home.provider_id
+            claim.transfer_due_on = time.add_business_days(time.today(), current_app.config["CLAIM_DISPUTE_DAYS"])
     db.session.commit()
     return claim
+
+
+def _transfer(claim, home, actor):
+    _record(home, actor, {"provider_id": [home.provider_id, claim.provider_id]})
+    home.provider_id, claim.transferred_at = claim.provider_id, utcnow()
+
+
+def dispute_claim(claim, user, note):
+    """Dispute, for the operator now running the home, a claim approved on it; a regulator decides again; commit."""
+    if not claim.awaiting_transfer or claim.previous_provider_id is None:
+        raise ServiceError(_("This claim cannot be disputed any more."), status=409, code="not_disputable")
+    if time.today() >= claim.transfer_due_on:
+        raise ServiceError(_("The period to dispute this claim is over."), status=409, code="dispute_period_over")
+    note = (note or "").strip()
+    if not 5 <= len(note) <= 2000:
+        raise ServiceError(_("Say why the claim is wrong."), {"note": [_("5 to 2000 characters.")]},
+                           code="invalid_dispute")
+    claim.status, claim.disputed_at, claim.disputed_by_id, claim.dispute_note = "disputed", utcnow(), user.id, note
+    db.session.commit()
+    return claim
+
+
+def transfer_claims_due(on=None):
+    """Move each home whose approved claim's dispute period passed undisputed by ON (default today); commit.
+
+    A daily job: idempotent, since a moved claim is marked transferred. A home whose operator changed in the
+    meantime is not moved; the claim is rejected with a note.
+    """
+    on = on or time.today()
+    due = db.session.scalars(sa.select(HomeClaim).where(HomeClaim.status == "approved",
+                                                        HomeClaim.transferred_at.is_(None),
+                                                        HomeClaim.transfer_due_on <= on)
+                             .order_by(HomeClaim.id).with_for_update()).all()
+    for claim in due:
+        home = db.session.get(Home, claim.home_id)
+        if home.provider_id != claim.previous_provider_id:
+            claim.status, claim.note = "rejected", _("The home's operator changed before this claim took effect.")
+            continue
+        _transfer(claim, home, Actor(SimpleNamespace(id=claim.decided_by_id), channel="regulator"))
+    db.session.commit()
+    return len(due)
 
 
 def _reject_rival_claims(approved, regulator):

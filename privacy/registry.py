@@ -28,6 +28,7 @@ PERSONAL_COLUMNS = {
     ("api_clients", "revoked_by_id"): "actor",
     ("home_claims", "created_by_id"): "actor",
     ("home_claims", "decided_by_id"): "actor",
+    ("home_claims", "disputed_by_id"): "actor",  # the operator's staff who disputed an approved claim
     ("home_designations", "declared_by_id"): "actor",
     ("home_designations", "confirmed_by_id"): "actor",
     ("home_photos", "uploaded_by_id"): "actor",

@@ -67,12 +67,6 @@ class CodeForm(FlaskForm):
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
 
 
-def verification_code_field():
-    """Return an optional code field for the review-writing form (reviews.forms may add it as is)."""
-    return StringField(_l("Code from the home (optional)"), validators=[Optional(), Length(max=40, message=_MAX)],
-                       render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
-
-
 class ReplyForm(FlaskForm):
     """The home's one public reply to a review."""
 

@@ -11,7 +11,7 @@ from core.errors import NotFound
 from core.extensions import db
 from marketplace.models import Home
 from reviews.engagement_models import ReviewReport
-from reviews.models import Appeal, ModerationDecision, Review
+from reviews.models import ModerationDecision, Review
 
 QUEUE_STATUSES = ("pending", "appealed")
 QUEUE_FILTERS = (*QUEUE_STATUSES, "reported")  # reported: open reports by families or homes, any status
@@ -121,12 +121,6 @@ def audit_log(user, limit=200):
             .options(selectinload(ModerationDecision.actor))
             .order_by(ModerationDecision.id.desc()).limit(limit))
     return db.session.execute(stmt).all()
-
-
-def open_appeal(review_id):
-    """Return REVIEW_ID's open appeal, or None."""
-    return db.session.scalars(sa.select(Appeal).where(Appeal.review_id == review_id,
-                                                      Appeal.status == "open")).first()
 
 
 def home_of(review):

@@ -9,6 +9,7 @@ page and the API run it (search.service.understood_search). Results: bench/resul
 
 import argparse
 import json
+import logging
 import math
 import os
 import time
@@ -121,13 +122,13 @@ def rank_eval(backend, rows, judged, docs):
     """Cross-check on OpenSearch: `_rank_eval` precision@10 and nDCG@10 over the answerable queries."""
     from search.elastic import search_body
 
-    by_id, requests = {d["id"]: d for d in docs}, []
+    by_id, requests, index = {d["id"]: d for d in docs}, [], backend._aliased_indices()[0][0]
     for i, (row, j) in enumerate(zip(rows, judged)):
         if j["kind"] != "answerable":
             continue
         body = search_body(replace(row["final_query"], with_facets=False))
         rated = {doc_id for doc_id in row["ids"]}
-        ratings = [{"_index": backend._aliased_indices()[0][0], "_id": str(doc_id), "rating": grade(by_id[doc_id], j)}
+        ratings = [{"_index": index, "_id": str(doc_id), "rating": grade(by_id[doc_id], j)}
                    for doc_id in rated]
         requests.append({"id": f"q{i}", "request": {"query": body["query"], "sort": body["sort"]},
                          "ratings": ratings})
@@ -162,6 +163,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--opensearch-url", default=os.environ.get("OPENSEARCH_URL", "http://127.0.0.1:9200"))
     args = parser.parse_args(argv)
+    logging.getLogger("opensearch").setLevel(logging.WARNING)  # one line per request drowns the report
     judged = json.loads(QUERIES.read_text(encoding="utf-8"))
     app, _url = _app(args.homes, args.seed)
     docs = demo_documents(args.homes, args.seed)

@@ -64,6 +64,7 @@ def test_family_books_a_visit_and_the_home_confirms_it(tab, inquiry_server):
     item = tab.locator(f"#inquiry-{reference}")
     assert item.is_visible()
     item.locator("textarea").fill("请到一楼前台登记。")
-    item.get_by_role("button", name=re.compile("确认|Confirm")).click()
+    assert tab.locator("html").get_attribute("lang") == "zh-CN"  # the browser's language
+    item.get_by_role("button", name="确认").click()
     tab.wait_for_load_state()
     assert "status-visit_confirmed" in tab.locator(f"#inquiry-{reference}").inner_html()

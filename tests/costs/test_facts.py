@@ -229,3 +229,20 @@ def test_a_bad_or_unknown_facts_version_is_a_4xx_naming_the_field(client, app):
         assert query.split("=")[0] in response.get_json()["error"]["fields"]
     page = client.get(f"/homes/{home.id}?care_level=dementia&facts_version=99")
     assert page.status_code == 200 and 'id="estimate-errors"' in page.get_data(as_text=True)
+
+
+def test_next_years_standard_is_added_beside_this_years_and_takes_over_on_its_date(app):
+    services.load_seed_facts()
+    standard = current_facts().find("ltci.daily_standard_fen", ("310000",), grade=4)
+    services.publish_fact_edit(make_user("admin"), standard.code, _evidence(
+        standard, value="4000", effective_from=date(2027, 1, 1), verified_on=date(2026, 12, 2),
+        verified_by="policy desk"), "2027 standard", mode="add")
+    facts = current_facts()
+    assert facts.find("ltci.daily_standard_fen", ("310000",), grade=4, on=date(2026, 12, 31)).value == 3500
+    assert facts.find("ltci.daily_standard_fen", ("310000",), grade=4, on=date(2027, 1, 2)).value == 4000
+    assert len(facts.facts) == 43
+    with pytest.raises(services.ServiceError) as caught:  # the same scope and start date twice
+        services.publish_fact_edit(make_user("admin"), standard.code, _evidence(
+            standard, value="4100", effective_from=date(2027, 1, 1), verified_on=date(2026, 12, 2),
+            verified_by="policy desk"), mode="add")
+    assert caught.value.status == 409

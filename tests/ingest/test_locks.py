@@ -130,7 +130,9 @@ def test_flask_ingest_run_in_another_process_exits_nonzero_while_one_runs(shared
     with _PausedRun(app, path) as first:
         refused = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert refused.returncode != 0
-        assert f"(run {first.outcome['run_id']})" in refused.stderr or "另一" in refused.stderr, refused.stderr
+        # a CLI has no request: it speaks the default locale, zh-CN
+        refusal = f"另一个同一数据格式的导入正在进行（导入批次 {first.outcome['run_id']}）"
+        assert refusal in refused.stderr, refused.stderr
         db.session.rollback()
         assert db.session.get(ImportRun, first.outcome["run_id"]).rows_done == BATCH  # not touched by it
     assert first.outcome.get("status") == "done", first.outcome

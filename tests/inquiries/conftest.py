@@ -66,7 +66,8 @@ def form_data(**changes):
     """Return a valid question's form fields with CHANGES applied (None removes a field)."""
     data = {"kind": "inquiry", "body": "请问有认知症照护床位吗？", "contact_name": "王小明",
             "contact_phone": "13800138000", "contact_email": "", "care_level": "dementia",
-            "contact_consent": "y", "website": ""}
+            "contact_consent": "y", "care_consent": "y", "website": ""}  # care_consent: the separate consent
+    # to storing the care level (health information); tests/privacy check what happens without it
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 

@@ -157,13 +157,39 @@ def test_openapi_spec_documents_the_search_parameters(client, app):
 
 
 def test_search_engine_down_is_a_503_and_writes_still_land(client, app, homes):
+    from marketplace.models import Vacancy
+    from tests.accounts.test_oauth2 import bearer, issue_token, make_api_client
+    from tests.factories import make_verified_provider
+
     class Down:
         def search(self, query):
             raise ConnectionError("refused")
 
+        def upsert(self, docs):
+            raise ConnectionError("refused")
+
+        def delete(self, ids):
+            raise ConnectionError("refused")
+
+    home = homes[0]
+    home.provider_id = make_verified_provider().id
+    api_client, secret = make_api_client(home.provider)
+    token = issue_token(client, api_client, secret)
+    up = current_backend()
     app.extensions["search_backend"] = Down()
     error = _error(client.get("/api/v1/homes?q=护理"), 503)
     assert error["code"] == "search_unavailable"
+    write = client.put(f"/api/v1/provider/homes/{home.id}/vacancies", headers=bearer(token),
+                       json={"free_beds": {"full": 4}})
+    assert write.status_code == 200, write.get_json()
+    from core.extensions import db
+
+    db.session.expire_all()
+    assert db.session.get(Vacancy, home.vacancy_for("full").id).beds_free == 4  # in SQL, the system of record
+    assert outbox.pending_count() == 1  # kept for the drain once the engine is back
+    app.extensions["search_backend"] = up
+    outbox.drain(up)
+    assert client.get("/api/v1/homes?q=姑苏康乐").get_json()["items"][0]["beds_free"] == 4 + 5 + 5
 
 
 def test_english_error_messages_follow_the_locale(client, app):
