@@ -1,7 +1,7 @@
 """review appeals: one per decision (a later change opens a new appeal right), at most one open
 
 Revision ID: c3a1e2b3c4d5
-Revises: 0c1d2e3f4a5b
+Revises: b201c1a1d0e1
 Create Date: 2026-12-06 20:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c3a1e2b3c4d5'
-down_revision = '0c1d2e3f4a5b'  # chained after main's head at merge time
+down_revision = 'b201c1a1d0e1'  # chained after main's head at merge time
 branch_labels = None
 depends_on = None
 
