@@ -9,6 +9,7 @@ import re
 
 import pytest
 import schemathesis
+from flask import request_started
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -21,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app import create_app
 from core.extensions import db
+from tests.conftest import _fresh_request_state
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -48,6 +50,7 @@ def world(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fuzz")
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'app.sqlite3'}",
                      SEARCH_INDEX_PATH=str(tmp / "index.sqlite3"))
+    request_started.connect(_fresh_request_state, app)  # one app context for the module: no per-request leftovers
     with app.app_context():
         db.create_all()
         load_regions()
@@ -60,7 +63,9 @@ def world(tmp_path_factory):
         token = issue_token(http, api_client, secret)
         login_as(http, make_user("family"))
         page = http.get(f"/homes/{home.id}/reviews/new").get_data(as_text=True)
-        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        assert csrf, page[:2000]
+        csrf = csrf.group(1)
         session_cookie = http.get_cookie("session").value
         headers = {"Authorization": f"Bearer {token}", "X-CSRFToken": csrf}
         yield {"app": app, "home_id": home.id, "headers": headers, "cookies": {"session": session_cookie},
