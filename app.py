@@ -40,10 +40,12 @@ def create_app(config_name=None, **overrides):
 
 
 def _check_required(app):
-    """Refuse to start production without a real secret key and a real password-reset sender."""
+    """Refuse to start production without a real secret key, a real password-reset sender and a rate-limit
+    storage that all workers share."""
     insecure = {"SECRET_KEY": "dev-only-not-secret", "PASSWORD_RESET_SENDER": "accounts.senders.LogSender"}
     missing = [key for key in app.config.get("REQUIRED", ())
-               if not app.config.get(key) or app.config[key] == insecure.get(key)]
+               if not app.config.get(key) or app.config[key] == insecure.get(key)
+               or (key == "RATELIMIT_STORAGE_URI" and str(app.config[key]).startswith("memory://"))]
     if missing:
         raise RuntimeError(f"production settings missing or left at development values: {', '.join(missing)}")
 
@@ -56,9 +58,10 @@ PACKAGES = ("geo", "accounts", "search", "marketplace", "inquiries", "ingest", "
 
 def _init_extensions(app):
     from core import db as core_db
-    from core import errors, templating
+    from core import errors, inputs, security, templating
     from core.extensions import api, babel, csrf, db, limiter, migrate
 
+    inputs.init_app(app)  # first: the bounded <int:> converter must exist before any route is added
     db.init_app(app)
     core_db.configure_engines(app, db)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
@@ -68,6 +71,7 @@ def _init_extensions(app):
     limiter.init_app(app)
     api.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     templating.init_app(app)
 
 

@@ -57,5 +57,9 @@ class ChangePasswordForm(FlaskForm):
     new_password = _password_field(_l("New password"), _l("Choose a new password."))
 
 
+class SignupConfirmForm(FlaskForm):
+    """Nothing but the CSRF token: the link's owner finishes the sign-up with one POST."""
+
+
 class LogoutForm(FlaskForm):
     """Nothing but the CSRF token: signing out is a POST."""

@@ -1,4 +1,8 @@
-"""How password reset links reach people: pluggable senders named by PASSWORD_RESET_SENDER (a dotted path)."""
+"""How account messages reach people: pluggable senders named by PASSWORD_RESET_SENDER (a dotted path).
+
+A sender delivers three messages: send_password_reset(user, link), send_signup_link(kind, address, link) (the
+link that finishes a sign-up) and send_signup_notice(user, link) (someone tried to sign up with your address).
+"""
 
 import logging
 
@@ -15,6 +19,14 @@ class LogSender:
         """Log LINK for USER."""
         log.warning("password reset link for user %s: %s", user.id, link)
 
+    def send_signup_link(self, kind, address, link):
+        """Log the link that finishes a sign-up for ADDRESS (an email or a mobile number, as KIND says)."""
+        log.warning("sign-up link for a new %s: %s", kind, link)
+
+    def send_signup_notice(self, user, link):
+        """Log that someone tried to sign up with USER's address (LINK: sign in or reset the password)."""
+        log.warning("sign-up attempted with the address of user %s; notice sent with %s", user.id, link)
+
 
 class CollectingSender:
     """Keep every message in `sent` (tests, and a development shell)."""
@@ -25,6 +37,14 @@ class CollectingSender:
     def send_password_reset(self, user, link):
         """Remember (USER's id, where it goes, LINK)."""
         self.sent.append({"user_id": user.id, "to": user.email or user.mobile, "link": link})
+
+    def send_signup_link(self, kind, address, link):
+        """Remember the link that finishes a sign-up for ADDRESS."""
+        self.sent.append({"kind": "signup_link", "user_id": None, "to": address, "link": link})
+
+    def send_signup_notice(self, user, link):
+        """Remember the notice to USER that someone tried to sign up with their address."""
+        self.sent.append({"kind": "signup_notice", "user_id": user.id, "to": user.email or user.mobile, "link": link})
 
 
 def current_sender():

@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import ROLES, PasswordResetToken, User
@@ -91,6 +92,68 @@ def register_user(identifier, password, display_name):
         raise _invalid("identifier", _taken_message(kind))
     user = User(role="family", display_name=name, password_hash=hash_password(password), **{kind: value})
     return _insert(user, "identifier", _taken_message(kind))
+
+
+SIGNUP_LINK_MAX_AGE = 24 * 3600  # seconds a sign-up link stays usable
+_SIGNUP_SALT = "accounts.signup"
+
+
+def start_signup(identifier, password, display_name, link_for, notice_link):
+    """Check a sign-up and send its address a link (LINK_FOR(token)) to finish it; an address already registered
+    gets a notice (with NOTICE_LINK, to sign in or reset) instead. Returns the token, or None.
+
+    Says nothing about whether the address is registered: the caller shows the same answer either way, and both
+    ways do the same work (the password is hashed either way).
+    """
+    from accounts.senders import current_sender
+
+    parsed = parse_identifier(identifier)
+    if parsed is None:
+        raise _invalid("identifier", _("Enter an email address or an 11-digit mainland mobile number."))
+    kind, value = parsed
+    name = _clean_display_name(display_name)
+    _check_new_password(password, [value, value.removeprefix("+86"), name])
+    password_hash = hash_password(password)
+    existing = find_user(value)
+    if existing is not None:
+        current_sender().send_signup_notice(existing, notice_link)
+        return None
+    token = _signup_serializer().dumps({"kind": kind, "value": value, "name": name, "hash": password_hash})
+    current_sender().send_signup_link(kind, value, link_for(token))
+    return token
+
+
+def signup_claims(token):
+    """Return what a usable sign-up TOKEN carries ({kind, value, name, hash}), or None."""
+    try:
+        claims = _signup_serializer().loads(token or "", max_age=SIGNUP_LINK_MAX_AGE)
+    except (BadSignature, ValueError):
+        return None
+    return claims if isinstance(claims, dict) and claims.get("kind") in ("email", "mobile") else None
+
+
+def finish_signup(token):
+    """Create the family user a sign-up TOKEN describes; commit. Refused when the link is stale or was used."""
+    claims = signup_claims(token)
+    if claims is None:
+        raise ServiceError(_("This sign-up link has expired or is not valid. Please sign up again."),
+                           code="invalid_signup_link")
+    user = User(role="family", display_name=claims["name"], password_hash=claims["hash"],
+                **{claims["kind"]: claims["value"]})
+    return _insert(user, "identifier", _taken_message(claims["kind"]))
+
+
+class _Signer(TimestampSigner):
+    def get_timestamp(self):
+        return int(utcnow().timestamp())  # the one clock (core.time), so a frozen test clock ages links too
+
+
+class _Serializer(URLSafeTimedSerializer):
+    default_signer = _Signer
+
+
+def _signup_serializer():
+    return _Serializer(current_app.config["SECRET_KEY"], salt=_SIGNUP_SALT)
 
 
 def _taken_message(kind):

@@ -20,7 +20,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from accounts import consents, oidc, services
 from accounts.auth import forget_session_globals
-from accounts.forms import ChangePasswordForm, LoginForm, LogoutForm, ResetPasswordForm, ResetRequestForm, SignupForm
+from accounts.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    LogoutForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SignupConfirmForm,
+    SignupForm,
+)
 from accounts.permissions import jurisdiction_label
 from core.errors import ServiceError
 from core.extensions import db, limiter
@@ -50,14 +58,40 @@ def signup():
     form = SignupForm()
     if not form.validate_on_submit():
         return _page("accounts/signup.html", form, next=_next_from_request())
+    next_page = _next_from_request()
     try:
-        user = services.register_user(form.identifier.data, form.password.data, form.display_name.data)
+        services.start_signup(form.identifier.data, form.password.data, form.display_name.data,
+                              link_for=lambda token: _external_link("accounts.signup_confirm", token=token,
+                                                                    next=next_page),
+                              notice_link=_external_link("accounts.login"))
     except ServiceError as exc:
-        return _page("accounts/signup.html", _with_errors(form, exc), next=_next_from_request())
-    consents.grant(user.id, "notice")  # the box on the form: the current notice, its version and the time
-    db.session.commit()
-    _sign_in(user)
-    return redirect(safe_next(_next_from_request()))
+        return _page("accounts/signup.html", _with_errors(form, exc), next=next_page)
+    # the same answer whether or not the address is registered: its owner learns the rest from the message
+    return render_template("accounts/signup_sent.html", address=form.identifier.data.strip()), 200
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("SIGNUP_RATE_LIMIT"), methods=["POST"])
+def signup_confirm(token):
+    """Finish a sign-up from the link sent to its address: one button (a POST, so a link preview creates nothing)."""
+    claims = services.signup_claims(token)
+    form = SignupConfirmForm()
+    if claims is None:
+        return _no_referrer(render_template("accounts/signup_confirm.html", form=None, claims=None), 400)
+    if form.validate_on_submit():
+        try:
+            user = services.finish_signup(token)
+        except ServiceError as exc:
+            _with_errors(form, exc)
+        else:
+            # the privacy box was ticked on the sign-up form (required there): the current notice, its version
+            consents.grant(user.id, "notice")
+            db.session.commit()
+            _sign_in(user)
+            return redirect(safe_next(_next_from_request()))
+    status = 400 if form.errors else 200
+    return _no_referrer(render_template("accounts/signup_confirm.html", form=form, claims=claims,
+                                        next=_next_from_request()), status)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -166,10 +200,16 @@ def reset_password(token):
 
 def _reset_link(token):
     """Build the reset link from PASSWORD_RESET_BASE_URL when set (a forged Host header cannot redirect it)."""
+    return _external_link("accounts.reset_password", token=token)
+
+
+def _external_link(endpoint, **values):
+    """A link for a message: from PASSWORD_RESET_BASE_URL when set (a forged Host header cannot redirect it)."""
     base = current_app.config.get("PASSWORD_RESET_BASE_URL")
+    values = {k: v for k, v in values.items() if v is not None}
     if base:
-        return base.rstrip("/") + url_for("accounts.reset_password", token=token)
-    return url_for("accounts.reset_password", token=token, _external=True)
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, **values, _external=True)
 
 
 def _no_referrer(body, status):

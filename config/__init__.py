@@ -46,7 +46,8 @@ class BaseConfig:
     BABEL_DEFAULT_TIMEZONE = BUSINESS_TIME_ZONE
     LANGUAGES = ("zh_CN", "en")
     REDIS_URL = _env("REDIS_URL")
-    RATELIMIT_STORAGE_URI = _env("REDIS_URL", "memory://")
+    # shared by every worker (Redis); memory:// keeps one counter per worker, so production refuses it
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI") or _env("REDIS_URL", "memory://")
     # operations (ops/): logs as text or one JSON object a line; one line per request when LOG_REQUESTS
     LOG_FORMAT = _env("LOG_FORMAT", "text")
     LOG_LEVEL = _env("LOG_LEVEL", "INFO")
@@ -86,6 +87,9 @@ class BaseConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     JSON_SORT_KEYS = False
+    # request bodies: 1 MiB everywhere, except the upload routes that declare a larger limit (core.inputs.body_limit)
+    MAX_CONTENT_LENGTH = int(_env("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    INGEST_UPLOAD_MAX_BYTES = int(_env("INGEST_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))  # bureau lists, CSV/XLSX
     # provider photos: re-encoded JPEGs with random names, outside the static folder, served by a view
     PHOTO_DIR = _env("PHOTO_DIR", str(INSTANCE / "photos"))
     # accounts: login throttling and lockout, password reset delivery, optional OpenID Connect single sign-on
@@ -128,7 +132,8 @@ class ProductionConfig(BaseConfig):
     # how many proxies (nginx, a load balancer) stand in front: their X-Forwarded-* headers are trusted, so rate
     # limits and logs see the client's address, not the proxy's
     PROXY_FIX_HOPS = int(_env("PROXY_FIX_HOPS", "1"))
-    REQUIRED = ("SECRET_KEY", "PASSWORD_RESET_SENDER", "PASSWORD_RESET_BASE_URL")
+    HSTS_MAX_AGE = int(_env("HSTS_MAX_AGE", "31536000"))  # a year; 0 turns HSTS off (only behind plain HTTP)
+    REQUIRED = ("SECRET_KEY", "PASSWORD_RESET_SENDER", "PASSWORD_RESET_BASE_URL", "RATELIMIT_STORAGE_URI")
     LOG_FORMAT = _env("LOG_FORMAT", "json")
     LOG_REQUESTS = _env("LOG_REQUESTS", "1") in ("1", "true", "yes")
     METRICS_ALLOW = _env("METRICS_ALLOW", "127.0.0.1/32,::1/128")

@@ -1,13 +1,19 @@
 """flask-smorest pieces: a Blueprint whose argument errors are 400s, and the Api with our error shape."""
 
 import flask_smorest
-from webargs.flaskparser import FlaskParser
+from marshmallow.utils import missing
+from webargs.flaskparser import FlaskParser, is_json_request
 
-from core import errors
+from core import errors, inputs
 
 
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return missing
+        return inputs.loads_json(req.get_data(cache=True).decode("utf-8"))  # webargs answers its errors with 400
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -6,9 +6,11 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from core.context import current_request_id
+from core.inputs import size_label
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +48,44 @@ class NotFound(ServiceError):
 
 
 class SearchUnavailable(ServiceError):
+    """The search engine cannot answer. Users get one translated message; DETAIL (hosts, ports, the engine's
+    own words) goes to the log and to str(error) for the CLI, never into a response."""
+
     status = 503
     code = "search_unavailable"
+
+    def __init__(self, detail=None, fields=None, *, status=None, code=None):
+        super().__init__(_l("Search is temporarily unavailable. Please try again in a moment."), fields,
+                         status=status, code=code)
+        self.detail = detail
+        if detail:
+            self.args = (detail,)
 
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
           422: "invalid_parameters", 429: "rate_limited", 503: "unavailable"}
+
+
+def _default_messages():
+    """The translated message for a status whose error carried only werkzeug's English default."""
+    return {400: _("The request could not be understood. Please check it and try again."),
+            401: _("Please sign in."),
+            403: _("You are not allowed to do this."),
+            404: _("The page or record you asked for does not exist."),
+            405: _("This action is not allowed here"),
+            413: _("The request is too large (at most %(size)s).", size=size_label(request.max_content_length)),
+            415: _("This kind of content is not accepted here."),
+            429: _("Too many requests. Please wait a moment and try again."),
+            503: _("The service is temporarily unavailable. Please try again in a moment.")}
+
+
+def _message_for(error, data):
+    """The message the client sees: the one the app gave, else a translated default (never werkzeug's English)."""
+    given = data.get("message") or (error.description if error.description != type(error).description else None)
+    if error.code == 429:  # the limiter's description is its limit in English ("10 per 1 minute")
+        given = None
+    return given or _default_messages().get(error.code) or error.name
 
 
 def _flatten_fields(messages):
@@ -80,6 +113,7 @@ def _wants_json():
 
 
 def _respond(status, code, message, fields=None):
+    message = str(message)  # a lazy translation: in the request's locale, now
     if _wants_json():
         return jsonify(error_payload(code, message, fields)), status
     return render_template("error.html", status=status, message=message, fields=fields or {}), status
@@ -95,7 +129,7 @@ def handle_http_exception(error):
         code, message = "invalid_parameters", _("Some parameters are invalid.")
     else:
         code = _CODES.get(status, "error")
-        message = data.get("message") or error.description or error.name
+        message = _message_for(error, data)
     if status >= 500:
         log.exception("server error", exc_info=error)
     headers = data.get("headers") or {}
@@ -110,6 +144,8 @@ def handle_service_error(error):
     from core.extensions import db
 
     db.session.rollback()
+    if error.status >= 500:
+        log.warning("%s: %s", error.code, getattr(error, "detail", None) or error.message)
     return _respond(error.status, error.code, error.message, error.fields)
 
 

@@ -76,10 +76,15 @@ def store_file(stream, filename, user=None):
                            code="unsupported_file")
     folder, digest, size = ingest_dir(), hashlib.sha256(), 0
     with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".part") as tmp:
-        for chunk in iter(lambda: stream.read(1 << 16), b""):
-            digest.update(chunk)
-            tmp.write(chunk)
-            size += len(chunk)
+        try:
+            for chunk in iter(lambda: stream.read(1 << 16), b""):
+                digest.update(chunk)
+                tmp.write(chunk)
+                size += len(chunk)
+        except BaseException:  # a body cut off, too large or a full disk: keep nothing of it
+            tmp.close()
+            os.unlink(tmp.name)
+            raise
     sha = digest.hexdigest()
     existing = db.session.scalar(sa.select(SourceFile).where(SourceFile.sha256 == sha))
     if existing is not None:

@@ -20,6 +20,7 @@ from accounts import permissions
 from accounts.permissions import roles_required
 from core.errors import ServiceError
 from core.extensions import db
+from core.inputs import body_limit
 from geo.gazetteer import gazetteer
 from ingest import mappings, queries, report, services
 from ingest.adapters import FormatError, adapters, get_adapter, headers_of
@@ -82,6 +83,7 @@ def _index(form, status=200):
 
 
 @bp.post("/")
+@body_limit("INGEST_UPLOAD_MAX_BYTES")
 @roles_required("regulator", "admin")
 def upload():
     """Keep the uploaded file and import it (inline when small, else in the background)."""

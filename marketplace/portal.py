@@ -19,6 +19,7 @@ from core import time
 from core.errors import ServiceError
 from core.extensions import db, login_manager
 from core.forms import show_service_error
+from core.inputs import body_limit
 from core.vocab import CARE_LEVELS
 from marketplace import photos, presenters, pricing, queries, services, vocab
 from marketplace.models import Home, HomeClaim
@@ -41,14 +42,6 @@ bp = Blueprint("portal", __name__, url_prefix="/portal", template_folder="templa
 STATS_MONTHS = 12
 HISTORY_LIMIT = 200
 UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and the other fields around the photo
-
-
-@bp.url_value_preprocessor
-def _limit_upload_size(endpoint, _values):
-    # URL value preprocessors run before the app's before_request hooks, where CSRFProtect parses the body:
-    # setting the limit here stops an oversized upload before it is read (413).
-    if endpoint == "portal.photos_page" and request.method == "POST":
-        request.max_content_length = photos.MAX_BYTES + UPLOAD_OVERHEAD
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -427,6 +420,7 @@ def _channel_labels():
 
 
 @bp.route("/homes/<int:home_id>/photos", methods=["GET", "POST"])
+@body_limit(lambda: photos.MAX_BYTES + UPLOAD_OVERHEAD)
 @roles_required("provider", "admin")
 def photos_page(home_id):
     """Upload (JPEG, PNG or WebP, checked by content, re-encoded without EXIF) and list a home's photos."""

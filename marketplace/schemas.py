@@ -4,6 +4,7 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
+from core.inputs import valid_id
 from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS
 from geo.gazetteer import gazetteer
 from search.query import (
@@ -167,4 +168,7 @@ def parse_ids(value, limit=4):
         raise ma.ValidationError(str(_l("ids must be comma-separated whole numbers."))) from None
     if not ids or len(ids) > limit or min(ids) < 1:
         raise ma.ValidationError(str(_l("Give between 1 and %(n)s home ids.", n=limit)))
+    beyond = [i for i in ids if not valid_id(i)]
+    if beyond:  # larger than any id the database can hold (and than SQLite can even bind)
+        raise ma.ValidationError(str(_l("No home has the id %(id)s.", id=beyond[0])))
     return ids

@@ -14,6 +14,7 @@ from accounts.permissions import roles_required
 from core.errors import ServiceError
 from core.extensions import db
 from core.forms import show_service_error
+from core.inputs import body_limit
 from marketplace.models import Home
 from quality import importer, presenters, queries, rules, services
 from quality.forms import (
@@ -131,6 +132,7 @@ def regulator_index():
 
 
 @bp.route("/regulator/quality/import", methods=["POST"])
+@body_limit(lambda: importer.MAX_BYTES + 64 * 1024)  # the file and the form around it; larger files get the form error
 @roles_required("regulator", "admin")
 def regulator_import():
     """Import a CSV of inspections, sanctions or grades: all rows or none, with a row-by-row report."""

@@ -236,8 +236,10 @@ def decide_reply(user, reply, publish, reason_code=None, statement="", now=None)
         raise _forbidden(_("This home lies outside your jurisdiction."))
     if reply.status != "pending":
         raise _conflict(_("This reply has been decided already."), "already_decided")
-    if publish:
+    if publish and reason_code in (None, "", PUBLISH_REASON):
         reason_code = PUBLISH_REASON
+    elif publish:  # a rejection reason on a published reply would tell the home the opposite of what happened
+        raise _invalid("reason_code", _("Choose a reason that fits the decision."))
     elif reason_code not in REPLY_REJECT_REASONS:
         raise _invalid("reason_code", _("Choose a reason."))
     reply.statement = _statement(statement, required=not publish)

@@ -96,11 +96,18 @@ class ReviewVerification(db.Model):
     verified_by = link("User", foreign_keys=[verified_by_id])
 
 
+PUBLISHED_REASON_FITS = "status != 'published' OR COALESCE(reason_code, '') = 'meets_guidelines'"
+REJECTED_REASON_FITS = "status != 'rejected' OR " + _in("COALESCE(reason_code, '')", REPLY_REJECT_REASONS)
+
+
 class ReviewReply(db.Model):
     """The home's one public reply to a review; shown only once a regulator has published it."""
 
     __tablename__ = "review_replies"
     __table_args__ = (sa.CheckConstraint(_in("status", REPLY_STATUSES), name="status_known"),
+                      # a decision's reason fits the decision, whatever code writes the row
+                      sa.CheckConstraint(PUBLISHED_REASON_FITS, name="published_reason_fits"),
+                      sa.CheckConstraint(REJECTED_REASON_FITS, name="rejected_reason_fits"),
                       sa.Index("ix_review_replies_status_created", "status", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

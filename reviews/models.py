@@ -60,8 +60,13 @@ class Review(db.Model):
     home = orm_relationship("Home", foreign_keys=[home_id])
     author = orm_relationship("User", foreign_keys=[author_id])
     signals = orm_relationship("ReviewSignal", order_by="ReviewSignal.risk.desc()", back_populates="review")
-    appeal = orm_relationship("Appeal", uselist=False, back_populates="review")
+    appeals = orm_relationship("Appeal", order_by="Appeal.id", back_populates="review")
     photos = orm_relationship("ReviewPhoto", order_by="ReviewPhoto.id", back_populates="review")
+
+    @property
+    def appeal(self):
+        """The latest appeal (a decision changed after an appeal was decided may be appealed again), or None."""
+        return self.appeals[-1] if self.appeals else None
 
 
 class ReviewPhoto(db.Model):
@@ -114,12 +119,15 @@ class ModerationDecision(db.Model):
 
 
 class Appeal(db.Model):
-    """The author's one appeal against a fold or a reject; a regulator other than the decider decides it."""
+    """The author's appeal against a fold or a reject; a regulator other than the decider decides it. One per
+    decision: a later change of the outcome opens a new one; at most one is open at a time."""
 
     __tablename__ = "review_appeals"
+    __table_args__ = (sa.Index("uq_review_appeals_open_review_id", "review_id", unique=True,
+                               sqlite_where=sa.text("status = 'open'"), postgresql_where=sa.text("status = 'open'")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), unique=True)
+    review_id: Mapped[int] = mapped_column(sa.ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     appealed_status: Mapped[str] = mapped_column(sa.String(20))  # folded or rejected
     appealed_decider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # may not decide it
@@ -129,7 +137,7 @@ class Appeal(db.Model):
     decided_at: Mapped[object | None] = mapped_column(UTCDateTime)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
 
-    review = orm_relationship("Review", back_populates="appeal")
+    review = orm_relationship("Review", back_populates="appeals")
 
 
 class AuditLogIsAppendOnly(Exception):

@@ -22,7 +22,7 @@ PUBLIC_STATUSES = ("published", "folded")
 def get_review(review_id):
     """Return the review with REVIEW_ID (its home, signals and appeal loaded) or raise NotFound."""
     review = db.session.scalars(sa.select(Review).where(Review.id == review_id).options(
-        selectinload(Review.signals), selectinload(Review.appeal), selectinload(Review.home),
+        selectinload(Review.signals), selectinload(Review.appeals), selectinload(Review.home),
         selectinload(Review.photos))).first()
     if review is None:
         raise NotFound(_("No such review."))
@@ -67,7 +67,7 @@ def home_review_summary(home_id):
 def author_reviews(user_id):
     """Return USER_ID's reviews, newest first, with their homes."""
     return db.session.scalars(sa.select(Review).where(Review.author_id == user_id)
-                              .options(selectinload(Review.home), selectinload(Review.appeal))
+                              .options(selectinload(Review.home), selectinload(Review.appeals))
                               .order_by(Review.created_at.desc(), Review.id.desc())).all()
 
 
@@ -107,7 +107,7 @@ def moderation_queue(user, status=None, order="risk", limit=200):
     stmt = (sa.select(Review).join(Home, Home.id == Review.home_id)
             .outerjoin(reports, reports.c.review_id == Review.id)
             .where(_queue_condition(reports, status), in_jurisdiction_of(user))
-            .options(selectinload(Review.signals), selectinload(Review.home), selectinload(Review.appeal),
+            .options(selectinload(Review.signals), selectinload(Review.home), selectinload(Review.appeals),
                      selectinload(Review.photos))
             .order_by(*ordering).limit(limit))
     return db.session.scalars(stmt).all()

@@ -24,6 +24,7 @@ from core import signals, time
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.extensions import db
+from core.inputs import valid_id
 from marketplace.models import Home
 from reviews import photos as review_photos
 from reviews.models import RELATIONSHIPS, SUB_SCORES, Appeal, ModerationDecision, Review, ReviewSignal
@@ -195,6 +196,7 @@ def _store_signals(review, signals, now):
 def moderate_review(user, review, action, reason_code, statement="", now=None):
     """Publish, fold or reject REVIEW as a regulator of its home, with a reason code and statement; commit."""
     _require_moderator(user, review)
+    _require_not_overruled(user, review)
     _decide(user, review, action, reason_code, statement, now or utcnow())
     _refresh_scores({review.home_id})
     db.session.commit()
@@ -208,6 +210,7 @@ def moderate_reviews(user, review_ids, action, reason_code, statement="", now=No
     reviews = _load_all(review_ids)
     for review in reviews:
         _require_moderator(user, review)
+        _require_not_overruled(user, review)
     decided = [r for r in reviews if r.status in TRANSITIONS[action]]
     for review in decided:
         _decide(user, review, action, reason_code, statement, now)
@@ -218,8 +221,26 @@ def moderate_reviews(user, review_ids, action, reason_code, statement="", now=No
 
 def _decide(user, review, action, reason_code, statement, now):
     _check_decision(action, reason_code, statement)
+    overrides = _decided_appeal(review) is not None and can_move(review.status, action)
     _move(review, action, user, reason_code=reason_code, statement=(statement or "").strip(), now=now)
     _record_outcome(review, reason_code, statement, now)
+    if overrides and user.role == "admin":  # an admin may change an outcome decided on appeal: on the record
+        _log(review, "admin_override", review.status, review.status, user, reason_code=reason_code,
+             statement=(statement or "").strip(), now=now)
+
+
+def _decided_appeal(review):
+    appeal = review.appeal
+    return appeal if appeal is not None and appeal.status in ("upheld", "overturned") else None
+
+
+def _require_not_overruled(user, review):
+    """After an appeal decision only a different regulator (or an admin, audited) may change the outcome: the
+    regulator whose decision was appealed cannot simply make it again."""
+    appeal = _decided_appeal(review)
+    if appeal is not None and appeal.appealed_decider_id == user.id and user.role != "admin":
+        raise ServiceError(_("This review's outcome was decided on appeal against your decision: a different "
+                             "regulator must make any further change."), status=403, code="decided_on_appeal")
 
 
 def _check_decision(action, reason_code, statement):
@@ -258,6 +279,8 @@ def _load_all(review_ids):
     if not ids:
         raise ServiceError(_("Select at least one review."), {"review_ids": [_("Select at least one review.")]},
                            code="invalid_selection")
+    if not all(valid_id(i) for i in ids):  # beyond the column's range: cannot exist (nor be bound on SQLite)
+        raise NotFound(_("Some of the selected reviews do not exist."))
     reviews = db.session.scalars(sa.select(Review).where(Review.id.in_(ids)).order_by(Review.id)).all()
     if len(reviews) != len(ids):
         raise NotFound(_("Some of the selected reviews do not exist."))
@@ -267,16 +290,11 @@ def _load_all(review_ids):
 # --- appeals -------------------------------------------------------------------------------------------
 
 
-def can_appeal(review):
-    """Say whether REVIEW may still be appealed: the state table allows it and it has not been appealed yet."""
-    return can_move(review.status, "appeal") and review.appeal is None
-
-
 def appeal_review(user, review, grounds, now=None):
     """Appeal REVIEW's fold or reject as its author (once), with GROUNDS; commit."""
     if not wrote_review(user, review):
         raise NotFound(_("No such review."))
-    if review.appeal is not None:
+    if not _may_appeal_again(review):
         raise InvalidTransition(_("A review can be appealed only once."), code="already_appealed")
     grounds = (grounds or "").strip()
     if not GROUNDS_MIN <= len(grounds) <= GROUNDS_MAX:
@@ -292,6 +310,21 @@ def appeal_review(user, review, grounds, now=None):
     _refresh_scores({review.home_id})
     db.session.commit()
     return review
+
+
+def _may_appeal_again(review):
+    """One appeal per decision: none yet, or the outcome was changed after the last appeal was decided."""
+    appeal = review.appeal
+    if appeal is None:
+        return True
+    return (appeal.status != "open" and appeal.decided_at is not None and review.decided_at is not None
+            and review.decided_at > appeal.decided_at)
+
+
+def can_appeal(review):
+    """Say whether REVIEW may be appealed now: the state table allows it and its current decision has not been
+    appealed yet (one appeal per decision)."""
+    return can_move(review.status, "appeal") and _may_appeal_again(review)
 
 
 def decide_appeal(user, review, outcome, reason_code, statement, now=None):

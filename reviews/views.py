@@ -30,6 +30,7 @@ from accounts.permissions import (
 from core import time
 from core.errors import NotFound, ServiceError
 from core.forms import add_field_errors
+from core.inputs import body_limit
 from core.web import login_required, rate_limited
 from marketplace import photos as photo_store
 from marketplace import presenters
@@ -59,13 +60,6 @@ HOME_PAGE_REVIEWS = 20
 UPLOAD_OVERHEAD = 64 * 1024  # the form's other fields and the multipart boundaries around the photos
 
 
-@bp.url_value_preprocessor
-def _limit_upload_size(endpoint, _values):
-    # runs before CSRFProtect parses the body (as in marketplace.portal): an oversized upload stops with 413
-    if endpoint == "reviews.write" and request.method == "POST":
-        request.max_content_length = review_photos.MAX_REVIEW_PHOTOS * photo_store.MAX_BYTES + UPLOAD_OVERHEAD
-
-
 # the page and the API share the counters (one scope)
 submit_rate_limited = rate_limited("REVIEW_SUBMIT_LIMIT_USER", "REVIEW_SUBMIT_LIMIT_IP", DEFAULT_LIMITS,
                                    scope="review_submit")
@@ -90,6 +84,7 @@ def device_id():
 
 
 @bp.route("/homes/<int:home_id>/reviews/new", methods=["GET", "POST"])
+@body_limit(lambda: review_photos.MAX_REVIEW_PHOTOS * photo_store.MAX_BYTES + UPLOAD_OVERHEAD)
 @submit_rate_limited
 @login_required
 @roles_required("family")

@@ -1,14 +1,29 @@
 """Sign-up: email or mainland mobile, the password policy with the user's own words, duplicates, CSRF."""
 
+from datetime import timedelta
+
 import pytest
 
 from accounts.passwords import verify_password
-from tests.accounts.helpers import GOOD_PASSWORD, described_by, sign_up, signed_in_user_id, submit, users
+from tests.accounts.helpers import (
+    GOOD_PASSWORD,
+    described_by,
+    finish_sign_up,
+    sign_up,
+    signed_in_user_id,
+    submit,
+    users,
+)
 from tests.factories import make_user
 
 
-def test_sign_up_with_email_creates_a_signed_in_family_user(client):
+def test_sign_up_with_email_creates_a_signed_in_family_user_from_the_link(client, sent):
     response = sign_up(client, identifier="  Wang.Fang@Example.CN ", display_name=" 王  芳 ")
+    assert response.status_code == 200 and 'id="signup-sent"' in response.get_data(as_text=True)
+    assert users() == [] and signed_in_user_id(client) is None  # nothing until the address's owner follows the link
+    [message] = sent
+    assert message["kind"] == "signup_link" and message["to"] == "wang.fang@example.cn"
+    response = finish_sign_up(client, sent)
     assert response.status_code == 302 and response.location == "/"
     [user] = users()
     assert (user.email, user.mobile, user.role, user.display_name) == ("wang.fang@example.cn", None, "family", "王 芳")
@@ -17,19 +32,54 @@ def test_sign_up_with_email_creates_a_signed_in_family_user(client):
 
 
 @pytest.mark.parametrize("typed", ["13912345678", "139 1234 5678", "+86 139-1234-5678", "8613912345678"])
-def test_sign_up_with_a_mainland_mobile_stores_it_as_plus_86(client, typed):
-    assert sign_up(client, identifier=typed).status_code == 302
+def test_sign_up_with_a_mainland_mobile_stores_it_as_plus_86(client, sent, typed):
+    assert sign_up(client, identifier=typed).status_code == 200
+    assert sent[-1]["to"] == "+8613912345678"
+    assert finish_sign_up(client, sent).status_code == 302
     [user] = users()
     assert (user.mobile, user.email) == ("+8613912345678", None)
 
 
-def test_sign_up_goes_on_to_a_same_site_next_page(client):
-    response = sign_up(client, query_string={"next": "/compare?ids=1,2"})
-    assert response.location == "/compare?ids=1,2"
+def test_sign_up_goes_on_to_a_same_site_next_page(client, sent):
+    sign_up(client, query_string={"next": "/compare?ids=1,2"})
+    assert finish_sign_up(client, sent).location == "/compare?ids=1,2"
 
 
-def test_sign_up_never_redirects_off_site(client):
-    assert sign_up(client, query_string={"next": "https://evil.example/"}).location == "/"
+def test_sign_up_never_redirects_off_site(client, sent):
+    sign_up(client, query_string={"next": "https://evil.example/"})
+    assert finish_sign_up(client, sent).location == "/"
+
+
+def test_opening_the_link_creates_nothing_until_the_button_is_pressed(client, sent):
+    sign_up(client)
+    link = sent[-1]["link"]
+    page = client.get("/" + link.split("://", 1)[1].split("/", 1)[1])
+    assert page.status_code == 200 and 'id="signup-confirm-form"' in page.get_data(as_text=True)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert users() == []
+
+
+def test_a_link_works_once_and_expires_after_a_day(client, sent):
+    from core import time
+
+    sign_up(client)
+    assert finish_sign_up(client, sent).status_code == 302
+    again = finish_sign_up(client, sent)
+    assert again.status_code == 400 and 'id="error-summary"' in again.get_data(as_text=True)
+    assert len(users()) == 1
+    sign_up(client, identifier="later@example.cn")
+    with time.frozen(time.utcnow() + timedelta(hours=25)):
+        late = finish_sign_up(client, sent)
+    assert late.status_code == 400 and 'id="signup-link-invalid"' in late.get_data(as_text=True)
+    assert len(users()) == 1
+
+
+def test_a_forged_or_altered_link_is_refused(client, sent):
+    sign_up(client)
+    path = "/" + sent[-1]["link"].split("://", 1)[1].split("/", 1)[1]
+    for bad in (path[:-3] + "AAA", "/account/signup/confirm/not-a-token"):
+        assert client.get(bad).status_code == 400
+    assert users() == []
 
 
 BAD_SIGNUPS = [
@@ -71,11 +121,30 @@ def test_bad_sign_up_input_is_a_form_error_and_creates_nothing(client, field, ba
     ({"email": "dup@example.cn"}, "DUP@example.cn"),
     ({"mobile": "+8613912345678"}, "139-1234-5678"),
 ])
-def test_an_email_or_mobile_already_used_is_a_form_error(client, existing, typed):
-    make_user(**existing)
+def test_an_address_already_registered_gets_the_same_answer_and_its_owner_a_notice(client, sent, existing, typed):
+    owner = make_user(**existing)
     response = sign_up(client, identifier=typed)
-    assert response.status_code == 400
-    assert 'id="identifier-error"' in response.get_data(as_text=True)
+    fresh = sign_up(client, identifier="nobody-yet@example.cn")
+    assert response.status_code == fresh.status_code == 200
+    assert _answer(response).replace(typed, "ADDRESS") == _answer(fresh).replace("nobody-yet@example.cn", "ADDRESS")
+    assert "已注册" not in response.get_data(as_text=True)
+    notice, link = sent
+    assert notice["kind"] == "signup_notice" and notice["user_id"] == owner.id
+    assert link["kind"] == "signup_link" and link["to"] == "nobody-yet@example.cn"
+    assert len(users()) == 1 and signed_in_user_id(client) is None
+
+
+def _answer(response):
+    import re
+
+    return re.sub(r'name="csrf_token"[^>]*>', "", response.get_data(as_text=True))
+
+
+def test_an_address_registered_between_sign_up_and_link_is_a_form_error(client, sent):
+    sign_up(client, identifier="race@example.cn")
+    make_user(email="race@example.cn")
+    response = finish_sign_up(client, sent)
+    assert response.status_code == 400 and 'id="error-summary"' in response.get_data(as_text=True)
     assert len(users()) == 1
 
 

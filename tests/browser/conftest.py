@@ -68,18 +68,25 @@ def browser(tmp_path_factory):
         context.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A fresh tab with an empty compare tray and default text size; JS errors fail the test."""
-    page = browser.new_page()
+def watch_errors(page):
+    """Collect PAGE's JavaScript errors and Content-Security-Policy violations (a blocked script or style)."""
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return errors
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh tab with an empty compare tray and default text size; JS errors and CSP violations fail the test."""
+    page = browser.new_page()
+    errors = watch_errors(page)
     page.goto(live_server + "/")
     page.evaluate("localStorage.clear()")
     browser.clear_cookies()
     yield page
     page.close()
-    assert errors == [], f"JavaScript errors: {errors}"
+    assert errors == [], f"JavaScript errors or CSP violations: {errors}"
 
 
 @contextmanager
@@ -111,14 +118,13 @@ def serve(tmp_path_factory, name, seed, **config):
 
 @pytest.fixture
 def tab(browser):
-    """A fresh tab with no cookies; JavaScript errors fail the test."""
+    """A fresh tab with no cookies; JavaScript errors and CSP violations fail the test."""
     page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    errors = watch_errors(page)
     browser.clear_cookies()
     yield page
     page.close()
-    assert errors == [], f"JavaScript errors: {errors}"
+    assert errors == [], f"JavaScript errors or CSP violations: {errors}"
 
 
 def sign_in(page, base, email, password, lang=None):

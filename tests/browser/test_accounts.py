@@ -2,19 +2,41 @@
 
 import uuid
 
+import pytest
 from playwright.sync_api import expect
+
+from tests.browser.conftest import serve
 
 PASSWORD = "tea garden by the west lake"
 
 
-def test_sign_up_log_out_and_log_in(page, live_server):
+@pytest.fixture(scope="module")
+def mailbox_server(tmp_path_factory):
+    """A server whose account messages land in a list the test reads (as the address's owner would)."""
+    from accounts.senders import current_sender
+
+    server = serve(tmp_path_factory, "signup", lambda app: None,
+                   PASSWORD_RESET_SENDER="accounts.senders.CollectingSender")
+    with server as (base, _data, app), app.app_context():
+        yield base, current_sender().sent
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}])
+def test_sign_up_log_out_and_log_in(page, mailbox_server, viewport):
+    live_server, sent = mailbox_server
+    page.set_viewport_size(viewport)
     email = f"browser-{uuid.uuid4().hex[:8]}@example.cn"
     page.goto(live_server + "/")
     page.locator("#nav-signup").click()
     page.fill("#identifier", email)
     page.fill("#display_name", "浏览器测试")
     page.fill("#password", PASSWORD)
+    page.check("#accept_privacy")
     page.locator("#signup-form button[type=submit]").click()
+    expect(page.locator("#signup-sent")).to_contain_text(email)
+    expect(page.locator("#nav-login")).to_be_visible()  # not signed in until the link is followed
+    page.goto([m for m in sent if m["to"] == email][-1]["link"])
+    page.locator("#signup-confirm-form button[type=submit]").click()
     expect(page.locator("#nav-user")).to_have_text("浏览器测试")
 
     page.locator("#logout-button").click()

@@ -24,8 +24,13 @@ def test_every_column_that_points_at_a_person_is_covered_by_export_and_deletion(
     assert set(PERSONAL_COLUMNS) - found == set(), "registry.py names columns that no longer exist"
 
 
-def test_sign_up_records_consent_to_the_current_notice_with_its_version_and_time(client):
-    assert sign_up(client, "new.user@example.cn").status_code in (302, 303)
+def test_sign_up_records_consent_to_the_current_notice_with_its_version_and_time(app, client):
+    from accounts.senders import current_sender
+    from tests.accounts.helpers import finish_sign_up
+
+    app.config["PASSWORD_RESET_SENDER"] = "accounts.senders.CollectingSender"
+    assert sign_up(client, "new.user@example.cn").status_code == 200  # the link goes to the address
+    assert finish_sign_up(client, current_sender().sent).status_code in (302, 303)
     user = db.session.scalar(sa.select(User).where(User.email == "new.user@example.cn"))
     consent = consents.current(user.id, "notice")
     assert consent.version == consents.NOTICE_VERSION and consent.granted_at <= clock.utcnow()

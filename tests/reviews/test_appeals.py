@@ -115,3 +115,72 @@ def test_the_deciding_regulator_is_told_to_leave_the_appeal_to_a_colleague(world
         "csrf_token": token, "action": "publish", "reason_code": "meets_guidelines"})
     assert response.status_code == 302
     assert db.session.get(Review, review.id).status == "published"
+
+
+def _overturned(world):
+    """Folded by regulator A, appealed by the author, published on appeal by regulator B."""
+    review = _folded(world)
+    services.appeal_review(world.family, review, GROUNDS)
+    return services.decide_appeal(world.second_regulator, review, "publish", "meets_guidelines", "申诉成立")
+
+
+def test_the_overruled_regulator_cannot_fold_again_after_the_appeal(world, client):
+    review = _overturned(world)
+    with pytest.raises(ServiceError) as refused:
+        services.moderate_review(world.regulator, review, "fold", "unsubstantiated", "仍然缺少依据")
+    assert refused.value.status == 403 and refused.value.code == "decided_on_appeal"
+    db.session.rollback()
+    with pytest.raises(ServiceError):
+        services.moderate_reviews(world.regulator, [review.id], "reject", "suspected_fake", "疑似虚假")
+    db.session.rollback()
+    login_as(client, world.regulator)
+    token = csrf_token(client.get(f"/regulator/reviews/{review.id}").get_data(as_text=True))
+    response = client.post(f"/regulator/reviews/{review.id}/decide", data={
+        "csrf_token": token, "action": "fold", "reason_code": "unsubstantiated", "statement": "再次折叠"})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Review, review.id).status == "published"
+
+
+def test_a_later_change_by_another_regulator_opens_a_new_appeal(world):
+    from tests.factories import make_user
+
+    review = _overturned(world)
+    colleague = make_user("regulator", jurisdiction="320000", display_name="江苏监管丙")
+    services.moderate_review(colleague, review, "fold", "conflict_of_interest", "发现利益冲突")
+    assert review.status == "folded"
+    services.appeal_review(world.family, review, GROUNDS)  # a new decision: a new appeal right
+    assert review.status == "appealed"
+    appeals = db.session.scalars(sa.select(Appeal).order_by(Appeal.id)).all()
+    assert [a.status for a in appeals] == ["overturned", "open"]
+    assert appeals[1].appealed_decider_id == colleague.id
+    with pytest.raises(ServiceError) as again:
+        services.appeal_review(world.family, review, GROUNDS)  # still one per decision
+    assert again.value.status == 409
+    db.session.rollback()
+    with pytest.raises(ServiceError):  # the colleague cannot decide the appeal against their own fold
+        services.decide_appeal(colleague, review, "publish", "meets_guidelines", "")
+    db.session.rollback()
+    services.decide_appeal(world.regulator, review, "publish", "meets_guidelines", "利益冲突不成立")
+    assert db.session.get(Review, review.id).status == "published"
+
+
+def test_an_upheld_appeal_is_final_for_its_decision(world):
+    review = _folded(world)
+    services.appeal_review(world.family, review, GROUNDS)
+    services.decide_appeal(world.second_regulator, review, "fold", "unsubstantiated", "维持")
+    with pytest.raises(ServiceError) as again:
+        services.appeal_review(world.family, review, GROUNDS)
+    assert again.value.status == 409
+
+
+def test_an_admin_may_change_an_outcome_decided_on_appeal_and_it_is_on_the_record(world):
+    from tests.factories import make_user
+
+    review = _overturned(world)
+    admin = make_user("admin")
+    services.moderate_review(admin, review, "fold", "personal_data", "含有个人信息")
+    assert review.status == "folded"
+    actions = db.session.scalars(sa.select(ModerationDecision.action).where(
+        ModerationDecision.review_id == review.id).order_by(ModerationDecision.id)).all()
+    assert actions[-2:] == ["fold", "admin_override"]

@@ -142,6 +142,19 @@ def test_rejecting_needs_a_reason_and_a_statement_that_the_home_then_sees(client
     assert "Rejected" in page and "Advertising or links" in page and "回复含广告" in page
 
 
+@pytest.mark.parametrize("reason", ["personal_data", "advertising", "other", "no_such_reason"])
+def test_a_reply_is_never_published_with_a_rejection_reason(client, world, reason):
+    reply = engagement.submit_reply(world.staff, world.review, "感谢您的评价")
+    with pytest.raises(ServiceError) as refused:
+        engagement.decide_reply(world.regulator, reply, True, reason, "")
+    assert "reason_code" in refused.value.fields
+    login_as(client, world.regulator)
+    assert _decide(client, reply, decision="publish", reason_code=reason, statement="").status_code == 400
+    assert refreshed(reply).status == "pending"
+    assert _decide(client, reply, decision="publish", reason_code="", statement="").status_code == 302
+    assert (refreshed(reply).status, refreshed(reply).reason_code) == ("published", "meets_guidelines")
+
+
 def test_a_decided_reply_cannot_be_decided_again(client, world):
     reply = engagement.submit_reply(world.staff, world.review, "谢谢")
     engagement.decide_reply(world.regulator, reply, True)
@@ -191,3 +204,14 @@ def test_the_queue_shows_what_screening_finds_in_a_reply(client, world):
     page = client.get("/regulator/review-engagement?lang=en").get_data(as_text=True)
     assert f'id="reply-signals-{flagged.id}"' in page and "<code>138****5678</code>" in page  # the masked evidence
     assert f'id="reply-signals-{clean.id}"' not in page
+
+
+@pytest.mark.parametrize(("status", "reason"), [("published", "personal_data"), ("published", None),
+                                                ("rejected", "meets_guidelines"), ("rejected", None)])
+def test_the_database_refuses_a_reply_whose_reason_does_not_fit_its_decision(world, status, reason):
+    reply = engagement.submit_reply(world.staff, world.review, "感谢您的评价")
+    reply.status, reply.reason_code = status, reason
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+    assert refreshed(reply).status == "pending"

@@ -101,6 +101,10 @@ def test_a_bulk_decision_needs_a_selection_and_known_ids(world, client):
                                                         "review_id": ["abc"]}).status_code == 400
     assert client.post("/regulator/reviews/bulk", data={"csrf_token": token, "action": "publish",
                                                         "review_id": ["999999"]}).status_code == 404
+    for huge in (str(2**63), str(2**64 + 1), "9" * 40):  # beyond any id the database holds: never an overflow
+        assert client.post("/regulator/reviews/bulk", data={"csrf_token": token, "action": "fold",
+                                                            "reason_code": "duplicate", "statement": "重复",
+                                                            "review_id": [huge]}).status_code == 404
     assert client.get("/regulator/reviews/?status=nonsense").status_code == 400
 
 

@@ -147,4 +147,8 @@ def test_can_appeal_asks_the_state_table_and_allows_one_appeal():
     assert can_appeal(SimpleNamespace(status="rejected", appeal=None))
     assert not can_appeal(SimpleNamespace(status="published", appeal=None))
     assert not can_appeal(SimpleNamespace(status="pending", appeal=None))
-    assert not can_appeal(SimpleNamespace(status="folded", appeal=object()))
+    decided = SimpleNamespace(status="overturned", decided_at=10)
+    assert not can_appeal(SimpleNamespace(status="folded", appeal=SimpleNamespace(status="open", decided_at=None),
+                                          decided_at=5))
+    assert not can_appeal(SimpleNamespace(status="folded", appeal=decided, decided_at=10))  # the appeal's outcome
+    assert can_appeal(SimpleNamespace(status="folded", appeal=decided, decided_at=11))  # changed since: appeal again
