@@ -7,6 +7,7 @@ Its own live server; everyone signs in through the real login form.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import serve, sign_in
 
@@ -46,14 +47,14 @@ def test_code_verification_reply_moderation_and_helpful(tab, engagement_server):
     tab.goto(f"{base}/portal/homes/{ids['home']}/reviews")
     tab.fill(f"#r{review}-text", "感谢您的评价，欢迎常来探望。")
     tab.click(f"#review-{review} button[type=submit]")
-    assert tab.locator(f"#reply-{review}").is_visible()
+    expect(tab.locator(f"#reply-{review}")).to_be_visible()  # waits for the page the form posts to
 
     sign_in(tab, base, "author@example.test", PASSWORD, lang="en")
     tab.goto(f"{base}/homes/{ids['home']}")
     tab.click(f"#review-extras-{review} a[href$='/code']")
     tab.fill("#verification_code", code.lower())
     tab.click("#redeem-code")
-    assert tab.locator("#verified-notice").is_visible()
+    expect(tab.locator("#verified-notice")).to_be_visible()
 
     sign_in(tab, base, "reg@example.test", PASSWORD, lang="en")
     tab.goto(f"{base}/regulator/review-engagement")
