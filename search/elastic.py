@@ -18,6 +18,7 @@ import re
 import secrets
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 
 from core.errors import SearchUnavailable
@@ -424,18 +425,35 @@ class CircuitBreaker:
         with self._lock:
             self._open = True
             if self._prober is None or not self._prober.is_alive():
-                self._prober = threading.Thread(target=self._probe_until_up, name="search-probe", daemon=True)
+                # the thread holds the breaker weakly: a backend that is dropped (an app torn down) stops probing
+                self._prober = threading.Thread(target=_probe_until_up, args=(weakref.ref(self),),
+                                                name="search-probe", daemon=True)
                 self._prober.start()
 
-    def _probe_until_up(self):
-        while self._open:
-            time.sleep(self.interval_s)
-            try:
-                if self.probe():
-                    self._open = False
-                    log.info("search engine reachable again; breaker closed")
-            except Exception as exc:  # noqa: BLE001  (any failure just means "still down")
-                log.debug("search engine probe failed: %s", exc)
+    def stop(self):
+        """Close the breaker and let its probe thread end (the backend is being closed)."""
+        self._open = False
+
+
+def _probe_until_up(breaker_ref):
+    """Probe every interval until the engine answers, the breaker is stopped, or the breaker is gone."""
+    while True:
+        breaker = breaker_ref()
+        if breaker is None or not breaker._open:
+            return
+        interval, probe = breaker.interval_s, breaker.probe
+        del breaker
+        time.sleep(interval)
+        breaker = breaker_ref()
+        if breaker is None or not breaker._open:
+            return
+        try:
+            if probe():
+                breaker._open = False
+                log.info("search engine reachable again; breaker closed")
+        except Exception as exc:  # noqa: BLE001  (any failure just means "still down")
+            log.debug("search engine probe failed: %s", exc)
+        del breaker
 
 
 class IndexingError(RuntimeError):
@@ -661,5 +679,6 @@ class ElasticBackend:
                     self._delete_quietly(index)
 
     def close(self):
-        """Close the client's connections."""
+        """Stop probing and close the client's connections."""
+        self.breaker.stop()
         self.client.close()
