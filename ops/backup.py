@@ -27,19 +27,23 @@ def _libpq_url(url):
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _sqlite_copy(source_path, target_path):
+    """Copy one SQLite database into another through SQLite's online backup API (consistent while in use)."""
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
 def backup_database(dest):
     """Write a consistent copy of the database to DEST; return the kind of backup written."""
     url = db.engine.url
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(_sqlite_path(url))
-        target = sqlite3.connect(dest)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(_sqlite_path(url), dest)
         return "sqlite"
     if url.get_backend_name() == "postgresql":
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={dest}", _libpq_url(url)])
@@ -62,13 +66,7 @@ def restore_database(source, force=False):
     db.session.remove()
     db.engine.dispose()
     if url.get_backend_name() == "sqlite":
-        backup = sqlite3.connect(source)
-        target = sqlite3.connect(_sqlite_path(url))
-        try:
-            backup.backup(target)
-        finally:
-            target.close()
-            backup.close()
+        _sqlite_copy(source, _sqlite_path(url))
         return "sqlite"
     if url.get_backend_name() == "postgresql":
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error",
