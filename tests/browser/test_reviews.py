@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from core import time
 from tests.browser.conftest import serve, sign_in
@@ -51,7 +52,7 @@ def _write_review(tab, base, home_id):
     tab.fill("#text", TEXT)
     tab.set_input_files("#photos", files=[{"name": "garden.png", "mimeType": "image/png", "buffer": png_bytes()}])
     tab.click("#submit-review")  # no scores yet: the form comes back with the errors
-    assert tab.locator("#error-summary").is_visible()
+    expect(tab.locator("#error-summary")).to_be_visible()  # waits for the page the form posts to
     assert tab.locator("#overall-error").is_visible() and tab.locator("#care-error").is_visible()
     for name in ("overall", *SUB_SCORES):
         tab.check(f"#{name}-4")  # 5 of 5

@@ -5,7 +5,6 @@ The crash and bomb cases run the real `flask ingest` command in a child process 
 
 import io
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -115,16 +114,24 @@ def _run_row(app):
 def test_an_xlsx_bomb_is_refused_before_parsing_and_its_run_fails_with_the_lock_released(file_db, tmp_path):
     bomb = write_bomb(tmp_path / "bomb.xlsx")
     assert bomb.stat().st_size < 1024 * 1024
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    # the import process reports its own peak: RUSAGE_CHILDREN would also count older children of this test
+    # process that happen to be reaped meanwhile (subprocess reaps abandoned ones whenever a new one starts)
+    driver = tmp_path / "measured_flask.py"
+    driver.write_text("import atexit, resource, sys\n"
+                      "atexit.register(lambda: sys.stderr.write("
+                      "'\\nMAXRSS_KB=%d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+                      "from flask.cli import main\n"
+                      "sys.argv = ['flask', *sys.argv[1:]]\n"
+                      "main()\n")
     started = time.monotonic()
-    done = _flask(tmp_path, "ingest", "run", "jiangsu", str(bomb), timeout=60)
+    done = _flask(tmp_path, "ingest", "run", "jiangsu", str(bomb), driver=driver, timeout=60)
     elapsed = time.monotonic() - started
     assert done.returncode != 0
     assert "decompression bomb" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
     assert elapsed < 30
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert peak_kb <= max(before, 400 * 1024), f"the import grew to {peak_kb // 1024} MB"
+    peak_kb = int(done.stderr.rsplit("MAXRSS_KB=", 1)[1].split()[0])
+    assert peak_kb <= 400 * 1024, f"the import grew to {peak_kb // 1024} MB"
     run, lock = _run_row(file_db)
     assert run.status == "failed" and "decompression bomb" in run.error
     assert lock is None
