@@ -10,8 +10,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import sqlalchemy as sa
 from flask import current_app, jsonify
 
-from core import time as core_time
-
 log = logging.getLogger(__name__)
 _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="readyz")
 
@@ -51,12 +49,10 @@ def _check_redis():
 
 
 def _check_outbox():
-    from core.extensions import db
-    from search.outbox import OutboxEntry
+    from search.outbox import lag
 
-    depth, oldest = db.session.execute(
-        sa.select(sa.func.count(OutboxEntry.id), sa.func.min(OutboxEntry.created_at))).one()
-    age = round((core_time.utcnow() - oldest).total_seconds(), 1) if oldest is not None else 0.0
+    depth, age = lag()
+    age = round(age, 1)
     limit = current_app.config["READINESS_OUTBOX_MAX_AGE_S"]
     if age > limit:
         raise _Lagging(depth, age)

@@ -22,7 +22,6 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from core import signals
-from core import time as core_time
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -80,18 +79,15 @@ class SqlCollector:
     def collect(self):
         from core.extensions import db
         from ingest.models import ImportRun
-        from notify.models import Delivery
-        from search.outbox import OutboxEntry
+        from notify.delivery import pending_count
+        from search.outbox import lag
 
         with self.app.app_context():
-            depth, oldest = db.session.execute(
-                sa.select(sa.func.count(OutboxEntry.id), sa.func.min(OutboxEntry.created_at))).one()
+            depth, age = lag()
             runs = db.session.execute(sa.select(ImportRun.status, sa.func.count()).group_by(ImportRun.status)).all()
-            queued = db.session.scalar(sa.select(sa.func.count(Delivery.id)).where(
-                Delivery.status.in_(("pending", "sending"))))
+            queued = pending_count()
             db.session.remove()
         yield GaugeMetricFamily("yrd_outbox_depth", "Outbox rows waiting to be indexed", value=depth)
-        age = max(0.0, (core_time.utcnow() - oldest).total_seconds()) if oldest is not None else 0.0
         yield GaugeMetricFamily("yrd_outbox_oldest_age_seconds", "Age of the oldest outbox row (0 when empty)",
                                 value=age)
         yield GaugeMetricFamily("yrd_notification_queue_depth", "E-mails and SMS waiting to be sent", value=queued)

@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask import current_app
 
 from accounts import consents
-from accounts.models import User
 from core import time
 from core.extensions import db
 from privacy.models import DataRequest
@@ -40,14 +39,17 @@ def export_user_data(user, actor=None):
     return data
 
 
+# an inquiry whose family is gone (account deleted, retention over): closed, nothing left that reaches them
+_ERASED_INQUIRY = {"contact_name": "", "contact_phone": "", "contact_email": "", "care_level": None,
+                   "status": "closed", "awaiting_provider": False, "body_fingerprint": ""}
+
+
 def _erase_inquiries(user_id):
     inquiries, messages = _table("inquiries"), _table("inquiry_messages")
     own = sa.select(inquiries.c.id).where(inquiries.c.user_id == user_id)
     db.session.execute(messages.update().where(messages.c.inquiry_id.in_(own), messages.c.author_role == "family")
                        .values(body="", author_id=None))
-    db.session.execute(inquiries.update().where(inquiries.c.user_id == user_id).values(
-        contact_name="", contact_phone="", contact_email="", care_level=None, status="closed",
-        awaiting_provider=False, body_fingerprint=""))
+    db.session.execute(inquiries.update().where(inquiries.c.user_id == user_id).values(**_ERASED_INQUIRY))
     db.session.execute(messages.update().where(messages.c.author_id == user_id).values(author_id=None))
 
 
@@ -84,9 +86,7 @@ def apply_retention(now=None):
     if expired:
         messages = _table("inquiry_messages")
         db.session.execute(messages.update().where(messages.c.inquiry_id.in_(expired)).values(body=""))
-        db.session.execute(inquiries.update().where(inquiries.c.id.in_(expired)).values(
-            contact_name="", contact_phone="", contact_email="", care_level=None, status="closed",
-            awaiting_provider=False, body_fingerprint=""))
+        db.session.execute(inquiries.update().where(inquiries.c.id.in_(expired)).values(**_ERASED_INQUIRY))
     done = {"inquiries": len(expired)}
     done["notifications"] = db.session.execute(notifications.delete().where(
         notifications.c.created_at < now - timedelta(days=retention_days("NOTIFICATION_RETENTION_DAYS")))).rowcount
@@ -109,6 +109,3 @@ def record_reveal(actor, subject_id, target, reason):
                                reason=reason[:500]))
     db.session.commit()
 
-
-def find_user(user_id):
-    return db.session.get(User, user_id)

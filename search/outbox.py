@@ -155,6 +155,13 @@ def pending_count():
     return db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEntry))
 
 
+def lag():
+    """Return (rows waiting, age in seconds of the oldest one, 0.0 when none): how far the index is behind."""
+    depth, oldest = db.session.execute(
+        sa.select(sa.func.count(OutboxEntry.id), sa.func.min(OutboxEntry.created_at))).one()
+    return depth, max(0.0, (utcnow() - oldest).total_seconds()) if oldest is not None else 0.0
+
+
 def _drain_after_request(response):
     if g.pop("search_outbox_written", False) and current_app.config["SEARCH_SYNC"] == "inline":
         from search.backend import current_backend
