@@ -93,8 +93,11 @@ def page(browser, live_server):
 def serve(tmp_path_factory, name, seed, **config):
     """Serve a fresh app (its own file SQLite and index) from a thread; yield (base url, SEED(app)'s data, app).
 
-    SEED runs inside the app context after the schema and the regions are loaded.
+    SEED runs inside the app context after the schema and the regions are loaded. The browser tests sign the
+    same accounts in many times a minute from one address, so the login limit is raised here (the limits
+    themselves are tested in tests/accounts); a test may still pass its own.
     """
+    config = {"LOGIN_RATE_LIMIT": "1000/minute", **config}
     from app import create_app
     from core.extensions import db
     from geo.services import load_regions
