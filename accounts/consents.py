@@ -9,7 +9,7 @@ from core.db import UTCDateTime, utcnow
 from core.extensions import db
 
 PURPOSES = ("notice", "sensitive")
-NOTICE_VERSION = "2026-12-06"  # change it with the notice (privacy/templates): everyone is asked again
+NOTICE_VERSION = "2026-12-07"  # change it with the notice (privacy/templates): everyone is asked again
 
 
 class Consent(db.Model):

@@ -57,6 +57,19 @@ class ChangePasswordForm(FlaskForm):
     new_password = _password_field(_l("New password"), _l("Choose a new password."))
 
 
+class DetailsForm(FlaskForm):
+    """Correcting one's own account: the name, the e-mail address, the mobile number (checked by the service)."""
+
+    display_name = StringField(_l("Your name"), filters=[_strip], validators=[
+        DataRequired(_l("Enter the name we should show.")), Length(max=100)])
+    email = StringField(_l("Email"), filters=[_strip], validators=[Optional(), Length(max=254)])
+    mobile = StringField(_l("Mobile number"), filters=[_strip], validators=[Optional(), Length(max=30)])
+
+
+class AddressConfirmForm(FlaskForm):
+    """Nothing but the CSRF token: the link's owner confirms the new address with one POST."""
+
+
 class SignupConfirmForm(FlaskForm):
     """Nothing but the CSRF token: the link's owner finishes the sign-up with one POST."""
 

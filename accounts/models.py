@@ -27,6 +27,7 @@ class User(UserMixin, db.Model):
     jurisdiction_code: Mapped[str | None] = mapped_column(sa.String(6))  # regulators: a province or city code
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
+    last_failed_login_at: Mapped[object | None] = mapped_column(UTCDateTime)  # kept as long as login records
     locked_until: Mapped[object | None] = mapped_column(UTCDateTime)
     oidc_issuer: Mapped[str | None] = mapped_column(sa.String(300))
     oidc_subject: Mapped[str | None] = mapped_column(sa.String(300))

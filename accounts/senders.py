@@ -1,7 +1,8 @@
 """How account messages reach people: pluggable senders named by PASSWORD_RESET_SENDER (a dotted path).
 
-A sender delivers three messages: send_password_reset(user, link), send_signup_link(kind, address, link) (the
-link that finishes a sign-up) and send_signup_notice(user, link) (someone tried to sign up with your address).
+A sender delivers four messages: send_password_reset(user, link), send_signup_link(kind, address, link) (the
+link that finishes a sign-up), send_signup_notice(user, link) (someone tried to sign up with your address) and
+send_address_change_link(kind, address, link) (the link that confirms a new e-mail address or mobile number).
 """
 
 import logging
@@ -27,6 +28,10 @@ class LogSender:
         """Log that someone tried to sign up with USER's address (LINK: sign in or reset the password)."""
         log.warning("sign-up attempted with the address of user %s; notice sent with %s", user.id, link)
 
+    def send_address_change_link(self, kind, address, link):
+        """Log the link that confirms a new address (an email or a mobile number, as KIND says)."""
+        log.warning("address change link for a new %s: %s", kind, link)
+
 
 class CollectingSender:
     """Keep every message in `sent` (tests, and a development shell)."""
@@ -45,6 +50,10 @@ class CollectingSender:
     def send_signup_notice(self, user, link):
         """Remember the notice to USER that someone tried to sign up with their address."""
         self.sent.append({"kind": "signup_notice", "user_id": user.id, "to": user.email or user.mobile, "link": link})
+
+    def send_address_change_link(self, kind, address, link):
+        """Remember the link that confirms ADDRESS as an account's new e-mail address or mobile number."""
+        self.sent.append({"kind": "address_change", "user_id": None, "to": address, "link": link})
 
 
 def current_sender():

@@ -227,6 +227,7 @@ def _refuse_unknown(identifier, password):
 def _count_failure(user, now):
     """Count a wrong password, locking at the threshold; commit; return the refusal to raise."""
     user.failed_logins = (user.failed_logins or 0) + 1
+    user.last_failed_login_at = now  # the count is a login record: kept only LOGIN_RECORD_RETENTION_DAYS
     locked = user.failed_logins >= _lockout_threshold()
     signals.login_failed.send(None, locked=locked)
     if locked:
@@ -344,6 +345,104 @@ def _token_hash(token):
 def _own_words(user):
     mobile = user.mobile.removeprefix("+86") if user.mobile else None
     return [v for v in (user.email, user.mobile, mobile, user.display_name) if v]
+
+
+# --- correcting one's own account (PIPL art. 46) -----------------------------------------------------
+
+ADDRESS_LINK_MAX_AGE = 24 * 3600  # seconds a link confirming a new e-mail address or mobile number stays usable
+_ADDRESS_SALT = "accounts.address-change"
+_NORMALISE = {"email": normalise_email, "mobile": normalise_mobile}
+
+
+def update_details(user, display_name, email, mobile, link_for):
+    """Correct USER's own account; commit. The name changes at once; a new e-mail address or mobile number only
+    when its owner follows the link LINK_FOR(token) sent to it; an emptied one is removed while another way to
+    sign in remains. Every change is announced (signals.account_corrected). Returns {kind: address} of the
+    links sent; refusals name the field and change nothing."""
+    name = _clean_display_name(display_name)
+    wanted = {kind: _wanted_address(kind, value) for kind, value in (("email", email), ("mobile", mobile))}
+    removed = [kind for kind, value in wanted.items() if value is None and getattr(user, kind)]
+    kept = [kind for kind in wanted if getattr(user, kind) and kind not in removed]
+    if removed and not kept and not user.oidc_subject:
+        raise _invalid(removed[0], _("Keep an email address or a mobile number: you sign in with it."))
+    if name != user.display_name:
+        user.display_name = name
+        signals.account_corrected.send(None, user=user, field="display_name")
+    for kind in removed:
+        setattr(user, kind, None)
+        signals.account_corrected.send(None, user=user, field=kind)
+    db.session.commit()
+    changes = {kind: value for kind, value in wanted.items() if value and value != getattr(user, kind)}
+    for kind, value in changes.items():
+        _send_address_link(user, kind, value, link_for)
+    return changes
+
+
+def _wanted_address(kind, text):
+    """The normalised address typed for KIND, or None when the field was emptied; a refusal when it is not one."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    value = _NORMALISE[kind](text)
+    if value is None:
+        raise _invalid(kind, _("Not an email address.") if kind == "email"
+                       else _("Not an 11-digit mainland mobile number."))
+    return value
+
+
+def _send_address_link(user, kind, value, link_for):
+    """Send the link confirming VALUE; nothing when another account has it (the answer shown is the same)."""
+    from accounts.senders import current_sender
+
+    if find_user(value) is not None:
+        return
+    token = _address_serializer().dumps({"uid": user.id, "kind": kind, "value": value})
+    current_sender().send_address_change_link(kind, value, link_for(token))
+
+
+def address_change_claims(user, token):
+    """Return what a usable address-change TOKEN of USER carries ({uid, kind, value}), or None."""
+    try:
+        claims = _address_serializer().loads(token or "", max_age=ADDRESS_LINK_MAX_AGE)
+    except (BadSignature, ValueError):
+        return None
+    if not isinstance(claims, dict) or claims.get("kind") not in _NORMALISE or claims.get("uid") != user.id:
+        return None
+    return claims
+
+
+def confirm_address_change(user, token):
+    """Give USER the new e-mail address or mobile number a usable TOKEN names; commit. Refused when the link is
+    stale, someone else's, or the address was taken meanwhile."""
+    claims = address_change_claims(user, token)
+    if claims is None:
+        raise ServiceError(_address_link_invalid(), code="invalid_address_link")
+    kind, value = claims["kind"], claims["value"]
+    if getattr(user, kind) == value:
+        return user
+    if find_user(value) is not None:
+        raise _address_taken()
+    setattr(user, kind, value)
+    signals.account_corrected.send(None, user=user, field=kind)
+    try:
+        db.session.commit()
+    except IntegrityError:  # taken by a concurrent sign-up or change
+        db.session.rollback()
+        raise _address_taken() from None
+    return user
+
+
+def _address_taken():
+    return ServiceError(_("Another account uses this address now: it cannot be added to yours."),
+                        code="address_taken", status=409)
+
+
+def _address_link_invalid():
+    return _("This link has expired or is not valid. Change the address on your account page again.")
+
+
+def _address_serializer():
+    return _Serializer(current_app.config["SECRET_KEY"], salt=_ADDRESS_SALT)
 
 
 # --- single sign-on ----------------------------------------------------------------------------------

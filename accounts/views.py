@@ -21,7 +21,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from accounts import consents, oidc, services
 from accounts.auth import forget_session_globals
 from accounts.forms import (
+    AddressConfirmForm,
     ChangePasswordForm,
+    DetailsForm,
     LoginForm,
     LogoutForm,
     ResetPasswordForm,
@@ -147,19 +149,68 @@ def change_password():
     """Change the signed-in user's password."""
     form = ChangePasswordForm()
     if not form.validate_on_submit():
-        return _profile_page(form, 400)
+        return _profile_page(form, status=400)
     try:
         services.change_password(current_user, form.current_password.data, form.new_password.data)
     except ServiceError as exc:
-        return _profile_page(_with_errors(form, exc), 400)
+        return _profile_page(_with_errors(form, exc), status=400)
     flash(_("Your password has been changed."), "success")
     return redirect(url_for("accounts.profile"))
 
 
-def _profile_page(form, status=200):
+@bp.route("/details", methods=["POST"])
+@login_required
+def update_details():
+    """Correct the signed-in user's name, e-mail address or mobile number (a new address after its link)."""
+    form = DetailsForm()
+    if not form.validate_on_submit():
+        return _profile_page(details=form, status=400)
+    user = current_user._get_current_object()
+    try:
+        sent = services.update_details(user, form.display_name.data, form.email.data, form.mobile.data,
+                                       link_for=lambda token: _external_link("accounts.confirm_address",
+                                                                             token=token))
+    except ServiceError as exc:
+        return _profile_page(details=_with_errors(form, exc), status=400)
+    flash(_("Your details are saved."), "success")
+    for address in sent.values():
+        flash(_("We sent a link to %(address)s. The new address is used once you follow it (within 24 hours).",
+                address=address.removeprefix("+86")), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/address/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit("SIGNUP_RATE_LIMIT"), methods=["POST"])
+@login_required
+def confirm_address(token):
+    """Confirm a new e-mail address or mobile number from the link sent to it: one button (a POST)."""
+    claims = services.address_change_claims(current_user, token)
+    form = AddressConfirmForm()
+    if claims is None:
+        return _no_referrer(render_template("accounts/address_confirm.html", form=None, claims=None), 400)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.confirm_address_change(current_user._get_current_object(), token)
+        except ServiceError as exc:
+            form.form_errors.append(exc.message)
+            status = exc.status
+        else:
+            flash(_("Your new address is saved."), "success")
+            return redirect(url_for("accounts.profile"))
+    elif form.errors:
+        status = 400
+    return _no_referrer(render_template("accounts/address_confirm.html", form=form, claims=claims,
+                                        address=claims["value"].removeprefix("+86")), status)
+
+
+def _profile_page(form=None, details=None, status=200):
     user = current_user
     jurisdiction = jurisdiction_label(user.jurisdiction_code) if user.jurisdiction_code else None
-    return render_template("accounts/profile.html", form=form, user=user, role_label=ROLE_LABELS.get(user.role),
+    details = details or DetailsForm(formdata=None, display_name=user.display_name, email=user.email,
+                                     mobile=user.mobile.removeprefix("+86") if user.mobile else None)
+    return render_template("accounts/profile.html", form=form or ChangePasswordForm(formdata=None),
+                           details=details, user=user, role_label=ROLE_LABELS.get(user.role),
                            operator=user.provider, jurisdiction=jurisdiction,
                            messages=get_flashed_messages(with_categories=True)), status
 

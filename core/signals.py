@@ -6,6 +6,8 @@ from blinker import Namespace
 _signals = Namespace()
 
 login_failed = _signals.signal("login-failed")  # sender: the app; kwargs: locked (bool)
+# a person corrected their own account (PIPL art. 46); sent before the commit, so a record commits with the change
+account_corrected = _signals.signal("account-corrected")  # kwargs: user, field (display_name|email|mobile)
 search_finished = _signals.signal("search-finished")  # kwargs: backend, kind, seconds, failed (bool)
 
 # Domain events a person should be told of. Sent by a service BEFORE it commits, so a listener that records a

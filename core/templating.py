@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from core import panels
+from core.personal import mask_phone_filter
 
 
 def _as_datetime(value):
@@ -66,7 +67,8 @@ def _layout_context():
     }
 
 
-FILTERS = {"yuan": yuan, "local_date": local_date, "local_datetime": local_datetime, "stars": stars}
+FILTERS = {"yuan": yuan, "local_date": local_date, "local_datetime": local_datetime, "stars": stars,
+           "mask_phone": mask_phone_filter}
 
 
 def init_app(app):

@@ -13,7 +13,7 @@ class DataRequest(db.Model):
     __tablename__ = "privacy_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(20))  # export | delete | reveal | retention
+    kind: Mapped[str] = mapped_column(sa.String(20))  # export | delete | reveal | retention | correct
     subject_id: Mapped[int | None] = mapped_column(index=True)  # the person the data is about (no foreign key:
     actor_id: Mapped[int | None] = mapped_column()              # the record outlives what it is about)
     target: Mapped[str] = mapped_column(sa.String(60), default="")  # e.g. review:17

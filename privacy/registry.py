@@ -56,7 +56,7 @@ PERSONAL_COLUMNS = {
 
 # the account itself: what export shows of it (never the password hash)
 USER_FIELDS = ("id", "email", "mobile", "display_name", "role", "provider_id", "jurisdiction_code", "active",
-               "created_at", "last_login_at", "oidc_issuer")
+               "created_at", "last_login_at", "failed_logins", "last_failed_login_at", "oidc_issuer")
 
 
 def user_references(metadata):

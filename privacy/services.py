@@ -65,7 +65,7 @@ def delete_account(user, actor=None):
     _erase_inquiries(user.id)
     user.email = user.mobile = user.oidc_issuer = user.oidc_subject = user.password_hash = None
     user.display_name, user.active, user.failed_logins = "", False, 0
-    user.locked_until = user.last_login_at = None
+    user.locked_until = user.last_login_at = user.last_failed_login_at = None
     db.session.add(DataRequest(kind="delete", subject_id=user.id, actor_id=(actor or user).id))
     db.session.commit()
 
@@ -76,8 +76,8 @@ def retention_days(name):
 
 
 def apply_retention(now=None):
-    """Anonymise inquiries and delete notifications and reset tokens kept past their retention periods; commit;
-    return what was done, per kind (the daily job)."""
+    """Anonymise inquiries, delete notifications and reset tokens and clear login records kept past their
+    retention periods; commit; return what was done, per kind (the daily job)."""
     now = now or time.utcnow()
     inquiries, notifications, tokens = _table("inquiries"), _table("notifications"), _table("password_reset_tokens")
     cutoff = now - timedelta(days=retention_days("INQUIRY_RETENTION_DAYS"))
@@ -92,10 +92,35 @@ def apply_retention(now=None):
         notifications.c.created_at < now - timedelta(days=retention_days("NOTIFICATION_RETENTION_DAYS")))).rowcount
     done["reset_tokens"] = db.session.execute(tokens.delete().where(
         tokens.c.expires_at < now - timedelta(days=retention_days("RESET_TOKEN_RETENTION_DAYS")))).rowcount
+    done["login_records"] = _forget_old_logins(now)
     if any(done.values()):
         db.session.add(DataRequest(kind="retention", reason=", ".join(f"{k}={v}" for k, v in done.items())))
     db.session.commit()
     return done
+
+
+def _forget_old_logins(now):
+    """Clear sign-in times and failure counts older than LOGIN_RECORD_RETENTION_DAYS; return how many accounts.
+
+    The login records the platform keeps are these columns of `users`: the last sign-in's time, the count of
+    failed sign-ins since the last success and its last time, the lock they caused. A failure count from before
+    its time was recorded (NULL) is cleared too, unless its lock is still in force."""
+    users = _table("users")
+    cutoff = now - timedelta(days=retention_days("LOGIN_RECORD_RETENTION_DAYS"))
+    signed_in = db.session.execute(users.update().where(users.c.last_login_at < cutoff)
+                                   .values(last_login_at=None)).rowcount
+    stale = sa.or_(users.c.last_failed_login_at < cutoff,
+                   sa.and_(users.c.last_failed_login_at.is_(None), users.c.failed_logins > 0,
+                           sa.or_(users.c.locked_until.is_(None), users.c.locked_until < now)))
+    failed = db.session.execute(users.update().where(stale).values(
+        failed_logins=0, last_failed_login_at=None, locked_until=None)).rowcount
+    return signed_in + failed
+
+
+def record_correction(sender, user, field, **extra):
+    """Record that USER corrected FIELD of their own account (the field's name, never its value); the caller
+    commits (a signals.account_corrected listener)."""
+    db.session.add(DataRequest(kind="correct", subject_id=user.id, actor_id=user.id, target=f"account:{field}"))
 
 
 def retention_job():

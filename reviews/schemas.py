@@ -3,7 +3,15 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from core.personal import mask_phone
 from reviews.models import RELATIONSHIPS, SUB_SCORES
+
+
+class PhoneMaskedString(ma.fields.String):
+    """Text as other people see it: phone numbers in it masked (138****5678)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(mask_phone(value), attr, obj, **kwargs)
 
 
 class ReviewListArgs(ma.Schema):
@@ -27,7 +35,7 @@ class PublicReviewSchema(ma.Schema):
     overall = ma.fields.Integer()
     sub_scores = ma.fields.Dict(keys=ma.fields.String(validate=validate.OneOf(SUB_SCORES)),
                                 values=ma.fields.Integer())
-    text = ma.fields.String()
+    text = PhoneMaskedString(metadata={"description": "the review's text; phone numbers in it masked"})
     language = ma.fields.String()
     verified = ma.fields.Boolean()
     is_demo = ma.fields.Boolean()
@@ -62,6 +70,7 @@ class ReviewCreateSchema(ma.Schema):
 class AuthorReviewSchema(PublicReviewSchema):
     """A review as its author sees it: with its moderation status and the latest decision's reason."""
 
+    text = ma.fields.String()  # the author's own words, whole
     superseded = ma.fields.Boolean()
     reason_code = ma.fields.String(allow_none=True)
     decision_statement = ma.fields.String(allow_none=True)
