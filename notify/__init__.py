@@ -17,7 +17,9 @@ def _unread():
 
 def init_app(app):
     """Models, listeners, the inbox pages, the mailer and `flask notify`."""
+    from core.extensions import api, csrf
     from notify import listeners, models  # noqa: F401
+    from notify.api import blp as notify_api
     from notify.cli import notify_cli
     from notify.views import bp
 
@@ -25,5 +27,7 @@ def init_app(app):
     mail.init_app(app)
     listeners.connect()
     app.register_blueprint(bp)
+    api.register_blueprint(notify_api)
+    csrf.exempt(notify_api)  # JSON: its cookie-authenticated writes check X-CSRFToken themselves
     app.cli.add_command(notify_cli)
     app.jinja_env.globals["unread_notifications"] = _unread
