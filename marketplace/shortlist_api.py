@@ -35,7 +35,8 @@ class ShortlistItemSchema(ma.Schema):
 class ShortlistSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(ShortlistItemSchema))
     compare_max = ma.fields.Integer(metadata={"description": "how many of them one compare takes"})
-    compare_url = ma.fields.String(metadata={"description": "the compare page for the first compare_max homes"})
+    compare_url = ma.fields.String(allow_none=True, metadata={
+        "description": "the compare page for the first compare_max homes; null: the shortlist is empty"})
 
 
 class AddSchema(ma.Schema):
