@@ -16,7 +16,7 @@ from core.errors import ErrorSchema, ServiceError
 from core.extensions import csrf
 from core.inputs import MAX_ID
 from notify import services
-from notify.kinds import KINDS, kind_label
+from notify.kinds import KINDS, kind_label, kinds_for
 from notify.models import CHANNELS
 
 blp = Blueprint("notify_api", __name__, url_prefix="/api/v1/me",
@@ -100,7 +100,7 @@ def preferences_payload(user):
     return {"language": services.language_of(user.id),
             "preferences": [{"kind": kind, "label": str(kind_label(kind)),
                              "channels": {c: c in services.channels_for_display(user, kind) for c in CHANNELS}}
-                            for kind in KINDS]}
+                            for kind in kinds_for(user)]}
 
 
 @blp.route("/notifications")
@@ -148,7 +148,8 @@ class Preferences(MethodView):
     @blp.alt_response(401, schema=ErrorSchema)
     @_signed_in
     def get(self):
-        """Per kind, whether it also comes by e-mail and by SMS; and the language messages go out in."""
+        """Per kind the person can receive, whether it also comes by e-mail and by SMS; and the language messages
+        go out in."""
         return preferences_payload(current_user)
 
     @blp.doc(parameters=[CSRF_HEADER])

@@ -102,3 +102,21 @@ KIND_LABELS = {
     "import_quarantined": _l("My import set rows aside"),
     "api_credentials_expiring": _l("An API client's secret is about to expire"),
 }
+
+
+# who can receive a kind (a kind not named here: everyone), so the settings show each person only what concerns them
+AUDIENCE = {
+    "inquiry_received": ("provider",), "visit_requested": ("provider",),
+    "visit_confirmed": ("family",), "visit_declined": ("family",),
+    "review_published": ("family",), "review_folded": ("family",), "review_removed": ("family",),
+    "appeal_decided": ("family",),
+    "claim_filed": ("provider",), "claim_approved_against": ("provider",), "claim_approved": ("provider",),
+    "claim_rejected": ("provider",), "api_credentials_expiring": ("provider",),
+    "claim_waiting": ("regulator",), "appeal_waiting": ("regulator",), "review_flood_flagged": ("regulator",),
+    "import_quarantined": ("regulator", "admin"),
+}
+
+
+def kinds_for(user):
+    """The kinds USER can receive, in KINDS order."""
+    return [kind for kind in KINDS if user.role in AUDIENCE.get(kind, (user.role,))]

@@ -69,3 +69,17 @@ def test_bad_preferences_get_a_400_naming_the_field_and_change_nothing(app, clie
 def test_signed_out_the_api_answers_401_in_the_one_error_shape(app, client):
     response = client.get("/api/v1/me/notifications")
     assert response.status_code == 401 and "error" in response.get_json()
+
+
+def test_each_person_chooses_among_the_kinds_that_concern_them(app, client):
+    family = make_user("family", email="e@example.cn")
+    regulator = make_user("regulator", jurisdiction="320000", email="reg@example.cn")
+    login_as(client, family)
+    kinds = {p["kind"] for p in client.get("/api/v1/me/preferences").get_json()["preferences"]}
+    assert {"shortlist_home_changed", "visit_confirmed"} <= kinds and "claim_waiting" not in kinds
+    page = client.get("/account/notifications/settings", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert "候选名单中的机构" in page and "有管理权申请等待我审批" not in page
+    login_as(client, regulator)
+    kinds = {p["kind"] for p in client.get("/api/v1/me/preferences").get_json()["preferences"]}
+    assert {"claim_waiting", "appeal_waiting", "review_flood_flagged", "import_quarantined"} <= kinds
+    assert "visit_confirmed" not in kinds
