@@ -105,6 +105,7 @@ def test_an_api_client_secret_about_to_expire_is_told_to_its_operators_staff_onc
     client, _secret = oauth2.create_api_client(operator, "护理系统", ["vacancies:write"], staff)
     revoked, _ = oauth2.create_api_client(operator, "旧系统", ["vacancies:write"], staff)
     oauth2.revoke_api_client(revoked, staff)
+    assert warn_expiring_api_clients in app.extensions["daily_jobs"]  # `flask search worker` runs it daily
     assert warn_expiring_api_clients() == 0  # a year away
     clock.advance(timedelta(days=app.config["API_CLIENT_SECRET_DAYS"] - 10))
     assert warn_expiring_api_clients() == 1
