@@ -124,3 +124,36 @@ def test_an_expired_secret_no_longer_gets_a_token(app, client, clock):
     assert client.post("/oauth/token", data=data).status_code == 200
     clock.advance(timedelta(days=app.config["API_CLIENT_SECRET_DAYS"] + 1))
     assert client.post("/oauth/token", data=data).status_code == 401
+
+
+SAMPLES = {
+    "shortlist_home_changed": {"home": "甲护理院", "changes": ["price", "free_beds", "grade", "quality_rating"]},
+    "claim_filed": {"home": "甲护理院", "days": 14},
+    "claim_approved_against": {"home": "甲护理院", "date": "2027-03-01"},
+    "claim_approved": {"home": "甲护理院"}, "claim_rejected": {"home": "甲护理院"},
+    "claim_waiting": {"home": "甲护理院"}, "appeal_waiting": {"home": "甲护理院"},
+    "review_flood_flagged": {"home": "甲护理院"},
+    "import_quarantined": {"count": 4, "source": "shanghai"},
+    "api_credentials_expiring": {"client": "护理系统", "date": "2027-03-01"},
+}
+
+
+def test_every_new_kind_reads_fully_in_chinese_and_in_english(app):
+    from notify.delivery import render
+    from notify.kinds import KIND_LABELS, KINDS
+
+    for kind, params in SAMPLES.items():
+        assert kind in KINDS and kind in KIND_LABELS
+        note = Notification(kind=kind, params=params)
+        with app.test_request_context("/"):
+            zh_title, zh_text = render(note, "zh_CN")
+            en_title, en_text = render(note, "en")
+        assert not any(word in zh_title + zh_text for word in (" the ", " your ", " has ", " was ")), kind
+        assert zh_title != en_title and zh_text != en_text, kind
+    with app.test_request_context("/"):
+        changed = render(Notification(kind="shortlist_home_changed", params=SAMPLES["shortlist_home_changed"]),
+                         "zh_CN")
+        expiring = render(Notification(kind="api_credentials_expiring", params=SAMPLES["api_credentials_expiring"]),
+                          "zh_CN")
+    assert "价格、空床位、国家等级、质量评级" in changed[1]
+    assert "2027年3月1日" in expiring[1]
