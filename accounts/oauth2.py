@@ -15,7 +15,7 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from authlib.oauth2.rfc6750 import BearerTokenValidator
-from flask import Blueprint, abort, jsonify
+from flask import Blueprint, abort, current_app, jsonify
 from flask_babel import gettext as _
 
 from accounts.oauth2_models import SCOPES, ApiClient, ApiToken, sha256_hex
@@ -30,9 +30,11 @@ bp = Blueprint("oauth2", __name__)
 
 
 def _query_client(client_id):
-    """Return the live (not revoked) client with CLIENT_ID, or None (authlib then answers invalid_client)."""
-    return db.session.scalar(sa.select(ApiClient).where(ApiClient.client_id == client_id,
-                                                        ApiClient.revoked_at.is_(None)))
+    """Return the live (not revoked, secret not expired) client with CLIENT_ID, or None (authlib then answers
+    invalid_client)."""
+    return db.session.scalar(sa.select(ApiClient).where(
+        ApiClient.client_id == client_id, ApiClient.revoked_at.is_(None),
+        sa.or_(ApiClient.secret_expires_at.is_(None), ApiClient.secret_expires_at > utcnow())))
 
 
 def _save_token(token, request):
@@ -144,7 +146,8 @@ def create_api_client(provider, name, scopes, user):
         raise ServiceError(_("The API client is invalid."), errors, code="invalid_api_client")
     secret = secrets.token_urlsafe(32)
     client = ApiClient(client_id=_new_client_id(), client_secret_hash=sha256_hex(secret), provider_id=provider.id,
-                       name=name, scope=" ".join(s for s in SCOPES if s in scopes), created_by_id=user.id)
+                       name=name, scope=" ".join(s for s in SCOPES if s in scopes), created_by_id=user.id,
+                       secret_expires_at=utcnow() + timedelta(days=current_app.config["API_CLIENT_SECRET_DAYS"]))
     db.session.add(client)
     db.session.commit()
     return client, secret

@@ -43,6 +43,8 @@ class ApiClient(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[object | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # the secret stops working then (API_CLIENT_SECRET_DAYS after creation); None: no expiry was set
+    secret_expires_at: Mapped[object | None] = mapped_column(UTCDateTime)
 
     provider = relationship("Provider", foreign_keys=[provider_id])
     created_by = relationship("User", foreign_keys=[created_by_id])

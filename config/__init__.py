@@ -76,6 +76,8 @@ class BaseConfig:
     VACANCY_STALE_DAYS = 14
     # business days (core.time) the current operator of a home has to dispute an approved claim on it
     CLAIM_DISPUTE_DAYS = int(_env("CLAIM_DISPUTE_DAYS", "14"))
+    API_CLIENT_SECRET_DAYS = int(_env("API_CLIENT_SECRET_DAYS", "365"))  # a provider API secret's life
+    API_CLIENT_EXPIRY_NOTICE_DAYS = int(_env("API_CLIENT_EXPIRY_NOTICE_DAYS", "14"))  # warn the operator this early
     COMPARE_MAX = 4
     API_TITLE = "YRD Care Compare API"
     API_VERSION = "v1"

@@ -14,3 +14,5 @@ search_finished = _signals.signal("search-finished")  # kwargs: backend, kind, s
 # notification on the same session commits (or rolls back) with the change itself.
 inquiry_event = _signals.signal("inquiry-event")  # kwargs: inquiry, event (received|reply|visit_confirmed|...)
 review_event = _signals.signal("review-event")  # kwargs: review, event (published|folded|removed|appeal_decided)
+claim_event = _signals.signal("claim-event")  # kwargs: claim, event (filed|approved|rejected|disputed)
+import_event = _signals.signal("import-event")  # kwargs: run, event (finished)

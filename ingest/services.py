@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from core import time
+from core import signals, time
 from core.db import utcnow
 from core.errors import NotFound, ServiceError
 from core.extensions import db
@@ -292,6 +292,7 @@ def _execute(run, owner, on_progress, batch_size):
         raise
     run.status, run.finished_at = "done", utcnow()
     run.rows_total = max(run.rows_total, run.rows_done)
+    signals.import_event.send(None, run=run, event="finished")  # commits with the run's last batch
     _beat(run, owner)
     _release_with(run, owner)  # the last batch, the status and the lock's release commit together
     _commit_batch(run, owner, on_progress, pending, beat=False)

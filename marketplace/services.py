@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from core import time
+from core import signals, time
 from core.db import utcnow
 from core.errors import ServiceError
 from core.extensions import db
@@ -255,6 +255,8 @@ def claim_home(provider, licence_no, user):
     claim = HomeClaim(home_id=home.id, provider_id=provider.id, licence_no=home.licence_no,
                       created_by_id=user.id)
     db.session.add(claim)
+    db.session.flush()
+    signals.claim_event.send(None, claim=claim, event="filed")  # before the commit: told with the change
     db.session.commit()
     return claim
 
@@ -279,6 +281,7 @@ def decide_claim(claim, regulator, approve, note=""):
         else:
             claim.previous_provider_id = home.provider_id
             claim.transfer_due_on = time.add_business_days(time.today(), current_app.config["CLAIM_DISPUTE_DAYS"])
+    signals.claim_event.send(None, claim=claim, event=claim.status)
     db.session.commit()
     return claim
 
@@ -299,6 +302,7 @@ def dispute_claim(claim, user, note):
         raise ServiceError(_("Say why the claim is wrong."), {"note": [_("5 to 2000 characters.")]},
                            code="invalid_dispute")
     claim.status, claim.disputed_at, claim.disputed_by_id, claim.dispute_note = "disputed", utcnow(), user.id, note
+    signals.claim_event.send(None, claim=claim, event="disputed")
     db.session.commit()
     return claim
 
@@ -330,6 +334,7 @@ def _reject_rival_claims(approved, regulator):
     for rival in rivals:
         rival.status, rival.decided_by_id, rival.decided_at = "rejected", regulator.id, utcnow()
         rival.note = _("Another operator's claim to this home was approved.")
+        signals.claim_event.send(None, claim=rival, event="rejected")
 
 
 def verify_provider(provider, regulator):

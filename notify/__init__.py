@@ -17,13 +17,21 @@ def _unread():
 
 def init_app(app):
     """Models, listeners, the inbox pages, the mailer and `flask notify`."""
-    from notify import listeners, models  # noqa: F401
+    from core import jobs
+    from core.extensions import api, csrf
+    from notify import listeners, models, notices, shortlisted  # noqa: F401
+    from notify.api import blp as notify_api
     from notify.cli import notify_cli
     from notify.views import bp
 
     app.config.setdefault("QUIET_HOURS", ("21:00", "08:00"))
     mail.init_app(app)
     listeners.connect()
+    notices.connect()
+    shortlisted.listen()
+    jobs.daily(app, notices.warn_expiring_api_clients)
     app.register_blueprint(bp)
+    api.register_blueprint(notify_api)
+    csrf.exempt(notify_api)  # JSON: its cookie-authenticated writes check X-CSRFToken themselves
     app.cli.add_command(notify_cli)
     app.jinja_env.globals["unread_notifications"] = _unread

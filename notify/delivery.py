@@ -86,6 +86,10 @@ def _display_params(params):
     if params.get("date"):
         shown["date"] = format_date(date.fromisoformat(params["date"]), "long")
     shown["slot"] = {"morning": _("morning"), "afternoon": _("afternoon")}.get(params.get("slot"), "")
+    if "changes" in params:  # a shortlisted home: what changed, named in the reader's language
+        labels = {"price": _("the price"), "free_beds": _("the free beds"), "grade": _("the national grade"),
+                  "quality_rating": _("the quality rating")}
+        shown["what"] = _(", ").join(labels[c] for c in params["changes"] if c in labels)
     return shown
 
 

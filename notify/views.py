@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from core.extensions import csrf
 from notify import services, unsubscribe
-from notify.kinds import KINDS, kind_label
+from notify.kinds import KINDS, kind_label, kinds_for
 from notify.models import CHANNELS
 
 bp = Blueprint("notify", __name__, template_folder="templates")
@@ -43,7 +43,7 @@ def mark_read():
 def settings():
     """Choose, per kind, whether it also comes by e-mail and by SMS, and the language of messages."""
     if request.method == "POST":
-        for kind in KINDS:
+        for kind in kinds_for(current_user):
             for channel in CHANNELS:
                 services.set_preference(current_user.id, kind, channel, request.form.get(f"{kind}.{channel}") == "on")
         if request.form.get("language") in ("zh_CN", "en"):
@@ -51,7 +51,7 @@ def settings():
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notify.settings"))
     rows = [(kind, kind_label(kind), {c: c in services.channels_for_display(current_user, kind) for c in CHANNELS})
-            for kind in KINDS]
+            for kind in kinds_for(current_user)]
     return render_template("notify/settings.html", rows=rows, language=services.language_of(current_user.id),
                            has_email=bool(current_user.email), has_mobile=bool(current_user.mobile))
 

@@ -16,6 +16,7 @@ PERSONAL_COLUMNS = {
     ("notification_preferences", "user_id"): "delete",
     ("notification_settings", "user_id"): "delete",
     ("password_reset_tokens", "user_id"): "delete",
+    ("shortlist_entries", "user_id"): "delete",  # the person's shortlist and private notes
     ("review_helpful_votes", "user_id"): "delete",
     ("privacy_consents", "user_id"): "actor",  # kept: proof of what was agreed, about an anonymous account
     ("reviews", "author_id"): "unlink",

@@ -29,7 +29,10 @@
   }
 
   /* --- the compare tray ------------------------------------------------------------------------ */
+  /* signed in, the tray is the account's shortlist (config.shortlist): no limit, kept on every device */
+  var account = config.shortlist;
   function trayItems() {
+    if (account) return account.items;
     try {
       var items = JSON.parse(load(TRAY_KEY) || "[]");
       return Array.isArray(items) ? items.filter(function (i) { return i && i.id; }).slice(0, config.compareMax) : [];
@@ -62,7 +65,8 @@
       li.appendChild(remove);
       list.appendChild(li);
     });
-    document.getElementById("compare-tray-count").textContent = "(" + fill(t.count, { n: items.length }) + ")";
+    document.getElementById("compare-tray-count").textContent =
+      "(" + fill(account ? t.shortlistCount : t.count, { n: items.length }) + ")";
     var link = document.getElementById("compare-tray-link");
     link.href = compareHref(items);
     link.setAttribute("data-count", String(items.length));
@@ -90,17 +94,71 @@
   }
   function compareHref(items) {
     var question = loadQuestion();
-    var query = "?ids=" + items.map(function (i) { return i.id; }).join(",");
+    var query = "?ids=" + items.slice(0, config.compareMax).map(function (i) { return i.id; }).join(",");
     ["care_level", "from_city"].forEach(function (name) {
       if (question[name]) query += "&" + name + "=" + encodeURIComponent(question[name]);
     });
     return config.compareUrl + query;
   }
 
+  /* a change to the account's shortlist: the server first, the tray once it has answered */
+  function sendShortlist(method, path, body, done) {
+    var options = { method: method, credentials: "same-origin",
+                    headers: { "Content-Type": "application/json", "X-CSRFToken": account.csrfToken } };
+    if (body) options.body = JSON.stringify(body);
+    fetch(account.api + path, options).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.status === 204 ? null : response.json();
+    }).then(done).catch(function () { say(t.shortlistFailed); });
+  }
+
+  /* a tray kept in this browser before signing in joins the account's shortlist, then leaves the browser */
+  function mergeBrowserTray() {
+    var saved = [];
+    try { saved = JSON.parse(load(TRAY_KEY) || "[]"); } catch (e) { saved = []; }
+    var ids = (Array.isArray(saved) ? saved : []).map(function (i) { return i && Number(i.id); })
+      .filter(function (id) { return id > 0; });
+    if (!ids.length) return;
+    sendShortlist("POST", "/merge", { home_ids: ids }, function (list) {
+      try { localStorage.removeItem(TRAY_KEY); } catch (e) { /* private mode */ }
+      account.items = list.items.map(function (i) {
+        return { id: i.home_id, name: i.name, name_zh: i.name, name_en: i.name_en || i.name };
+      });
+      renderTray();
+    });
+  }
+
+  /* on the login form: the browser's tray goes with the sign-in, so the account has it from the first page */
+  function initLoginTray() {
+    var form = document.getElementById("login-form");
+    if (!form) return;
+    form.addEventListener("submit", function () {
+      var field = form.querySelector("input[name=compare_tray]");
+      if (!field) {
+        field = document.createElement("input");
+        field.type = "hidden";
+        field.name = "compare_tray";
+        form.appendChild(field);
+      }
+      field.value = load(TRAY_KEY) || "[]";
+    });
+  }
+
   function removeFromTray(id, focusTray) {
     var items = trayItems();
     var gone = items.filter(function (i) { return String(i.id) === String(id); })[0];
+    if (account) {
+      sendShortlist("DELETE", "/" + Number(id), null, function () {
+        account.items = account.items.filter(function (i) { return String(i.id) !== String(id); });
+        afterRemove(gone, focusTray);
+      });
+      return;
+    }
     saveTray(items.filter(function (i) { return String(i.id) !== String(id); }));
+    afterRemove(gone, focusTray);
+  }
+
+  function afterRemove(gone, focusTray) {
     renderTray();
     if (gone) say(fill(t.removedMessage, { name: trayName(gone) }));
     if (focusTray) {
@@ -113,13 +171,22 @@
     var id = button.getAttribute("data-compare-id"), name = button.getAttribute("data-compare-name");
     if (inTray(id)) { removeFromTray(id, false); return; }
     var items = trayItems();
+    var item = { id: Number(id), name: name, name_zh: button.getAttribute("data-compare-name-zh") || name,
+                 name_en: button.getAttribute("data-compare-name-en") || name };
+    if (account) {
+      sendShortlist("POST", "", { home_id: item.id }, function () {
+        if (!inTray(item.id)) account.items.push(item);
+        renderTray();
+        say(fill(t.addedMessage, { name: name }));
+      });
+      return;
+    }
     if (items.length >= config.compareMax) {
       renderTray();
       say(t.full);
       return;
     }
-    items.push({ id: Number(id), name: name, name_zh: button.getAttribute("data-compare-name-zh") || name,
-                 name_en: button.getAttribute("data-compare-name-en") || name });
+    items.push(item);
     saveTray(items);
     renderTray();
     say(fill(t.addedMessage, { name: name }));
@@ -132,13 +199,16 @@
       var remove = event.target.closest("[data-compare-remove]");
       if (remove) removeFromTray(remove.getAttribute("data-compare-remove"), false);
     });
-    document.getElementById("compare-tray-clear").addEventListener("click", function () {
+    var clear = document.getElementById("compare-tray-clear");
+    clear.hidden = Boolean(account);  /* signed in, homes leave the shortlist one by one (or on its page) */
+    clear.addEventListener("click", function () {
       saveTray([]);
       renderTray();
       document.getElementById("main").focus();
     });
-    window.addEventListener("storage", function (event) { if (event.key === TRAY_KEY) renderTray(); });
+    window.addEventListener("storage", function (event) { if (event.key === TRAY_KEY && !account) renderTray(); });
     renderTray();
+    if (account) mergeBrowserTray(); else initLoginTray();
   }
 
   /* --- the search form: results update when a filter changes ---------------------------------- */
