@@ -1,7 +1,7 @@
 """shortlist on the account (a private note per home); API client secrets that expire
 
 Revision ID: sh1a2b3c4d5e
-Revises: c3b2f3a4b5c6
+Revises: prv1a2b3c4d5
 Create Date: 2026-12-06 23:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import core.db  # noqa: F401
 
 
 revision = 'sh1a2b3c4d5e'
-down_revision = 'c3b2f3a4b5c6'
+down_revision = 'prv1a2b3c4d5'
 branch_labels = None
 depends_on = None
 
