@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS tombstones (id INTEGER PRIMARY KEY, seq INTEGER NOT N
 CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones (seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('format', 4);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('format', 5);
 """
 _FORMAT = 5  # bump when the file layout changes: an older file must be rebuilt with `flask search reindex`
 # 4: names carry `ip:` initials prefixes instead of `i:` initial bigrams everywhere (analysis.py)
