@@ -9,7 +9,8 @@ chang-ning and 六安 lu-an. Latin words become `e:` tokens (lower case, a light
 Pinyin initials match names only, and only as a prefix of at least MIN_INITIALS syllables (`ip:jly` for
 金陵颐养院): initials anywhere in any field (the old `i:` bigrams) made `xyzzy` or `sz` match most homes.
 Two letters name too many homes to mean anything, so they match no name; a place's initials are read by
-understanding.py instead (sz: the cities 苏州 and 宿州; njgl: Nanjing's 鼓楼), where the gazetteer says what they can be.
+understanding.py instead (sz: the cities 苏州 and 宿州; njgl: Nanjing's 鼓楼), where the gazetteer says what
+they can be.
 
 Typos in home names: a typed Latin word of MIN_TYPO_LENGTH letters or more may match a word of a home's name
 one edit away (an insertion, a deletion, a substitution or a swap of neighbours, as understanding.py reads

@@ -5,8 +5,9 @@ structured constraints, the rest stays text. When that finds nothing, a word tha
 dropped and the search runs again without it (the result names the dropped words: never zero results because
 of one stray word). Before a word is dropped, it is tried with one typo tolerated against the words of home
 names (analysis.py: yongshuo finds Yongshou Care Home); a word that then matches is kept that way instead.
-Exact words come first: a word that matches as typed is never widened to its neighbours. A query whose every word matched nothing, and that named no place or care word, is
-nonsense: it finds nothing, and the result suggests the closest names the lexicon knows.
+Exact words come first: a word that matches as typed is never widened to its neighbours. A query whose every
+word matched nothing, and that named no place or care word, is nonsense: it finds nothing, and the result
+suggests the closest names the lexicon knows.
 """
 
 import logging
@@ -18,9 +19,9 @@ from flask_babel import gettext as _
 
 from core import signals
 from core.errors import SearchUnavailable
+from search.analysis import typo_alternatives
 from search.backend import current_backend
 from search.query import FACETS, SearchQuery, SearchResult
-from search.analysis import typo_alternatives
 from search.understanding import suggestions, understand
 
 log = logging.getLogger(__name__)

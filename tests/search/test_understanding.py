@@ -177,7 +177,8 @@ def test_nonsense_finds_nothing_and_suggests_close_names(town):
 @pytest.mark.parametrize("text, name", [("fushuo", "鼓楼区福寿养老院"), ("kangel", "玄武康乐养老院"),
                                         ("chanshou", "如皋长寿敬老院"), ("changshoy", "如皋长寿敬老院"),
                                         ("evergren", "泉山颐养院"), ("evergreeen", "泉山颐养院"),
-                                        ("Evergrene retirement home", "泉山颐养院"), ("sognhe 杭州", "杭州西湖松鹤康养中心")])
+                                        ("Evergrene retirement home", "泉山颐养院"),
+                                        ("sognhe 杭州", "杭州西湖松鹤康养中心")])
 def test_one_typo_in_a_home_name_word_of_five_letters_or_more_finds_the_home(town, text, name):
     result, homes = _search(town, text)
     assert [d["name"] for d in homes] == [name] and result.dropped == ()
