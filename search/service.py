@@ -25,6 +25,9 @@ from search.query import FACETS, SearchQuery, SearchResult
 from search.understanding import suggestions, understand
 
 log = logging.getLogger(__name__)
+# words tried with typos per query: each brings about 4 x its length alternatives, and OpenSearch (Lucene 9)
+# refuses a query of more than 1,024 clauses in all (three 20-letter words and nine others stay under it)
+MAX_TYPO_WORDS = 3
 
 
 def query_kind(query):
@@ -87,7 +90,7 @@ def understood_search(backend, query, lexicon):
     unmatched = tuple(w for w in understood.free_words if _matches_nothing(backend, w))
     if not unmatched:
         return result  # every word is known: the combination is what finds nothing
-    mistyped = tuple(w for w in unmatched if _mistyped(backend, w))
+    mistyped = tuple(w for w in unmatched[:MAX_TYPO_WORDS] if _mistyped(backend, w))
     dropped = tuple(w for w in unmatched if w not in mistyped)
     if len(dropped) == len(understood.free_words) and not understood.recognised:
         return _nothing(query, dropped, suggestions(dropped, lexicon))

@@ -201,6 +201,12 @@ def test_a_word_found_as_typed_is_not_widened_to_its_neighbours(town):
     assert [d["name"] for d in _search(town, "fuzhou")[1]] == ["福州路老年公寓"]
 
 
+def test_at_most_three_words_are_tried_with_typos(town):
+    # each brings ~4 x its length alternatives; OpenSearch refuses more than 1,024 clauses in one query
+    result, _homes = _search(town, "fushuo kangel chanshou evergren renia sognhe")
+    assert set(result.dropped) == {"evergren", "renia", "sognhe"}
+
+
 def test_place_initials_find_the_place_on_every_backend(town):
     result, homes = _search(town, "sz")
     assert {d["name"] for d in homes} == {"苏州姑苏社会福利院", "宿州埇桥仁爱养老院"}
