@@ -87,9 +87,11 @@ def _place(region):
     han = tuple(dict.fromkeys([region.name, short]))
     suffix_pinyin = "".join(analysis.han_pinyin(region.name[len(short):])) if region.name != short else ""
     latin = tuple(dict.fromkeys(f for f in (pinyin, pinyin + suffix_pinyin) if f))
+    initials = "".join(syllable[0] for syllable in analysis.han_pinyin(region.name) if syllable != "?")
     return PlaceEntry(code=region.code, level=region.level, province=region.province_code,
                       city=region.city_code if region.level != "province" else None, name=region.name,
-                      han=han, latin=latin)
+                      han=han, latin=latin,
+                      initials=tuple(initials[:n] for n in range(2, min(len(initials), analysis.MAX_INITIALS) + 1)))
 
 
 @functools.cache

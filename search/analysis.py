@@ -8,7 +8,18 @@ chang-ning and 六安 lu-an. Latin words become `e:` tokens (lower case, a light
 
 Pinyin initials match names only, and only as a prefix of at least MIN_INITIALS syllables (`ip:jly` for
 金陵颐养院): initials anywhere in any field (the old `i:` bigrams) made `xyzzy` or `sz` match most homes.
-Two letters name too many places and homes to mean anything (sz: 苏州, 宿州, 嵊州, 沭阳 ...), so they match nothing.
+Two letters name too many homes to mean anything, so they match no name; a place's initials are read by
+understanding.py instead (sz: the cities 苏州 and 宿州; njgl: Nanjing's 鼓楼), where the gazetteer says what
+they can be.
+
+Typos in home names: a typed Latin word of MIN_TYPO_LENGTH letters or more may match a word of a home's name
+one edit away (an insertion, a deletion, a substitution or a swap of neighbours, as understanding.py reads
+place names). A name's words are its Latin words (the English name: yongshou, wellness) and the pinyin of each
+Han bigram (向阳: xiangyang). The name field carries, per word, the word itself (`t:xiangyang`) and each
+one-letter deletion with its position (`t8:xiangyan`, for words of MIN_TYPO_LENGTH letters or more); a query
+word then needs only single-token alternatives (its own deletions, swaps and positioned forms: typo_alternatives),
+so both backends match typos with the same exact token lookups as everything else. A query asks for it per word
+(parse_query's TYPO_WORDS): search/service.py does for a word that matches nothing as typed.
 
 A query is a list of groups, one per query word; a group is a list of alternatives; an alternative is a tuple
 of tokens that must all occur in one field. A document matches when every group matches; its text score is
@@ -26,6 +37,8 @@ FIELD_WEIGHTS = {"tokens_name": 4, "tokens_place": 3, "tokens_body": 1}
 SHORT_FIELDS = ("tokens_name", "tokens_place")
 MAX_QUERY_GROUPS = 12
 MIN_INITIALS, MAX_INITIALS = 3, 12  # the shortest and longest name prefix that initials may spell
+MIN_TYPO_LENGTH = 5  # a typed word this long tolerates one edit (pinyin and English)
+MAX_TYPO_LENGTH = 20  # longer words get no typo keys (bounds the tokens a name carries)
 
 _SYLLABLES = frozenset("""
 a ai an ang ao ba bai ban bang bao bei ben beng bi bian biang biao bie bin bing bo bong bu ca cai can cang cao
@@ -154,6 +167,7 @@ def analyze_fields(name_texts, place_texts, body_texts):
             tokens.update(_token_set(text or "", field in SHORT_FIELDS))
             if field == "tokens_name":
                 tokens.update(name_initials(text))
+                tokens.update(name_typo_keys(text))
         fields[field] = sorted(tokens)
     return fields
 
@@ -166,6 +180,44 @@ def name_initials(text):
         return frozenset()
     initials = "".join(r[0] for r in han_pinyin(runs[0]) if r != "?")
     return frozenset("ip:" + initials[:n] for n in range(MIN_INITIALS, min(len(initials), MAX_INITIALS) + 1))
+
+
+@functools.lru_cache(maxsize=4096)
+def name_typo_keys(text):
+    """Return the `t:` tokens of a name's words: each word and its positioned one-letter deletions."""
+    keys = set()
+    for word in _name_words(text):
+        keys.add("t:" + word)
+        if len(word) >= MIN_TYPO_LENGTH:
+            keys.update(f"t{i}:{word[:i]}{word[i + 1:]}" for i in range(len(word)))
+    return frozenset(keys)
+
+
+def _name_words(text):
+    # a doc word one letter shorter than the shortest typed word that tolerates a typo can still be its match
+    words = set()
+    for run in _RUN.findall(_fold(text)):
+        if _is_han(run):
+            readings = han_pinyin(run)
+            words.update(a + b for a, b in zip(readings, readings[1:]) if "?" not in a + b)
+        elif run.replace("'", "").isalpha():
+            words.add(_stem(run.replace("'", "")))
+    return {w for w in words if MIN_TYPO_LENGTH - 1 <= len(w) <= MAX_TYPO_LENGTH}
+
+
+def typo_alternatives(word):
+    """Return the single-token alternatives by which WORD matches a name word one edit away (see above)."""
+    word = _stem(word.replace("'", ""))
+    if not (word.isalpha() and MIN_TYPO_LENGTH <= len(word) <= MAX_TYPO_LENGTH):
+        return []
+    n, keys = len(word), set()
+    for i in range(n):
+        shorter = word[:i] + word[i + 1:]
+        keys.add("t:" + shorter)  # the name word lacks the letter the family typed too many
+        keys.add(f"t{i}:{shorter}")  # one letter substituted: the same deletion on both sides
+    keys.update(f"t{i}:{word}" for i in range(n + 1))  # the family left a letter out
+    keys.update("t:" + word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(n - 1))  # a swap
+    return [(key,) for key in sorted(keys)]
 
 
 def segment_pinyin(word):
@@ -200,11 +252,16 @@ def _han_alternatives(run):
     return [tuple(run[i : i + 2] for i in range(len(run) - 1))]
 
 
-def parse_query(text):
-    """Return the query's groups: [[alternative, ...], ...], each alternative a tuple of tokens."""
-    groups = []
+def parse_query(text, typo_words=()):
+    """Return the query's groups: [[alternative, ...], ...], each alternative a tuple of tokens.
+
+    A Latin word among TYPO_WORDS also matches a home name's word one edit away (typo_alternatives).
+    """
+    groups, typos = [], {_fold(w).replace("'", "") for w in typo_words}
     for run in _RUN.findall(_fold(text)):
         alternatives = _han_alternatives(run) if _is_han(run) else _latin_alternatives(run)
+        if typos and run.replace("'", "") in typos:
+            alternatives += typo_alternatives(run)
         alternatives = [tuple(sorted(set(a))) for a in alternatives if a]
         if alternatives and alternatives not in groups:
             groups.append(alternatives)

@@ -197,7 +197,7 @@ def _group_clause(alternatives):
 
 def _scored_query(q):
     """Return the query: filters, one `must` per text group, plus rank_boost (no text: score = rank_boost)."""
-    groups = analysis.parse_query(q.text)
+    groups = analysis.parse_query(q.text, q.typo_words)
     # a bool with only filters scores 0, so the function adds up to exactly rank_boost without text
     matching = {"bool": {"filter": _filters(q) or [{"match_all": {}}]}}
     if groups:

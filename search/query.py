@@ -2,8 +2,9 @@
 
 The semantics, which every backend implements identically (the conformance suite checks it):
 
-* Text: `analysis.parse_query(text)` gives groups; a home matches when every group matches one of its token
-  fields; text score = sum over groups of the best field weight (analysis.FIELD_WEIGHTS). No text: all match.
+* Text: `analysis.parse_query(text, typo_words)` gives groups; a home matches when every group matches one of
+  its token fields; text score = sum over groups of the best field weight (analysis.FIELD_WEIGHTS). No text: all
+  match. The words in `typo_words` also match a word of a home's name one edit away (analysis.py).
 * Filters (all ANDed): province / city / district code equality; care_level: the home accepts that level
   (has a price for it); price: the *effective price* (the price for care_level if given, else price_min) within
   [min_price_fen, max_price_fen]; min_grade: grade >= n (ungraded homes excluded); has_vacancy: free beds for
@@ -99,6 +100,7 @@ class Place:
 @dataclass(frozen=True)
 class SearchQuery:
     text: str = ""
+    typo_words: tuple[str, ...] = ()  # words of text that tolerate one edit against name words (service.py)
     places: tuple[Place, ...] = ()
     requirements: tuple[tuple[tuple[str, object], ...], ...] = ()
     preferences: tuple[tuple[tuple[str, object], ...], ...] = ()

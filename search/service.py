@@ -3,8 +3,11 @@
 With a Lexicon (search/understanding.py) the typed words are understood first: places and care words become
 structured constraints, the rest stays text. When that finds nothing, a word that matches no home at all is
 dropped and the search runs again without it (the result names the dropped words: never zero results because
-of one stray word). A query whose every word matched nothing, and that named no place or care word, is
-nonsense: it finds nothing, and the result suggests the closest names the lexicon knows.
+of one stray word). Before a word is dropped, it is tried with one typo tolerated against the words of home
+names (analysis.py: yongshuo finds Yongshou Care Home); a word that then matches is kept that way instead.
+Exact words come first: a word that matches as typed is never widened to its neighbours. A query whose every
+word matched nothing, and that named no place or care word, is nonsense: it finds nothing, and the result
+suggests the closest names the lexicon knows.
 """
 
 import logging
@@ -16,11 +19,15 @@ from flask_babel import gettext as _
 
 from core import signals
 from core.errors import SearchUnavailable
+from search.analysis import typo_alternatives
 from search.backend import current_backend
 from search.query import FACETS, SearchQuery, SearchResult
 from search.understanding import suggestions, understand
 
 log = logging.getLogger(__name__)
+# words tried with typos per query: each brings about 4 x its length alternatives, and OpenSearch (Lucene 9)
+# refuses a query of more than 1,024 clauses in all (three 20-letter words and nine others stay under it)
+MAX_TYPO_WORDS = 3
 
 
 def query_kind(query):
@@ -56,15 +63,21 @@ def run_search(query, lexicon=None):
     return result
 
 
-def structured_query(query, understood):
-    """Return QUERY with its text replaced by what UNDERSTOOD read from it."""
-    return replace(query, text=understood.text, places=query.places + understood.places,
+def structured_query(query, understood, typo_words=()):
+    """Return QUERY with its text replaced by what UNDERSTOOD read from it (TYPO_WORDS tolerating one edit)."""
+    return replace(query, text=understood.text, typo_words=typo_words, places=query.places + understood.places,
                    requirements=query.requirements + understood.requirements,
                    preferences=query.preferences + understood.preferences)
 
 
-def _matches_nothing(backend, word):
-    return backend.search(SearchQuery(text=word, per_page=1, with_facets=False)).total == 0
+def _matches_nothing(backend, word, typo=False):
+    query = SearchQuery(text=word, typo_words=(word,) if typo else (), per_page=1, with_facets=False)
+    return backend.search(query).total == 0
+
+
+def _mistyped(backend, word):
+    """Say whether WORD, which matches nothing as typed, matches a home name's word one edit away."""
+    return bool(typo_alternatives(word)) and not _matches_nothing(backend, word, typo=True)
 
 
 def understood_search(backend, query, lexicon):
@@ -74,13 +87,15 @@ def understood_search(backend, query, lexicon):
     result.recognised = understood.recognised
     if result.total or not understood.free_words:
         return result
-    dropped = tuple(w for w in understood.free_words if _matches_nothing(backend, w))
-    if not dropped:
+    unmatched = tuple(w for w in understood.free_words if _matches_nothing(backend, w))
+    if not unmatched:
         return result  # every word is known: the combination is what finds nothing
+    mistyped = tuple(w for w in unmatched[:MAX_TYPO_WORDS] if _mistyped(backend, w))
+    dropped = tuple(w for w in unmatched if w not in mistyped)
     if len(dropped) == len(understood.free_words) and not understood.recognised:
         return _nothing(query, dropped, suggestions(dropped, lexicon))
     kept = replace(understood, free_words=tuple(w for w in understood.free_words if w not in dropped))
-    result = backend.search(structured_query(query, kept))
+    result = backend.search(structured_query(query, kept, typo_words=mistyped))
     result.recognised, result.dropped = understood.recognised, dropped
     return result
 

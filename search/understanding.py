@@ -15,6 +15,11 @@ Reading, in order:
   (nanjing gulou, nanjinggulou, Nán jīng), and as care words in English or pinyin (dementia, shizhi); a word of
   five letters or more also matches a form one edit away (hangzou -> hangzhou). Administrative suffix words
   after a place (district, city, qu, shi ...) are absorbed.
+* Pinyin initials name places only as a prefix of at least two syllables of a place's name (nj, njs: 南京市),
+  and only a city or a province alone, or a chain each link of which lies inside the one before (njgl:
+  Nanjing's Gulou; jssz: 江苏's 苏州): a district's two letters alone name too many (gl: 鼓楼 twice, 广陵), and
+  unrelated initials run together are key-mashing (wxyz is not 无锡 + 扬州). Home names' initials are text
+  (analysis.py `ip:`); a word read as place initials is not also a name's.
 * Places: a district named with its city (or province) keeps only the readings inside it (南京鼓楼 -> Nanjing's
   Gulou); a name with several readings keeps them all (鼓楼 alone: Nanjing and Xuzhou; suzhou: 苏州 and 宿州);
   a city or province that only frames a named district adds nothing more.
@@ -33,7 +38,8 @@ SUFFIX_WORDS = frozenset("district city province county qu shi sheng xian zhen".
 _LATIN_STOP = analysis._STOPWORDS  # the words the analysis ignores: never free, never understood
 _TONE_DIGIT = re.compile(r"(?<=[a-z])[1-5]")
 _MAX_JOINED_WORDS = 4
-MIN_TYPO_LENGTH = 5  # words this long tolerate one edit (pinyin and English)
+MIN_TYPO_LENGTH = analysis.MIN_TYPO_LENGTH  # words this long tolerate one edit (pinyin and English)
+MAX_INITIALS_PARTS = 3  # province, city, district
 FILLER = "filler"  # the key of the Concept whose forms are read and then ignored
 
 
@@ -48,6 +54,7 @@ class PlaceEntry:
     name: str
     han: tuple[str, ...]
     latin: tuple[str, ...]
+    initials: tuple[str, ...] = ()  # prefixes of 2+ letters of the full name's initials (nj, njs for 南京市)
 
     def reading(self):
         """Return the Place this entry names."""
@@ -74,6 +81,7 @@ class Lexicon:
     concepts: list
     han: dict = field(default_factory=dict)  # form -> [PlaceEntry | Concept]
     latin: dict = field(default_factory=dict)
+    initials: dict = field(default_factory=dict)  # place initials -> [PlaceEntry]
     max_han: int = 0
 
     def __post_init__(self):
@@ -82,6 +90,8 @@ class Lexicon:
                 self.han.setdefault(form, []).append(entry)
             for form in entry.latin:
                 self.latin.setdefault(form, []).append(entry)
+            for form in getattr(entry, "initials", ()):
+                self.initials.setdefault(form, []).append(entry)
         self.max_han = max((len(f) for f in self.han), default=0)
         self._by_length = {}
         for form in self.latin:
@@ -193,10 +203,38 @@ def _latin_entries(words, i, lexicon, known):
     parts = _split_joined(word, lexicon)
     if parts and len(parts) > 1:
         return 1, [(part, lexicon.latin[part]) for part in parts]
+    initials = _initials_reading(word, lexicon)
+    if initials:
+        return 1, initials
     near = lexicon.near_latin(word)
     if near and not known(word):  # a word the index holds (a brand: yixin) is no typo of a place (yixing)
         return 1, [(word, [e for form in near for e in lexicon.latin[form]])]
     return 0, []
+
+
+_LEVEL_RANK = {"province": 0, "city": 1, "district": 2}
+
+
+def _inside(entry, frame):
+    if _LEVEL_RANK[entry.level] <= _LEVEL_RANK[frame.level]:
+        return False
+    return (entry.city if frame.level == "city" else entry.province) == frame.code
+
+
+def _initials_reading(word, lexicon, frame=None, parts_left=MAX_INITIALS_PARTS):
+    """Return [(initials, [PlaceEntry])] for a word of place initials (see the module docstring), or None."""
+    if not word:
+        return [] if frame is not None else None
+    if not parts_left:
+        return None
+    for end in range(min(len(word), analysis.MAX_INITIALS), 1, -1):
+        entries = lexicon.initials.get(word[:end], ())
+        fitting = [e for e in entries
+                   if (e.level != "district" if frame is None else any(_inside(e, f) for f in frame))]
+        rest = _initials_reading(word[end:], lexicon, fitting, parts_left - 1) if fitting else None
+        if rest is not None:
+            return [(word[:end], fitting)] + rest
+    return None
 
 
 def _cut_latin(words, lexicon, known):

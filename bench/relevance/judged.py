@@ -6,7 +6,8 @@ kinds of home in names, care levels, designations, ownership). A judgement is da
 
     {"q": "南京鼓楼 失智", "kind": "answerable" | "nonsense",
      "district": code | None, "city": [codes] | None, "province": code | None,   # where the answer must be
-     "needs": [[[field, value], ...], ...]}                                        # every need, any clause
+     "needs": [[[field, value], ...], ...],                                        # every need, any clause
+     "family": "name_typo" | "place_initials"}                                    # only on those families
 
 Grades of a home: 2 when it satisfies every need and lies in the named district (or city / province when
 no district was named), 1 when it satisfies every need and lies in a named district's city ("just outside"),
@@ -38,7 +39,7 @@ NEEDS = {
     "敬老院": [[["name", "敬老院"], ["name", "福利"]]], "养老院": [],
     "nursing home": [[["name", "护理院"]]], "medical insurance": [[["features", "medical_insurance"]]],
 }
-NONSENSE = ["xyzzy", "zzzz", "sz", "qqqq", "asdfgh", "xx yy", "zzzz qqqq", "bnmbnm", "kkkkk", "wxyz",
+NONSENSE = ["xyzzy", "zzzz", "qqqq", "asdfgh", "xx yy", "zzzz qqqq", "bnmbnm", "kkkkk", "wxyz",
             "jjjj", "hhhhh"]
 TYPOS = {"hangzou": "330100", "nanjng": "320100", "suzhoou": None, "ningbbo": "330200", "wuxxi": "320200",
          "shanghia": "310000", "changzou": "320400", "hefie": "340100"}
@@ -50,8 +51,10 @@ def _tone_pinyin():
         return {r["city_code"]: r["pinyin_tone"] for r in csv.DictReader(fh)}
 
 
-def _judgement(q, district=None, city=None, province=None, needs=(), kind="answerable"):
-    return {"q": q, "kind": kind, "district": district, "city": city, "province": province, "needs": list(needs)}
+def _judgement(q, district=None, city=None, province=None, needs=(), kind="answerable", family=None):
+    judgement = {"q": q, "kind": kind, "district": district, "city": city, "province": province,
+                 "needs": list(needs)}
+    return judgement | ({"family": family} if family else {})
 
 
 def _place_queries(rng, districts, gz):
@@ -129,6 +132,67 @@ def _name_queries(rng, docs, gz):
     return out
 
 
+def _initials(region):
+    """The initials of a region's full name, from the gazetteer's pinyin (南京市: njs)."""
+    from search.analysis import han_pinyin
+
+    return "".join(syllable[0] for syllable in han_pinyin(region.name))
+
+
+def _place_initials_queries(rng, districts, cities, gz):
+    """Place initials: a city's (nj), a city's then a district's run together (njgl), as a family abbreviates."""
+    out = []
+    for c in cities[:10]:
+        typed = _initials(c)[: len(c.short_name)]
+        readings = [r.code for r in gz.cities if _initials(r).startswith(typed)]
+        out.append(_judgement(typed, city=readings, family="place_initials"))
+    for d in districts[:12]:
+        c = gz.city(d.city_code)
+        typed = _initials(c)[: len(c.short_name)] + _initials(d)[: len(d.short_name)]
+        frames = [r for r in gz.cities if _initials(r).startswith(typed[: len(c.short_name)])]
+        inside = [r.code for r in gz.districts if r.city_code in {f.code for f in frames}
+                  and _initials(r).startswith(typed[len(c.short_name):])]
+        out.append(_judgement(typed, district=inside, city=[f.code for f in frames], family="place_initials"))
+    return out
+
+
+def _one_edit(rng, word):
+    """WORD with one random edit: a letter left out, doubled, replaced or swapped with its neighbour."""
+    i = rng.randrange(1, len(word) - 1)  # a first letter is seldom mistyped
+    kind = rng.choice(("leave_out", "double", "replace", "swap"))
+    if kind == "leave_out":
+        return word[:i] + word[i + 1:]
+    if kind == "double":
+        return word[:i] + word[i] + word[i:]
+    if kind == "replace":
+        return word[:i] + rng.choice([c for c in "aeinoughz" if c != word[i]]) + word[i + 1:]
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:] if word[i] != word[i + 1] else word[:i] + word[i + 1:]
+
+
+def _name_typo_queries(rng, docs, gz):
+    """A home's brand word (its name's pinyin, the first word of its English name) with one typo.
+
+    Unambiguous typos only: not a word of any home's name as it is, not one edit from a place's pinyin (the
+    place reading would win, rightly: hangzou is Hangzhou).
+    """
+    from search.analysis import name_typo_keys
+    from search.understanding import latin_form, one_edit_apart
+
+    name_words = set().union(*(name_typo_keys(d["name"]) | name_typo_keys(d["name_en"] or "") for d in docs))
+    places = {latin_form(r.pinyin) for r in gz.provinces + gz.cities + gz.districts}
+    brands = sorted({d["name_en"].split()[0] for d in docs if d.get("name_en")})
+    out = []
+    for brand in rng.sample([b for b in brands if len(b) >= 6 and b.isalpha()], 14):
+        typo = _one_edit(rng, brand.lower())
+        if "t:" + typo in name_words or any(one_edit_apart(typo, p) or typo == p for p in places):
+            continue
+        kind = next(d["name_en"] for d in docs if (d["name_en"] or "").startswith(brand + " "))
+        kind = kind.split(",")[0].split(" (")[0].split(" ", 1)[1]  # Care Home, as the name queries above
+        q, need = (typo, brand) if len(out) % 2 == 0 else (f"{typo.capitalize()} {kind}", f"{brand} {kind}")
+        out.append(_judgement(q, needs=[[["name_en", need]]], family="name_typo"))
+    return out
+
+
 def build(docs):
     """Return the judged set for the documents DOCS of a seeded demo market."""
     gz = gazetteer()
@@ -148,6 +212,7 @@ def build(docs):
     queries = (_place_queries(rng, districts, gz) + _latin_queries(rng, districts, gz)
                + _need_queries(rng, districts, cities, gz, has) + _city_queries(cities, gz)
                + _typo_and_stray_queries(gz) + _name_queries(rng, docs, gz)
+               + _place_initials_queries(rng, districts, cities, gz) + _name_typo_queries(rng, docs, gz)
                + [_judgement(q, kind="nonsense") for q in NONSENSE])
     return list({q["q"]: q for q in queries}.values())
 

@@ -64,7 +64,9 @@ def final_query(backend, query, lexicon, result):
 
     understood = understand(query.text, lexicon, known=lambda word: not _matches_nothing(backend, word))
     kept = replace(understood, free_words=tuple(w for w in understood.free_words if w not in result.dropped))
-    return structured_query(query, kept)
+    # a word kept although it matches nothing as typed was kept for a typo of a name word (search/service.py)
+    mistyped = tuple(w for w in kept.free_words if result.total and _matches_nothing(backend, w))
+    return structured_query(query, kept, typo_words=mistyped)
 
 
 def _dcg(grades):

@@ -225,7 +225,7 @@ def make_plan(query, vocab):
               "ownership": query.ownership}
     codes = {col: vocab.codes.get(v, -1) for col, v in values.items() if v is not None}
     level = query.care_level
-    return Plan(query=query, groups=analysis.parse_query(query.text), codes=codes,
+    return Plan(query=query, groups=analysis.parse_query(query.text, query.typo_words), codes=codes,
                 level_col=_PRICE_LEVELS.index(level), care_bit=_bits([level], CARE_LEVELS) if level else 0,
                 feature_bits=_bits(query.features, FEATURES), k=query.offset + query.per_page,
                 vocab_size=len(vocab.keys), places=_place_plan(query.places, vocab),

@@ -30,10 +30,11 @@ CREATE TABLE IF NOT EXISTS tombstones (id INTEGER PRIMARY KEY, seq INTEGER NOT N
 CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones (seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('format', 4);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('format', 5);
 """
-_FORMAT = 4  # bump when the file layout changes: an older file must be rebuilt with `flask search reindex`
+_FORMAT = 5  # bump when the file layout changes: an older file must be rebuilt with `flask search reindex`
 # 4: names carry `ip:` initials prefixes instead of `i:` initial bigrams everywhere (analysis.py)
+# 5: names carry `t:` typo keys (their words and positioned one-letter deletions, analysis.py)
 # 3: documents carry quality_stars / quality_warning (format-2 documents lack them: rebuild, not guess)
 UPSERT = """INSERT INTO docs (id, version, seq, body, tokens_name, tokens_place, tokens_body)
 VALUES (?, ?, ?, ?, ?, ?, ?)

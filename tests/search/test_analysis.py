@@ -119,3 +119,25 @@ def test_text_score_takes_the_best_field_per_group_and_sums_groups():
 def test_a_document_missing_one_group_does_not_match():
     fields = _fields(name="姑苏护理院", body="护理")
     assert text_score(parse_query("护理 认知症"), fields) == 0
+
+
+def _typo_score(word, fields):
+    return text_score(parse_query(word, typo_words=(word,)), fields)
+
+
+def test_a_name_word_matches_a_typed_word_one_edit_away_of_every_kind():
+    fields = _fields(name="向阳颐养院 Xiangyang Evergreen Home")
+    for word in ("xiangyan", "xiangyangg", "xiangyanh", "xaingyang", "evergren", "evergreem", "evregreen"):
+        assert _typo_score(word, fields) == 4, word
+        assert text_score(parse_query(word), fields) == 0, word  # only when the query asks for it
+
+
+def test_two_edits_short_words_and_nonsense_match_no_name():
+    fields = _fields(name="向阳颐养院 Xiangyang Evergreen Home")
+    for word in ("xaingyagn", "evrgren", "homme"[:4], "xyzzy", "qqqqq", "asdfgh"):
+        assert _typo_score(word, fields) == 0, word
+
+
+def test_typos_match_names_only():
+    fields = _fields(place="江苏省南京市鼓楼区向阳街道", body="xiangyang evergreen")
+    assert _typo_score("xiangyan", fields) == _typo_score("evergren", fields) == 0

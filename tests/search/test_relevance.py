@@ -22,7 +22,7 @@ def judged_market(app, backend):
     judged = build(docs)
     # a fixed slice of every family of the set: places, pinyin and English, care words, typos, nonsense
     subset = judged[:12] + judged[40:52] + judged[70:100:2] + [j for j in judged if j["q"] in EXAMPLES]
-    subset += [j for j in judged if j["kind"] == "nonsense"]
+    subset += [j for j in judged if j["kind"] == "nonsense" or j.get("family")]  # nonsense, typos, initials
     return backend, list({j["q"]: j for j in subset}.values()), docs
 
 

@@ -70,6 +70,25 @@ def test_typos_of_five_letters_or_more_are_tolerated_once():
     assert _read("suzou").places != () and _read("wuxl").places == ()  # four letters: exact only
 
 
+@pytest.mark.parametrize("text, cities", [("nj", {"320100"}), ("njs", {"320100"}), ("NJ", {"320100"}),
+                                          ("sz", {SUZHOU, SUZHOU_ANHUI}), ("hf", {"340100"})])
+def test_place_initials_of_two_syllables_or_more_name_a_city(text, cities):
+    understood = _read(text)
+    assert {p.city for p in understood.places} == cities and understood.free_words == ()
+
+
+def test_place_initials_run_together_read_as_a_district_inside_its_city():
+    assert _read("njgl").places == (NANJING_GULOU,) == _read("njsglq").places
+    assert _read("xzgl").places == (XUZHOU_GULOU,)
+    assert _read("jssz").places == (Place("320000", SUZHOU),)
+    assert _read("zj").places == (Place("330000"),)  # 浙江 province over 镇江 city, as zhejiang reads
+
+
+@pytest.mark.parametrize("text", ["gl", "xx yy", "wxyz", "jjjj", "n", "njx"])
+def test_district_initials_alone_or_unrelated_initials_are_no_place(text):
+    assert _read(text).places == ()
+
+
 def test_unknown_words_stay_free_text():
     understood = _read("失智 老人")
     assert understood.free_words == ("老人",) and understood.recognised == ("失智",)
@@ -84,7 +103,7 @@ HOMES = [
     ("320106", "鼓楼区福寿养老院", {"medical_insurance": True}),
     ("320102", "玄武康乐养老院", {"fees": {"dementia": (3000, 4000, 900)}}),
     ("320302", "徐州鼓楼夕阳红护理院", {}),
-    ("320311", "泉山颐养院", {}),
+    ("320311", "泉山颐养院", {"name_en": "Evergreen Retirement Home"}),
     ("330106", "杭州西湖松鹤康养中心", {"dementia_unit": True, "description": "Memory care", "description_en":
                                          "Dementia care"}),
     ("330212", "宁波鄞州老年公寓", {"ownership": "public"}),
@@ -148,11 +167,51 @@ def test_a_word_that_matches_nothing_is_dropped_and_named(town):
 
 
 def test_nonsense_finds_nothing_and_suggests_close_names(town):
-    for text in ("xyzzy", "zzzz", "sz", "qqqqq"):
+    for text in ("xyzzy", "zzzz", "qqqqq", "xx yy", "wxyz", "asdfgh", "bnmbnm"):
         result, _homes = _search(town, text)
         assert result.total == 0 and result.hits == [], text
     result, _homes = _search(town, "suzhuoo")
     assert result.total == 0 and {"苏州市", "宿州市"} <= set(result.suggestions)
+
+
+@pytest.mark.parametrize("text, name", [("fushuo", "鼓楼区福寿养老院"), ("kangel", "玄武康乐养老院"),
+                                        ("chanshou", "如皋长寿敬老院"), ("changshoy", "如皋长寿敬老院"),
+                                        ("evergren", "泉山颐养院"), ("evergreeen", "泉山颐养院"),
+                                        ("Evergrene retirement home", "泉山颐养院"),
+                                        ("sognhe 杭州", "杭州西湖松鹤康养中心")])
+def test_one_typo_in_a_home_name_word_of_five_letters_or_more_finds_the_home(town, text, name):
+    result, homes = _search(town, text)
+    assert [d["name"] for d in homes] == [name] and result.dropped == ()
+
+
+def test_name_typos_need_five_letters_and_stop_at_one_edit(town):
+    assert _search(town, "renia")[1][0]["name"] == "宿州埇桥仁爱养老院"  # five letters: renai swapped
+    for text in ("fsuhuo", "changshuoo", "evrgren", "rnai"):
+        assert _search(town, text)[0].total == 0, text
+
+
+def test_a_word_found_as_typed_is_not_widened_to_its_neighbours(town):
+    from marketplace.search_documents import home_document
+
+    backend, docs = town
+    doc = home_document(make_home("320106", name="福州路老年公寓"))  # fuzhou: one edit from fushou (福寿)
+    backend.upsert([doc])
+    docs[doc["id"]] = doc
+    assert [d["name"] for d in _search(town, "fushou")[1]] == ["鼓楼区福寿养老院"]
+    assert [d["name"] for d in _search(town, "fuzhou")[1]] == ["福州路老年公寓"]
+
+
+def test_at_most_three_words_are_tried_with_typos(town):
+    # each brings ~4 x its length alternatives; OpenSearch refuses more than 1,024 clauses in one query
+    result, _homes = _search(town, "fushuo kangel chanshou evergren renia sognhe")
+    assert set(result.dropped) == {"evergren", "renia", "sognhe"}
+
+
+def test_place_initials_find_the_place_on_every_backend(town):
+    result, homes = _search(town, "sz")
+    assert {d["name"] for d in homes} == {"苏州姑苏社会福利院", "宿州埇桥仁爱养老院"}
+    result, homes = _search(town, "njgl")
+    assert {d["name"] for d in homes[:2]} == {"南京鼓楼颐和护理院", "鼓楼区福寿养老院"} and len(homes) == 3
 
 
 def test_total_counts_only_homes_matching_every_word(town):
