@@ -12,3 +12,7 @@ search_finished = _signals.signal("search-finished")  # kwargs: backend, kind, s
 # notification on the same session commits (or rolls back) with the change itself.
 inquiry_event = _signals.signal("inquiry-event")  # kwargs: inquiry, event (received|reply|visit_confirmed|...)
 review_event = _signals.signal("review-event")  # kwargs: review, event (published|folded|removed|appeal_decided)
+# search/outbox.py, after a drain batch reached the index and before its outbox rows are deleted (same
+# transaction): kwargs: backend, docs ({id: document} upserted), deleted (ids). A listener may write on
+# db.session; raising keeps the rows for the next drain (at least once).
+documents_indexed = _signals.signal("documents-indexed")
