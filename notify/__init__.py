@@ -16,14 +16,25 @@ def _unread():
 
 
 def init_app(app):
-    """Models, listeners, the inbox pages, the mailer and `flask notify`."""
-    from notify import listeners, models  # noqa: F401
+    """Models, listeners, the inbox pages, saved searches (pages, API, alerts, digests), the mailer, `flask notify`."""
+    from core import jobs, panels, signals
+    from core.extensions import api, csrf
+    from notify import listeners, models, saved_searches
     from notify.cli import notify_cli
+    from notify.saved_api import blp as saved_searches_api
+    from notify.saved_views import bp as saved_searches_views
+    from notify.saved_views import save_control
     from notify.views import bp
 
     app.config.setdefault("QUIET_HOURS", ("21:00", "08:00"))
     mail.init_app(app)
     listeners.connect()
     app.register_blueprint(bp)
+    app.register_blueprint(saved_searches_views)
+    api.register_blueprint(saved_searches_api)
+    csrf.exempt(saved_searches_api)  # session writes check X-CSRFToken themselves (notify/saved_api.py)
+    panels.register(app, "search.after_results", "notify/_save_search.html", save_control)
+    signals.documents_indexed.connect(saved_searches.on_documents_indexed, weak=False)  # once per process
+    jobs.daily(app, saved_searches.send_digests_due)
     app.cli.add_command(notify_cli)
     app.jinja_env.globals["unread_notifications"] = _unread
