@@ -256,3 +256,19 @@ def test_opensearch_percolator_alerts_the_family_once_for_a_freed_bed(opensearch
     _free_beds(client, token, full, 3)
     alerts = _alerts(family)
     assert [a.link for a in alerts] == [f"/homes/{full.id}"]
+
+
+def test_the_notify_worker_sends_the_digest_at_eight(app, client, market, clock, runner):
+    clock(datetime(2026, 12, 7, 10, 0))
+    _save(client, market["family"], frequency="daily")
+    _free_beds(client, _token_now(client, market), market["full"], 2)
+    clock(datetime(2026, 12, 8, 8, 5))
+    result = runner.invoke(args=["notify", "worker", "--interval", "0", "--max-idle-polls", "1"])
+    assert result.exit_code == 0, result.output
+    assert len(_alerts(market["family"], "saved_search_digest")) == 1
+
+
+def test_rebuilding_the_stored_queries_counts_the_saved_searches(app, client, market, runner):
+    _save(client, market["family"])
+    result = runner.invoke(args=["notify", "rebuild-saved-searches"])
+    assert result.exit_code == 0 and "stored 1 " in result.output
