@@ -29,7 +29,7 @@ from core.errors import NotFound, ServiceError
 from core.extensions import db
 from core.vocab import SAVED_SEARCH_FREQUENCIES
 from notify.kinds import KIND_LABELS, KINDS
-from notify.services import record
+from notify.services import record, record_many
 from search import stored
 from search.backend import current_backend
 from search.query import MAX_PER_PAGE, MAX_RESULT_WINDOW, query_from_dict, query_to_dict
@@ -278,7 +278,7 @@ def _record_started(started, docs):
         sa.select(SavedSearch).where(SavedSearch.id.in_({sid for sid, _hid in started})))}
     users = {u.id: u for u in db.session.scalars(
         sa.select(User).where(User.id.in_({s.user_id for s in searches.values()})))}
-    now = clock.utcnow()
+    now, alerts = clock.utcnow(), []
     for sid, hid in started:
         saved, doc = searches.get(sid), docs[hid]
         if saved is None:  # deleted meanwhile; the engine's copy goes with the next removal or rebuild
@@ -287,9 +287,11 @@ def _record_started(started, docs):
                                  version=doc.get("version") or 0, matched_at=now)
         if saved.frequency == "immediately":
             match.notified_at = now
-            record(users.get(saved.user_id), "saved_search_match", {"search": saved.name, "home": match.home_name},
-                   f"/homes/{hid}", f"saved:{sid}:{hid}:v{match.version}")
+            alerts.append((users.get(saved.user_id), "saved_search_match",
+                           {"search": saved.name, "home": match.home_name}, f"/homes/{hid}",
+                           f"saved:{sid}:{hid}:v{match.version}"))
         db.session.add(match)
+    record_many(alerts)
 
 
 # -- digests -----------------------------------------------------------------------------------------------

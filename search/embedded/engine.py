@@ -535,6 +535,13 @@ class QueryTable:
         self.min_grade = np.array([q.min_grade or 0 for q in qs], dtype=np.int64)
         self.min_quality = np.array([q.min_quality or 0 for q in qs], dtype=np.int64)
         self.feature_bits = np.array([_bits(q.features, FEATURES) for q in qs], dtype=np.int64)
+        within = [q.near is not None and q.radius_km is not None for q in qs]
+        self.has_radius = np.array(within, dtype=bool)
+        self.near_lat = np.array([q.near[0] if w else np.nan for q, w in zip(qs, within)], dtype=np.float64)
+        self.near_lon = np.array([q.near[1] if w else np.nan for q, w in zip(qs, within)], dtype=np.float64)
+        self.radius = np.array([q.radius_km if w else np.inf for q, w in zip(qs, within)], dtype=np.float64)
+        # the columns decide these queries alone; text, places and requirements are run by the engine
+        self.decided = np.array([not (q.text.strip() or q.places or q.requirements) for q in qs], dtype=bool)
 
     def _code(self, value):
         if value is None:
@@ -571,7 +578,20 @@ def _candidates(table, doc):
     grade, quality = doc.get("grade") or 0, doc.get("quality_stars") or 0
     ok &= (table.min_grade == 0) | ((grade > 0) & (grade >= table.min_grade))
     ok &= (table.min_quality == 0) | (quality >= table.min_quality)
+    if table.has_radius.any():
+        location = doc.get("location") or {}
+        lat, lon = _number(location.get("lat")), _number(location.get("lon"))
+        with np.errstate(invalid="ignore"):
+            ok &= ~table.has_radius | (_haversine_from(table.near_lat, table.near_lon, lat, lon) <= table.radius)
     return np.flatnonzero(ok)
+
+
+def _haversine_from(lats, lons, lat, lon):
+    """haversine_array with the query points as arrays: the same operations in the same order, per query."""
+    p1, p2 = np.radians(lats), np.radians(lat)
+    dp, dl = p2 - p1, np.radians(lon - lons)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
 def match_stored_queries(table, docs):
@@ -582,8 +602,11 @@ def match_stored_queries(table, docs):
         if not len(positions):
             matches[doc["id"]] = []
             continue
-        vocab = Vocab()
-        segment = build_segment([doc], vocab)
-        matches[doc["id"]] = [int(table.ids[i]) for i in positions
-                              if execute(segment, make_plan(table.queries[i], vocab)).total]
+        found = [int(i) for i in table.ids[positions[table.decided[positions]]]]
+        rest = positions[~table.decided[positions]]
+        if len(rest):
+            vocab = Vocab()
+            segment = build_segment([doc], vocab)
+            found += [int(table.ids[i]) for i in rest if execute(segment, make_plan(table.queries[i], vocab)).total]
+        matches[doc["id"]] = sorted(found)
     return matches
