@@ -19,7 +19,7 @@ def init_app(app):
     """Models, listeners, the inbox pages, saved searches (pages, API, alerts, digests), the mailer, `flask notify`."""
     from core import jobs, panels, signals
     from core.extensions import api, csrf
-    from notify import listeners, models, saved_searches
+    from notify import listeners, models, saved_searches  # noqa: F401  (models: the tables)
     from notify.cli import notify_cli
     from notify.saved_api import blp as saved_searches_api
     from notify.saved_views import bp as saved_searches_views

@@ -25,7 +25,7 @@ from accounts import consents
 from accounts.models import User
 from core import time as clock
 from core.db import UTCDateTime, utcnow
-from core.errors import NotFound, ServiceError
+from core.errors import NotFound, SearchUnavailable, ServiceError
 from core.extensions import db
 from core.vocab import SAVED_SEARCH_FREQUENCIES
 from notify.kinds import KIND_LABELS, KINDS
@@ -167,7 +167,11 @@ def save_search(user, name, frequency, raw_args, care_consent=False):
                         query=query_to_dict(query), created_at=clock.utcnow())
     db.session.add(saved)
     db.session.commit()
-    _register(saved)
+    try:
+        _register(saved)
+    except SearchUnavailable:  # saved all the same; `flask notify rebuild-saved-searches` stores it later
+        db.session.rollback()
+        log.warning("saved search %s kept in SQL only: the search engine is unavailable", saved.id)
     return saved, care_dropped
 
 
@@ -326,17 +330,18 @@ def send_digests_due():
         for match, user_id in waiting:
             by_user.setdefault(user_id, []).append(match)
         for user_id, matches in by_user.items():
-            sent += _record_digest(db.session.get(User, user_id), frequency, cutoff, matches, now)
+            sent += _record_digest(user_id, frequency, cutoff, matches, now)
     db.session.commit()
     return sent
 
 
-def _record_digest(user, frequency, cutoff, matches, now):
+def _record_digest(user_id, frequency, cutoff, matches, now):
     names = list(dict.fromkeys(m.home_name for m in matches))
     shown = "、".join(names[:DIGEST_NAMES]) + ("…" if len(names) > DIGEST_NAMES else "")
     day = clock.business_date(cutoff).isoformat()
-    done = record(user, "saved_search_digest", {"count": len({m.home_id for m in matches}), "homes": shown},
-                  "/account/saved-searches", f"saved-digest:{user.id}:{frequency}:{day}")
+    done = record(db.session.get(User, user_id), "saved_search_digest",
+                  {"count": len({m.home_id for m in matches}), "homes": shown}, "/account/saved-searches",
+                  f"saved-digest:{user_id}:{frequency}:{day}")
     for match in matches:
         match.notified_at = now
     return 1 if done is not None else 0

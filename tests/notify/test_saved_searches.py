@@ -87,7 +87,7 @@ def test_the_same_change_never_alerts_twice(app, client, market):
     assert len(_alerts(market["family"])) == 1
     # the drain is at least once: the same documents indexed again alert nobody
     from search import sources
-    from search.outbox import requeue, drain
+    from search.outbox import drain, requeue
 
     requeue([market["full"].id])
     drain(current_backend())
