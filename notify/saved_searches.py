@@ -261,40 +261,58 @@ def _fingerprint():
 
 
 def on_documents_indexed(backend, docs, deleted, **extra):
-    """Record the homes that start to match a saved search (and forget the ones that stopped)."""
+    """Record the homes that start to match a saved search (and forget the ones that stopped).
+
+    Core statements, not ORM objects: one change can start hundreds of matches, all in the drain's transaction."""
     fingerprint = _fingerprint()
     if not fingerprint[0] or not (docs or deleted):
         return
     matched = stored.matching(backend, docs.values(), _all_queries, fingerprint)
     now_matching = {(sid, hid) for hid, sids in matched.items() for sid in sids}
-    home_ids = set(docs) | set(deleted)
-    before = {(m.saved_search_id, m.home_id): m for m in db.session.scalars(
-        sa.select(SavedSearchMatch).where(SavedSearchMatch.home_id.in_(home_ids)))}
-    for key in before.keys() - now_matching:
-        db.session.delete(before[key])
-    started = sorted(now_matching - before.keys())
+    home_ids = sorted(set(docs) | set(deleted))
+    table = SavedSearchMatch.__table__
+    before = set()
+    for chunk in _chunks(home_ids):
+        before.update(db.session.execute(sa.select(table.c.saved_search_id, table.c.home_id)
+                                         .where(table.c.home_id.in_(chunk))).all())
+    stopped = {}
+    for sid, hid in before - now_matching:
+        stopped.setdefault(hid, []).append(sid)
+    for hid, sids in stopped.items():
+        for chunk in _chunks(sorted(sids)):
+            db.session.execute(sa.delete(table).where(table.c.home_id == hid, table.c.saved_search_id.in_(chunk)))
+    started = sorted(now_matching - before)
     if started:
         _record_started(started, docs)
 
 
+def _chunks(values, size=500):
+    values = list(values)
+    return [values[i:i + size] for i in range(0, len(values), size)]
+
+
 def _record_started(started, docs):
-    searches = {s.id: s for s in db.session.scalars(
-        sa.select(SavedSearch).where(SavedSearch.id.in_({sid for sid, _hid in started})))}
-    users = {u.id: u for u in db.session.scalars(
-        sa.select(User).where(User.id.in_({s.user_id for s in searches.values()})))}
-    now, alerts = clock.utcnow(), []
+    searches = {}
+    for chunk in _chunks(sorted({sid for sid, _hid in started})):
+        searches.update((row.id, row) for row in db.session.execute(
+            sa.select(SavedSearch.id, SavedSearch.user_id, SavedSearch.name, SavedSearch.frequency)
+            .where(SavedSearch.id.in_(chunk))))
+    users = {}
+    for chunk in _chunks(sorted({row.user_id for row in searches.values()})):
+        users.update((u.id, u) for u in db.session.scalars(sa.select(User).where(User.id.in_(chunk))))
+    now, alerts, rows = clock.utcnow(), [], []
     for sid, hid in started:
         saved, doc = searches.get(sid), docs[hid]
         if saved is None:  # deleted meanwhile; the engine's copy goes with the next removal or rebuild
             continue
-        match = SavedSearchMatch(saved_search_id=sid, home_id=hid, home_name=doc.get("name") or "",
-                                 version=doc.get("version") or 0, matched_at=now)
-        if saved.frequency == "immediately":
-            match.notified_at = now
-            alerts.append((users.get(saved.user_id), "saved_search_match",
-                           {"search": saved.name, "home": match.home_name}, f"/homes/{hid}",
-                           f"saved:{sid}:{hid}:v{match.version}"))
-        db.session.add(match)
+        name, version, at_once = doc.get("name") or "", doc.get("version") or 0, saved.frequency == "immediately"
+        rows.append({"saved_search_id": sid, "home_id": hid, "home_name": name, "version": version,
+                     "matched_at": now, "notified_at": now if at_once else None})
+        if at_once:
+            alerts.append((users.get(saved.user_id), "saved_search_match", {"search": saved.name, "home": name},
+                           f"/homes/{hid}", f"saved:{sid}:{hid}:v{version}"))
+    if rows:
+        db.session.execute(sa.insert(SavedSearchMatch.__table__), rows)
     record_many(alerts)
 
 

@@ -113,24 +113,29 @@ def record_many(entries):
     """Record many notifications at once (ENTRIES: (user, kind, params, link, dedupe_key)), as record does each:
     a known dedupe key or an inactive user records nothing; the caller commits. Return how many were added.
 
-    For fan-outs (a home that starts to match hundreds of saved searches): one look-up of the known keys and
-    one of the channels per person and kind, instead of one each per notification."""
+    For fan-outs (a home that starts to match hundreds of saved searches): one look-up of the known keys, one of
+    the channels per person and kind, and two multi-row inserts, instead of a unit of work per notification."""
     keys = [entry[4] for entry in entries]
     known = {o.dedupe_key for o in db.session.new if isinstance(o, Notification)}
     for start in range(0, len(keys), 500):
         known.update(db.session.scalars(sa.select(Notification.dedupe_key).where(
             Notification.dedupe_key.in_(keys[start:start + 500]))))
-    channels, added, now = {}, 0, clock.utcnow()
+    channels, rows, now = {}, [], clock.utcnow()
     for user, kind, params, link, dedupe_key in entries:
         if user is None or not user.active or dedupe_key in known:
             continue
         known.add(dedupe_key)
         if (user.id, kind) not in channels:
             channels[user.id, kind] = channels_for(user, kind)
-        notification = Notification(user_id=user.id, kind=kind, params=params, link=link, dedupe_key=dedupe_key,
-                                    created_at=now)
-        for channel in channels[user.id, kind]:
-            notification.deliveries.append(Delivery(channel=channel, not_before=_not_before(channel)))
-        db.session.add(notification)
-        added += 1
-    return added
+        rows.append({"user_id": user.id, "kind": kind, "params": params, "link": link, "dedupe_key": dedupe_key,
+                     "created_at": now})
+    if not rows:
+        return 0
+    table = Notification.__table__
+    ids = dict(db.session.execute(sa.insert(table).returning(table.c.dedupe_key, table.c.id), rows).all())
+    deliveries = [{"notification_id": ids[row["dedupe_key"]], "channel": channel, "status": "pending",
+                   "attempts": 0, "not_before": _not_before(channel), "last_error": ""}
+                  for row in rows for channel in channels[row["user_id"], row["kind"]]]
+    if deliveries:
+        db.session.execute(sa.insert(Delivery.__table__), deliveries)
+    return len(rows)
