@@ -120,13 +120,11 @@ def record_many(entries):
     for start in range(0, len(keys), 500):
         known.update(db.session.scalars(sa.select(Notification.dedupe_key).where(
             Notification.dedupe_key.in_(keys[start:start + 500]))))
-    channels, rows, now = {}, [], clock.utcnow()
+    channels, rows, now = _channels_of_many(entries), [], clock.utcnow()
     for user, kind, params, link, dedupe_key in entries:
         if user is None or not user.active or dedupe_key in known:
             continue
         known.add(dedupe_key)
-        if (user.id, kind) not in channels:
-            channels[user.id, kind] = channels_for(user, kind)
         rows.append({"user_id": user.id, "kind": kind, "params": params, "link": link, "dedupe_key": dedupe_key,
                      "created_at": now})
     if not rows:
@@ -139,3 +137,24 @@ def record_many(entries):
     if deliveries:
         db.session.execute(sa.insert(Delivery.__table__), deliveries)
     return len(rows)
+
+
+def _channels_of_many(entries):
+    """{(user id, kind): channels} for ENTRIES' people and kinds, as channels_for says, in one query per kind."""
+    people = {}
+    for user, kind, *_rest in entries:
+        if user is not None:
+            people.setdefault(kind, {})[user.id] = user
+    channels = {}
+    for kind, users in people.items():
+        chosen = {}
+        ids = sorted(users)
+        for start in range(0, len(ids), 500):
+            for pref in db.session.scalars(sa.select(Preference).where(
+                    Preference.kind == kind, Preference.user_id.in_(ids[start:start + 500]))):
+                chosen[pref.user_id, pref.channel] = pref.enabled
+        for user_id, user in users.items():
+            reachable = {"email": bool(user.email), "sms": bool(user.mobile)}
+            channels[user_id, kind] = [c for c in CHANNELS if chosen.get((user_id, c), c in KINDS[kind][2])
+                                       and reachable[c]]
+    return channels

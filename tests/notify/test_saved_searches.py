@@ -272,3 +272,20 @@ def test_rebuilding_the_stored_queries_counts_the_saved_searches(app, client, ma
     _save(client, market["family"])
     result = runner.invoke(args=["notify", "rebuild-saved-searches"])
     assert result.exit_code == 0 and "stored 1 " in result.output
+
+
+def test_an_alert_goes_by_e_mail_only_to_those_who_keep_it_on(app, client, market):
+    from notify import services as notify_services
+    from notify.models import Delivery
+
+    other = make_user("family")
+    consents.grant(other.id, "sensitive")
+    db.session.commit()
+    _save(client, market["family"])
+    _save(client, other)
+    notify_services.set_preference(other.id, "saved_search_match", "email", False)
+    _free_beds(client, market["token"], market["full"], 2)
+    channels = {a.user_id: [d.channel for d in db.session.scalars(
+        sa.select(Delivery).where(Delivery.notification_id == a.id))]
+        for a in _alerts(market["family"]) + _alerts(other)}
+    assert channels == {market["family"].id: ["email"], other.id: []}
