@@ -15,7 +15,7 @@ province, near a place with a radius; care levels, price limits, free beds, grad
   marketplace.services.confirm_vacancies (the provider API's service); for each alert recorded, the time
   from the change's commit to the notification (recorded) and to its e-mail (sent), as p50/p95/max.
 
-Prints one JSON object and writes it to bench/results/saved-searches-<backend>-<searches>.json.
+Prints one JSON object and writes it to bench/results/saved-searches-<backend>-<searches>-rate<rate>.json.
 """
 
 import argparse
@@ -266,7 +266,7 @@ def main(argv=None):
         db.session.remove()
         db.drop_all()
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"saved-searches-{args.backend}-{report['database']}-{args.searches}.json"
+    out = RESULTS / f"saved-searches-{args.backend}-{args.searches}-rate{args.rate:g}.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
