@@ -21,6 +21,7 @@ Prints one JSON object and writes it to bench/results/saved-searches-<backend>-<
 import argparse
 import json
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -265,6 +266,7 @@ def main(argv=None):
 
         db.session.remove()
         db.drop_all()
+    shutil.rmtree(tmp, ignore_errors=True)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"saved-searches-{args.backend}-{args.searches}-rate{args.rate:g}.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
