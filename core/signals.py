@@ -16,3 +16,7 @@ inquiry_event = _signals.signal("inquiry-event")  # kwargs: inquiry, event (rece
 review_event = _signals.signal("review-event")  # kwargs: review, event (published|folded|removed|appeal_decided)
 claim_event = _signals.signal("claim-event")  # kwargs: claim, event (filed|approved|rejected|disputed)
 import_event = _signals.signal("import-event")  # kwargs: run, event (finished)
+# search/outbox.py, after a drain batch reached the index and before its outbox rows are deleted (same
+# transaction): kwargs: backend, docs ({id: document} upserted), deleted (ids). A listener may write on
+# db.session; raising keeps the rows for the next drain (at least once).
+documents_indexed = _signals.signal("documents-indexed")

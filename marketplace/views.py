@@ -133,6 +133,17 @@ def _search_args(raw):
     return args, schema_args, place
 
 
+def parse_search_args(raw):
+    """Return (SearchQuery, form arguments) of search-page arguments RAW (a MultiDict), as the search page reads
+    them (a typed place resolved); raise marshmallow.ValidationError naming the fields."""
+    args, schema_args, place = _search_args(raw)
+    if place.get("errors"):
+        raise ma.ValidationError(place["errors"])
+    if place.get("choices"):
+        raise ma.ValidationError({"place": [_("Several places have this name: choose one on the search page.")]})
+    return HomeSearchArgs().load(schema_args), args
+
+
 def _resolve_place(args):
     """Resolve the typed place (or the chosen place_code) to a region; several matches give choices."""
     gz = gazetteer()

@@ -16,12 +16,16 @@ def _unread():
 
 
 def init_app(app):
-    """Models, listeners, the inbox pages, the mailer and `flask notify`."""
-    from core import jobs
+    """Models, listeners, notices, the inbox pages, saved searches (pages, API, alerts, digests), the mailer,
+    `flask notify`."""
+    from core import jobs, panels, signals
     from core.extensions import api, csrf
-    from notify import listeners, models, notices, shortlisted  # noqa: F401
+    from notify import listeners, models, notices, saved_searches, shortlisted  # noqa: F401  (models: the tables)
     from notify.api import blp as notify_api
     from notify.cli import notify_cli
+    from notify.saved_api import blp as saved_searches_api
+    from notify.saved_views import bp as saved_searches_views
+    from notify.saved_views import save_control
     from notify.views import bp
 
     app.config.setdefault("QUIET_HOURS", ("21:00", "08:00"))
@@ -33,5 +37,11 @@ def init_app(app):
     app.register_blueprint(bp)
     api.register_blueprint(notify_api)
     csrf.exempt(notify_api)  # JSON: its cookie-authenticated writes check X-CSRFToken themselves
+    app.register_blueprint(saved_searches_views)
+    api.register_blueprint(saved_searches_api)
+    csrf.exempt(saved_searches_api)  # session writes check X-CSRFToken themselves (notify/saved_api.py)
+    panels.register(app, "search.after_results", "notify/_save_search.html", save_control)
+    signals.documents_indexed.connect(saved_searches.on_documents_indexed, weak=False)  # once per process
+    jobs.daily(app, saved_searches.send_digests_due)
     app.cli.add_command(notify_cli)
     app.jinja_env.globals["unread_notifications"] = _unread

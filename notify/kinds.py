@@ -73,6 +73,10 @@ KINDS = {
                                  _l("The secret of API client %(client)s stops working on %(date)s. Create a new "
                                     "client in the provider portal and move your system to it before then."),
                                  ("email",)),
+    "saved_search_match": (_l("A home now matches your search %(search)s"),
+                           _l("%(home)s now matches your saved search %(search)s."), ("email",)),
+    "saved_search_digest": (_l("%(count)s homes now match your saved searches"),
+                            _l("New matches: %(homes)s."), ("email",)),
 }
 
 
@@ -101,6 +105,8 @@ KIND_LABELS = {
     "review_flood_flagged": _l("A flood of reviews is flagged"),
     "import_quarantined": _l("My import set rows aside"),
     "api_credentials_expiring": _l("An API client's secret is about to expire"),
+    "saved_search_match": _l("A home starts to match one of my saved searches"),
+    "saved_search_digest": _l("The digest of my saved searches"),
 }
 
 
@@ -114,6 +120,7 @@ AUDIENCE = {
     "claim_rejected": ("provider",), "api_credentials_expiring": ("provider",),
     "claim_waiting": ("regulator",), "appeal_waiting": ("regulator",), "review_flood_flagged": ("regulator",),
     "import_quarantined": ("regulator", "admin"),
+    "saved_search_match": ("family",), "saved_search_digest": ("family",),
 }
 
 

@@ -15,6 +15,7 @@ PERSONAL_COLUMNS = {
     ("notifications", "user_id"): "delete",
     ("notification_preferences", "user_id"): "delete",
     ("notification_settings", "user_id"): "delete",
+    ("saved_searches", "user_id"): "delete",  # with their matches (saved_search_matches cascades)
     ("password_reset_tokens", "user_id"): "delete",
     ("shortlist_entries", "user_id"): "delete",  # the person's shortlist and private notes
     ("review_helpful_votes", "user_id"): "delete",

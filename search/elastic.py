@@ -320,6 +320,37 @@ def empty_result(q):
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Stored queries (the percolator): which saved queries a changed document matches
+
+
+def stored_queries_index(alias):
+    """Return the name of the percolator index that holds ALIAS's stored queries."""
+    return f"{alias}-stored-queries"
+
+
+def stored_queries_mappings():
+    """Return the percolator index mappings: the homes fields (so queries parse alike) and the stored query."""
+    mappings = index_mappings()
+    mappings["properties"] = {**mappings["properties"], "query": {"type": "percolator"}, "query_id": _LONG}
+    return mappings
+
+
+def match_query(q):
+    """Return the query a document matches exactly when it is among Q's hits (filters, choices, text groups).
+
+    Built from the search body's own clauses; scoring-only parts (places' and preferences' scores) are left out.
+    """
+    clauses = _filters(q) + _choice_filters(q)
+    clauses += [_group_clause(alternatives) for alternatives in analysis.parse_query(q.text)]
+    return _all_of(clauses)
+
+
+def percolate_body(docs):
+    """Return the search body that finds the stored queries matching DOCS (slots in DOCS' order)."""
+    return {"query": {"percolate": {"field": "query", "documents": docs}}, "_source": ["query_id"]}
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Bulk actions and alias changes
 
 
@@ -675,8 +706,69 @@ class ElasticBackend:
         """Delete every index of this alias (tests use it to clean up); touches nothing else."""
         with self._engine("dropping indices"):
             for index in self.client.indices.get(index=f"{self.alias}-*"):
-                if self._index_name.match(index):
+                if self._index_name.match(index) or index == stored_queries_index(self.alias):
                     self._delete_quietly(index)
+
+    # -- stored queries (percolator) --------------------------------------------------------------------------
+
+    def _ensure_stored_queries_index(self):
+        name = stored_queries_index(self.alias)
+        if not self.client.indices.exists(index=name):
+            self._create_index(name, {"settings": index_settings(), "mappings": stored_queries_mappings()})
+        return name
+
+    def store_queries(self, items):
+        """Store ITEMS ((query id, SearchQuery) pairs) in the percolator index, replacing same ids."""
+        items = list(items)
+        if not items:
+            return
+        with self._engine("storing queries"):
+            name = self._ensure_stored_queries_index()
+            actions = [({"index": {"_index": name, "_id": str(qid)}},
+                        {"query_id": qid, "query": match_query(query.validate())}) for qid, query in items]
+            for ok, item in self.seam.helpers.streaming_bulk(
+                    self.client, actions, chunk_size=BULK_CHUNK, expand_action_callback=_as_is,
+                    raise_on_error=False, max_retries=3, refresh=True):
+                if not ok:
+                    raise IndexingError(f"stored query refused: {item}")
+
+    def remove_queries(self, ids):
+        """Remove the stored queries of IDS (unknown ids are fine)."""
+        ids = list(ids)
+        if not ids:
+            return
+        with self._engine("removing queries"):
+            name = stored_queries_index(self.alias)
+            if not self.client.indices.exists(index=name):
+                return
+            actions = [({"delete": {"_index": name, "_id": str(qid)}}, None) for qid in ids]
+            for ok, item in self.seam.helpers.streaming_bulk(
+                    self.client, actions, chunk_size=BULK_CHUNK, expand_action_callback=_as_is,
+                    raise_on_error=False, max_retries=3, refresh=True):
+                if not ok and item.get("delete", {}).get("status") != NOT_FOUND:
+                    raise IndexingError(f"stored query not removed: {item}")
+
+    def replace_stored_queries(self, items):
+        """Drop every stored query and store ITEMS instead (a rebuild from the system of record)."""
+        with self._engine("rebuilding stored queries"):
+            self._delete_quietly(stored_queries_index(self.alias))
+        self.store_queries(items)
+
+    def percolate(self, docs):
+        """Return {doc id: [ids of the stored queries DOCS match]}, every doc named."""
+        docs = list(docs)
+        found = {int(doc["id"]): [] for doc in docs}
+        name = stored_queries_index(self.alias)
+        with self._engine("matching stored queries"):
+            if not docs or not self.client.indices.exists(index=name):
+                return found
+            for chunk_start in range(0, len(docs), BULK_CHUNK):
+                chunk = docs[chunk_start:chunk_start + BULK_CHUNK]
+                hits = self.seam.helpers.scan(self.client, index=name, size=1000, query=percolate_body(chunk))
+                for hit in hits:
+                    for slot in hit.get("fields", {}).get("_percolator_document_slot", [0]):
+                        found[int(chunk[slot]["id"])].append(int(hit["_source"]["query_id"]))
+        return found
 
     def close(self):
         """Stop probing and close the client's connections."""

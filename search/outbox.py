@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core import jobs, time
+from core import jobs, signals, time
 from core.context import current_request_id
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
@@ -108,6 +108,8 @@ def drain_batch(backend, batch_size=500):
     try:
         backend.upsert(list(docs.values()))
         backend.delete(sorted(home_ids - docs.keys()))
+        # listeners (saved-search alerts) write in the transaction that deletes the rows: a crash redoes both
+        signals.documents_indexed.send(backend, docs=docs, deleted=sorted(home_ids - docs.keys()))
     except Exception:
         db.session.rollback()
         raise

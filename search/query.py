@@ -208,3 +208,24 @@ class SearchResult:
     recognised: tuple[str, ...] = ()  # the places and care words read
     dropped: tuple[str, ...] = ()  # words that matched no home and were left out
     suggestions: tuple[str, ...] = ()  # known names close to a query that matched nothing
+
+
+def query_to_dict(query):
+    """Return SearchQuery QUERY as plain JSON data (query_from_dict reads it back)."""
+    from dataclasses import asdict
+
+    return asdict(query)
+
+
+def query_from_dict(data):
+    """Return the SearchQuery that query_to_dict gave DATA for (lists read back as tuples)."""
+    def clauses(requirements):
+        return tuple(tuple((f, tuple(v) if isinstance(v, list) else v) for f, v in r) for r in requirements or ())
+
+    values = dict(data)
+    values["places"] = tuple(Place(**p) for p in values.get("places") or ())
+    values["requirements"] = clauses(values.get("requirements"))
+    values["preferences"] = clauses(values.get("preferences"))
+    values["features"] = tuple(values.get("features") or ())
+    values["near"] = tuple(values["near"]) if values.get("near") else None
+    return SearchQuery(**values)

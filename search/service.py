@@ -103,3 +103,12 @@ def understood_search(backend, query, lexicon):
 def _nothing(query, dropped, suggested):
     facets = {name: [] for name in FACETS} if query.with_facets else {}
     return SearchResult(total=0, hits=[], facets=facets, dropped=dropped, suggestions=suggested)
+
+
+def understood_query(query, lexicon):
+    """Return QUERY with its typed words understood with LEXICON, as run_search reads them (no words dropped)."""
+    if lexicon is None or not query.text.strip():
+        return query
+    backend = current_backend()
+    return structured_query(query, understand(query.text, lexicon,
+                                              known=lambda word: not _matches_nothing(backend, word)))

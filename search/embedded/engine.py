@@ -500,3 +500,113 @@ def _distance(distances, i):
     if distances is None or np.isnan(distances[i]):
         return None  # no distance for a home without coordinates
     return float(distances[i])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stored queries: which of many saved queries a changed document matches (the embedded percolator)
+#
+# Kept apart from execute(): a QueryTable holds the simple filters of every stored query as columns, so one
+# changed document is tested against all of them with a few array comparisons (necessary conditions only);
+# each query left is then run exactly, by the engine itself, on a one-document segment of that document.
+
+
+_ANY = -1
+
+
+class QueryTable:
+    """The stored queries (id, SearchQuery) as columns of their simple filters, for match_stored_queries."""
+
+    def __init__(self, items):
+        items = list(items)
+        self.ids = np.array([qid for qid, _q in items], dtype=np.int64)
+        self.queries = [_matching_form(q) for _qid, q in items]
+        self.strings = {}  # region and ownership codes -> small ints, local to this table
+        qs = self.queries
+        for column, attr in (("province", "province"), ("city", "city"), ("district", "district"),
+                             ("ownership", "ownership")):
+            setattr(self, column, np.array([self._code(getattr(q, attr)) for q in qs], dtype=np.int32))
+        self.level_col = np.array([_PRICE_LEVELS.index(q.care_level) for q in qs], dtype=np.int8)
+        self.care_bit = np.array([_bits([q.care_level], CARE_LEVELS) if q.care_level else 0 for q in qs],
+                                 dtype=np.int64)
+        self.min_price = np.array([-np.inf if q.min_price_fen is None else q.min_price_fen for q in qs])
+        self.max_price = np.array([np.inf if q.max_price_fen is None else q.max_price_fen for q in qs])
+        self.needs_price = np.array([q.prices_only for q in qs], dtype=bool)
+        self.has_vacancy = np.array([q.has_vacancy for q in qs], dtype=bool)
+        self.min_grade = np.array([q.min_grade or 0 for q in qs], dtype=np.int64)
+        self.min_quality = np.array([q.min_quality or 0 for q in qs], dtype=np.int64)
+        self.feature_bits = np.array([_bits(q.features, FEATURES) for q in qs], dtype=np.int64)
+        within = [q.near is not None and q.radius_km is not None for q in qs]
+        self.has_radius = np.array(within, dtype=bool)
+        self.near_lat = np.array([q.near[0] if w else np.nan for q, w in zip(qs, within)], dtype=np.float64)
+        self.near_lon = np.array([q.near[1] if w else np.nan for q, w in zip(qs, within)], dtype=np.float64)
+        self.radius = np.array([q.radius_km if w else np.inf for q, w in zip(qs, within)], dtype=np.float64)
+        # the columns decide these queries alone; text, places and requirements are run by the engine
+        self.decided = np.array([not (q.text.strip() or q.places or q.requirements) for q in qs], dtype=bool)
+
+    def _code(self, value):
+        if value is None:
+            return _ANY
+        return self.strings.setdefault(value, len(self.strings))
+
+    def __len__(self):
+        return len(self.ids)
+
+
+def _matching_form(query):
+    """QUERY as a match test: one hit is enough, no facets, no scoring-only preferences."""
+    from dataclasses import replace
+
+    return replace(query, page=1, per_page=1, with_facets=False, preferences=())
+
+
+def _candidates(table, doc):
+    """Positions of the stored queries whose simple filters DOC passes (a superset of the true matches)."""
+    ok = np.ones(len(table), dtype=bool)
+    for column, field in (("province", "province_code"), ("city", "city_code"), ("district", "district_code"),
+                          ("ownership", "ownership")):
+        wanted = getattr(table, column)
+        ok &= (wanted == _ANY) | (wanted == table.strings.get(doc.get(field), -2))
+    care_bits = _bits(doc.get("care_levels"), CARE_LEVELS)
+    ok &= (table.care_bit & care_bits) == table.care_bit
+    ok &= (table.feature_bits & _bits(doc.get("features"), FEATURES)) == table.feature_bits
+    prices = np.array([_number(doc.get(_price_name(level))) for level in _PRICE_LEVELS], dtype=np.float64)
+    price = prices[table.level_col]
+    with np.errstate(invalid="ignore"):
+        ok &= ~table.needs_price | ((price >= table.min_price) & (price <= table.max_price))
+    free = np.array([doc.get(free_field(level)) or 0 for level in _PRICE_LEVELS], dtype=np.int64)
+    ok &= ~table.has_vacancy | (free[table.level_col] > 0)
+    grade, quality = doc.get("grade") or 0, doc.get("quality_stars") or 0
+    ok &= (table.min_grade == 0) | ((grade > 0) & (grade >= table.min_grade))
+    ok &= (table.min_quality == 0) | (quality >= table.min_quality)
+    if table.has_radius.any():
+        location = doc.get("location") or {}
+        lat, lon = _number(location.get("lat")), _number(location.get("lon"))
+        with np.errstate(invalid="ignore"):
+            ok &= ~table.has_radius | (_haversine_from(table.near_lat, table.near_lon, lat, lon) <= table.radius)
+    return np.flatnonzero(ok)
+
+
+def _haversine_from(lats, lons, lat, lon):
+    """haversine_array with the query points as arrays: the same operations in the same order, per query."""
+    p1, p2 = np.radians(lats), np.radians(lat)
+    dp, dl = p2 - p1, np.radians(lon - lons)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+
+
+def match_stored_queries(table, docs):
+    """Return {doc id: [stored query ids]} of the queries in TABLE that each of DOCS matches."""
+    matches = {}
+    for doc in docs:
+        positions = _candidates(table, doc)
+        if not len(positions):
+            matches[doc["id"]] = []
+            continue
+        found = [int(i) for i in table.ids[positions[table.decided[positions]]]]
+        rest = positions[~table.decided[positions]]
+        if len(rest):
+            vocab = Vocab()
+            segment = build_segment([doc], vocab)
+            found += [int(table.ids[i]) for i in rest if execute(segment, make_plan(table.queries[i], vocab)).total]
+        matches[doc["id"]] = sorted(found)
+    return matches
