@@ -89,7 +89,10 @@ def store_file(stream, filename, user=None):
     sha = digest.hexdigest()
     existing = db.session.scalar(sa.select(SourceFile).where(SourceFile.sha256 == sha))
     if existing is not None:
-        os.unlink(tmp.name)
+        if Path(existing.stored_path).exists():
+            os.unlink(tmp.name)
+        else:  # deleted after a failed run (discard_file_of): the same bytes are here again
+            shutil.move(tmp.name, existing.stored_path)
         return existing
     if size == 0:
         os.unlink(tmp.name)
@@ -331,12 +334,31 @@ def _begin_attempt(run, owner):
 
 
 def _fail(run, owner, reason):
-    """Mark RUN failed with REASON and give its source's lock back, in one transaction (commit)."""
+    """Mark RUN failed with REASON and give its source's lock back, in one transaction (commit); then delete
+    the uploaded file unless another run still needs it."""
     db.session.rollback()
     run.status, run.error, run.finished_at = "failed", reason, utcnow()
     _beat(run, owner)
     _release_with(run, owner)
     db.session.commit()
+    discard_file_of(run)
+
+
+def discard_file_of(run):
+    """Delete the stored bytes of a failed RUN's file once no run of it is running or done; return True if deleted.
+
+    The file is kept while a run can still be resumed (and as the record of a finished import); a failed run
+    (a bomb, a file of the wrong shape, a run that died twice at one place) keeps only its row, name and
+    checksum. Uploading the same bytes again stores them again (store_file).
+    """
+    if run.status != "failed":
+        return False
+    needed = db.session.scalar(sa.select(sa.exists().where(ImportRun.file_id == run.file_id,
+                                                           ImportRun.status.in_(("running", "done")))))
+    if needed:
+        return False
+    Path(run.file.stored_path).unlink(missing_ok=True)
+    return True
 
 
 def _note_failure(run, owner, reason):
