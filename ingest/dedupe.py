@@ -219,6 +219,11 @@ def _light_candidates(by_district, near):
     return stmt.where(named).limit(200)
 
 
+def name_pairs(listing):
+    """Return the character pairs of LISTING's name core that the candidate queries look for."""
+    return sorted(_bigrams(name_key(listing["name"], listing.get("district_code"))))[:MAX_PAIRS]
+
+
 def best_listing(listing, candidates):
     """Return (candidate, score) of the most similar of CANDIDATES (listing dicts) to LISTING, or (None, 0)."""
     best, best_score = None, 0.0

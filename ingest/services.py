@@ -818,8 +818,11 @@ class _NewHomes:
                 self._by_place.setdefault(place, []).append(listing)
 
     def near(self, fields):
-        """Return the batch's listings a new row with FIELDS could duplicate: its district's, else its city's."""
-        return list(self._by_place.get(fields.get("district_code") or fields.get("city_code"), ()))
+        """Return the batch's listings a new row with FIELDS could duplicate: those of its district (else city)
+        sharing a name character pair, as the dedupe query picks them."""
+        pairs = dedupe.name_pairs(fields)
+        return [listing for listing in self._by_place.get(fields.get("district_code") or fields.get("city_code"), ())
+                if any(pair in listing["name"] for pair in pairs)]
 
 
 def _insert_homes(values):
