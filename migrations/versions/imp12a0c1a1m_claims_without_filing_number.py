@@ -8,7 +8,6 @@ Create Date: 2026-12-06 23:50:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'imp12a0c1a1m'
 down_revision = 'c3b2f3a4b5c6'

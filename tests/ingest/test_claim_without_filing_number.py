@@ -69,7 +69,7 @@ def test_an_operator_claims_an_imported_home_without_filing_number_and_a_regulat
     login_as(client, regulator)
     desk = client.get("/regulator/").get_data(as_text=True)
     assert code in desk and "租赁合同" in desk
-    token = re.search(r'name="claim%d-csrf_token" type="hidden" value="([^"]+)"' % claim.id, desk).group(1)
+    token = re.search(rf'name="claim{claim.id}-csrf_token" type="hidden" value="([^"]+)"', desk).group(1)
     decided = client.post(f"/regulator/claims/{claim.id}", data={f"claim{claim.id}-csrf_token": token,
                                                                  f"claim{claim.id}-note": "材料核实无误",
                                                                  f"claim{claim.id}-approve": "1"})
