@@ -58,6 +58,7 @@ STALE_AFTER_S = 120  # a running run without a heartbeat for this long was kille
 LOCK_ATTEMPTS = 3
 BATCH_SECONDS = 0.5  # a batch commits after this long even if it has fewer rows: short write transactions
 SQLITE_BATCH_PAUSE_S = 0.15
+BATCH_TEXT_CHARS = 4 * 1024 * 1024  # a batch read ahead holds at most about this much row text
 MAX_ATTEMPTS = 2  # attempts from the same resume point; a run that dies twice at one place is marked failed
 
 
@@ -275,14 +276,16 @@ def _execute(run, owner, on_progress, batch_size):
     adapter = get_adapter(run.source)
     importer = RowImporter(run, adapter)
     _begin_attempt(run, owner)
-    chunk, max_s, pending = [], batch_seconds(), 0
+    chunk, max_s, pending, size = [], batch_seconds(), 0, 0
     try:
         for number, raw in adapter.rows(run.file.stored_path):
             if number <= run.last_row:
                 continue
             chunk.append((number, raw))
-            if len(chunk) >= batch_size:
+            size += _raw_size(raw)
+            if len(chunk) >= batch_size or size >= BATCH_TEXT_CHARS:  # huge rows: fewer of them per batch
                 chunk, _pending = _import_chunk(run, owner, importer, chunk, on_progress, max_s)
+                size = sum(_raw_size(raw) for _number, raw in chunk)
         while chunk:
             chunk, pending = _import_chunk(run, owner, importer, chunk, on_progress, max_s, last=True)
     except FormatError as exc:  # the file itself (unreadable, or over a safety limit): no retry can help
@@ -299,6 +302,12 @@ def _execute(run, owner, on_progress, batch_size):
     _beat(run, owner)
     _release_with(run, owner)  # the last batch's status and the lock's release commit together
     _commit_batch(run, owner, on_progress, pending, beat=False)
+
+
+def _raw_size(raw):
+    """Return about how many characters a raw row holds (its cells, extra columns and fee cells)."""
+    return sum(len(v) for part in (raw, raw.get("extra") or {}, raw.get("fees") or {}) for v in part.values()
+               if isinstance(v, str))
 
 
 def _import_chunk(run, owner, importer, chunk, on_progress, max_s, last=False):
