@@ -10,6 +10,7 @@ marked approximate.
 
 import csv
 import functools
+import re
 from dataclasses import dataclass
 
 from geo.gazetteer import DATA, gazetteer
@@ -78,9 +79,20 @@ def parse_places(texts):
     return [parse_place(t) for t in texts]
 
 
-@functools.lru_cache(maxsize=4096)
+_HOUSE_NUMBER = re.compile(r"[0-9０-９][0-9０-９\-－—之]*号.*$")
+
+
 def parse_place(text):
-    """Return the Place of one text (an address, a name, region columns run together)."""
+    """Return the Place of one text (an address, a name, region columns run together).
+
+    Cached by the text without its house number and what follows (…幸福路12号3幢 → …幸福路): no region or street
+    name the parser or the change table knows is in that tail, and the addresses of one street share the entry.
+    """
+    return _parse_place(_HOUSE_NUMBER.sub("", text or "") or (text or ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_place(text):
     rewritten, change, successor = _rewrite(text or "")
     province, city, county, adcode = _match(rewritten)
     place = _resolve(_name(province), _name(city), _name(county), _name(adcode))

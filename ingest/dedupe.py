@@ -126,6 +126,12 @@ def _exact_point(listing):
         not listing.get("location_approximate")
 
 
+def listing_fields(fields):
+    """Return the comparable listing dict of a row's normalised FIELDS."""
+    return {name: fields.get(name) for name in ("name", "address", "lat", "lon", "location_approximate",
+                                                 "district_code")}
+
+
 def listing_of(home):
     """Return the comparable listing dict of a Home row."""
     return {"name": home.name, "address": home.address, "lat": home.lat, "lon": home.lon,
@@ -145,15 +151,99 @@ def best_match(listing, exclude_ids=()):
     return best, best_score
 
 
-def _candidates(listing):
-    """Homes of the same district sharing a name character pair, or within NEAR_KM of an exact point."""
+def candidate_listings(listing):
+    """Return the comparable listings (dicts with their home `id`) best_match would score for LISTING.
+
+    The same homes as best_match's query, from a statement built once (only its parameters change) that
+    reads only the columns a score needs: the bulk import asks this once per new row.
+    """
     key = name_key(listing["name"], listing.get("district_code"))
-    pairs = sorted(_bigrams(key))[:12]
+    pairs = sorted(_bigrams(key))[:MAX_PAIRS]
+    params = {f"p{i}": "%" + _like_escape(pairs[min(i, len(pairs) - 1)]) + "%" for i in range(MAX_PAIRS)}
+    by_district = bool(listing.get("district_code"))
+    params["place"] = listing["district_code"] if by_district else listing.get("city_code")
+    near = _exact_point(listing)
+    if near:
+        params.update(zip(("lat0", "lon0", "lat1", "lon1"), bounding_box(listing["lat"], listing["lon"], NEAR_KM)))
+    rows = db.session.connection().execute(_light_candidates(by_district, near), params)
+    return [row._asdict() for row in rows]
+
+
+MAX_PAIRS = 12
+
+
+def candidate_listings_many(listings):
+    """Return {index: [listing dicts]} of candidate_listings for many LISTINGS at once (one query).
+
+    For rows placed in a district without an exact point (a directory's usual row); others are left out of the
+    answer, to be asked one by one. Unlike candidate_listings, no row's candidates are capped at 200.
+    """
+    wanted = []
+    for i, listing in enumerate(listings):
+        if listing.get("district_code") and not _exact_point(listing):
+            key = name_key(listing["name"], listing["district_code"])
+            wanted += [(i, listing["district_code"], "%" + _like_escape(p) + "%")
+                       for p in sorted(_bigrams(key))[:MAX_PAIRS]]
+    found = {i: [] for i, _place, _pattern in wanted}
+    if not wanted:
+        return found
+    rows = sa.values(sa.column("idx", sa.Integer), sa.column("place", sa.String(6)),
+                     sa.column("pattern", sa.String(40)), name="wanted").data(wanted).cte("wanted")
+    table = Home.__table__
+    columns = [table.c[name] for name in ("id", "name", "address", "lat", "lon", "location_approximate",
+                                         "district_code")]
+    stmt = sa.select(rows.c.idx, *columns).distinct().join_from(
+        rows, table, sa.and_(table.c.district_code == rows.c.place, table.c.name.like(rows.c.pattern, escape="/")))
+    for row in db.session.connection().execute(stmt):
+        listing = row._asdict()
+        found[listing.pop("idx")].append(listing)
+    return found
+
+
+def _like_escape(text):
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+@functools.cache
+def _light_candidates(by_district, near):
+    table = Home.__table__
+    columns = [table.c[name] for name in ("id", "name", "address", "lat", "lon", "location_approximate",
+                                         "district_code")]
+    named = sa.or_(*[table.c.name.like(sa.bindparam(f"p{i}"), escape="/") for i in range(MAX_PAIRS)])
+    place = table.c.district_code if by_district else table.c.city_code
+    stmt = sa.select(*columns).where(place == sa.bindparam("place"))
+    if near:
+        close = sa.and_(table.c.lat.between(sa.bindparam("lat0"), sa.bindparam("lat1")),
+                        table.c.lon.between(sa.bindparam("lon0"), sa.bindparam("lon1")))
+        return stmt.where(sa.or_(named, close)).limit(200)
+    return stmt.where(named).limit(200)
+
+
+def name_pairs(listing):
+    """Return the character pairs of LISTING's name core that the candidate queries look for."""
+    return sorted(_bigrams(name_key(listing["name"], listing.get("district_code"))))[:MAX_PAIRS]
+
+
+def best_listing(listing, candidates):
+    """Return (candidate, score) of the most similar of CANDIDATES (listing dicts) to LISTING, or (None, 0)."""
+    best, best_score = None, 0.0
+    for candidate in candidates:
+        s = score(listing, candidate)
+        if s > best_score:
+            best, best_score = candidate, s
+    return best, best_score
+
+
+def _candidates(listing, stmt=None):
+    """Homes of the same district sharing a name character pair, or within NEAR_KM of an exact point."""
+    stmt = sa.select(Home) if stmt is None else stmt
+    key = name_key(listing["name"], listing.get("district_code"))
+    pairs = sorted(_bigrams(key))[:MAX_PAIRS]
     named = sa.or_(*[Home.name.contains(p, autoescape=True) for p in pairs])
     if listing.get("district_code"):
-        stmt = sa.select(Home).where(Home.district_code == listing["district_code"])
+        stmt = stmt.where(Home.district_code == listing["district_code"])
     else:  # a city-level row: the homes of its city
-        stmt = sa.select(Home).where(Home.city_code == listing.get("city_code"))
+        stmt = stmt.where(Home.city_code == listing.get("city_code"))
     if _exact_point(listing):
         lat0, lon0, lat1, lon1 = bounding_box(listing["lat"], listing["lon"], NEAR_KM)
         near = sa.and_(Home.lat.between(lat0, lat1), Home.lon.between(lon0, lon1))

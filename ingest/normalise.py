@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from geo import coords
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
-from geo.places import YRD_PROVINCES, Place, parse_places
+from geo.places import YRD_PROVINCES, Place, parse_place, parse_places
 from marketplace.services import MAX_BEDS, MAX_FEE_FEN
 
 DAYS_PER_MONTH = 30  # the convention of the day-priced lists (江苏 元/天 x 30)
@@ -351,14 +351,13 @@ def _best_place(columns, address, name, problems, below_province=True):
     texts = [t for t in (columns + address, name) if t]
     if not texts:
         return Place()
-    places = parse_places(texts)
-    place = places[0]
+    place = parse_place(texts[0])
     if columns and address and below_province:  # a city or district column that the address contradicts
         by_columns, by_address = parse_places([columns, address])
         if by_columns.city_code and by_address.city_code and by_columns.city_code != by_address.city_code:
             problems.append(Problem("contradictory_place", "address", f"{columns} / {address}"))
             return None
-    for other in places[1:]:
+    for other in (parse_place(t) for t in texts[1:] if place.level != "district"):  # the name: only if it can help
         same_area = place.city_code in (None, other.city_code) and place.province_code in (None, other.province_code)
         if other.level == "district" and place.level != "district" and same_area or place.level is None and other.level:
             place = other

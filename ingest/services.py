@@ -47,6 +47,7 @@ from ingest.models import (
 )
 from ingest.normalise import Problem, normalise_row
 from marketplace.models import FeeItem, Home, ListingChange
+from search.outbox import record_changes
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".txt", ".json")
 HUMAN_CHANNELS = ("portal", "api", "regulator")
@@ -57,6 +58,7 @@ STALE_AFTER_S = 120  # a running run without a heartbeat for this long was kille
 LOCK_ATTEMPTS = 3
 BATCH_SECONDS = 0.5  # a batch commits after this long even if it has fewer rows: short write transactions
 SQLITE_BATCH_PAUSE_S = 0.15
+BATCH_TEXT_CHARS = 4 * 1024 * 1024  # a batch read ahead holds at most about this much row text
 MAX_ATTEMPTS = 2  # attempts from the same resume point; a run that dies twice at one place is marked failed
 
 
@@ -88,7 +90,10 @@ def store_file(stream, filename, user=None):
     sha = digest.hexdigest()
     existing = db.session.scalar(sa.select(SourceFile).where(SourceFile.sha256 == sha))
     if existing is not None:
-        os.unlink(tmp.name)
+        if Path(existing.stored_path).exists():
+            os.unlink(tmp.name)
+        else:  # deleted after a failed run (discard_file_of): the same bytes are here again
+            shutil.move(tmp.name, existing.stored_path)
         return existing
     if size == 0:
         os.unlink(tmp.name)
@@ -271,16 +276,18 @@ def _execute(run, owner, on_progress, batch_size):
     adapter = get_adapter(run.source)
     importer = RowImporter(run, adapter)
     _begin_attempt(run, owner)
-    pending, batch_started, max_s = 0, monotonic(), batch_seconds()
+    chunk, max_s, pending, size = [], batch_seconds(), 0, 0
     try:
         for number, raw in adapter.rows(run.file.stored_path):
             if number <= run.last_row:
                 continue
-            importer.handle(number, raw)
-            run.rows_done, run.last_row, pending = run.rows_done + 1, number, pending + 1
-            if pending >= batch_size or monotonic() - batch_started > max_s or _beat_due(run):
-                _commit_batch(run, owner, on_progress, pending)
-                pending, batch_started = 0, monotonic()
+            chunk.append((number, raw))
+            size += _raw_size(raw)
+            if len(chunk) >= batch_size or size >= BATCH_TEXT_CHARS:  # huge rows: fewer of them per batch
+                chunk, _pending = _import_chunk(run, owner, importer, chunk, on_progress, max_s)
+                size = sum(_raw_size(raw) for _number, raw in chunk)
+        while chunk:
+            chunk, pending = _import_chunk(run, owner, importer, chunk, on_progress, max_s, last=True)
     except FormatError as exc:  # the file itself (unreadable, or over a safety limit): no retry can help
         _fail(run, owner, str(exc))
         raise ServiceError(_("The file cannot be read as this format: %(reason)s", reason=str(exc)),
@@ -294,8 +301,29 @@ def _execute(run, owner, on_progress, batch_size):
     run.rows_total = max(run.rows_total, run.rows_done)
     signals.import_event.send(None, run=run, event="finished")  # commits with the run's last batch
     _beat(run, owner)
-    _release_with(run, owner)  # the last batch, the status and the lock's release commit together
+    _release_with(run, owner)  # the last batch's status and the lock's release commit together
     _commit_batch(run, owner, on_progress, pending, beat=False)
+
+
+def _raw_size(raw):
+    """Return about how many characters a raw row holds (its cells, extra columns and fee cells)."""
+    return sum(len(v) for part in (raw, raw.get("extra") or {}, raw.get("fees") or {}) for v in part.values()
+               if isinstance(v, str))
+
+
+def _import_chunk(run, owner, importer, chunk, on_progress, max_s, last=False):
+    """Import CHUNK's rows as far as MAX_S allows, commit them with the resume point; return (rows left, rows
+    done but not committed).
+
+    The file's last rows (LAST) are not committed here: they commit with the run's end (status, lock release).
+    """
+    done = importer.import_rows(chunk, deadline=monotonic() + max_s, beat_due=lambda: _beat_due(run))
+    run.rows_done, run.last_row = run.rows_done + done, chunk[done - 1][0]
+    rest = chunk[done:]
+    if last and not rest:
+        return rest, done
+    _commit_batch(run, owner, on_progress, done)
+    return rest, 0
 
 
 def _begin_attempt(run, owner):
@@ -316,12 +344,31 @@ def _begin_attempt(run, owner):
 
 
 def _fail(run, owner, reason):
-    """Mark RUN failed with REASON and give its source's lock back, in one transaction (commit)."""
+    """Mark RUN failed with REASON and give its source's lock back, in one transaction (commit); then delete
+    the uploaded file unless another run still needs it."""
     db.session.rollback()
     run.status, run.error, run.finished_at = "failed", reason, utcnow()
     _beat(run, owner)
     _release_with(run, owner)
     db.session.commit()
+    discard_file_of(run)
+
+
+def discard_file_of(run):
+    """Delete the stored bytes of a failed RUN's file once no run of it is running or done; return True if deleted.
+
+    The file is kept while a run can still be resumed (and as the record of a finished import); a failed run
+    (a bomb, a file of the wrong shape, a run that died twice at one place) keeps only its row, name and
+    checksum. Uploading the same bytes again stores them again (store_file).
+    """
+    if run.status != "failed":
+        return False
+    needed = db.session.scalar(sa.select(sa.exists().where(ImportRun.file_id == run.file_id,
+                                                           ImportRun.status.in_(("running", "done")))))
+    if needed:
+        return False
+    Path(run.file.stored_path).unlink(missing_ok=True)
+    return True
 
 
 def _note_failure(run, owner, reason):
@@ -454,6 +501,131 @@ class RowImporter:
         self._remember(record, key, home, row_hash, number)
         self._close_quarantined(key, home)
         return outcome, home
+
+    # --- the bulk path: a batch of rows decided with a few queries, new homes written in one go --------------
+
+    def import_rows(self, rows, deadline=None, beat_due=None):
+        """Import ROWS ([(number, raw)]) in order; return how many were done (all, or fewer past DEADLINE).
+
+        A row that adds a new home or repeats an unchanged one is decided from queries made once for the batch
+        (its natural keys, filing numbers) and one light dedupe query, and written with the batch's other new
+        homes in one statement per table. Any other row (update, merge, possible duplicate, quarantine) goes
+        through `handle` once the bulk rows before it are written: the outcome is the row-by-row one.
+        """
+        prepared = [(number, raw, normalise_row(self.adapter, raw, self.jurisdiction)) for number, raw in rows]
+        keys = {number: natural_key(norm.fields, norm.credit_code) for number, _raw, norm in prepared
+                if norm.ok and not norm.outside}
+        records = self._records_for(set(keys.values()))
+        licensed = self._licences_in_use({norm.fields["licence_no"] for _n, _r, norm in prepared
+                                          if norm.ok and not norm.outside and norm.fields.get("licence_no")})
+        batch, stale, done = _NewHomes(), set(), 0
+        known = dedupe.candidate_listings_many([norm.fields if number in keys else {}
+                                                for number, _raw, norm in prepared])
+        for index, (number, raw, norm) in enumerate(prepared):
+            key = keys.get(number)
+            if norm.outside:
+                self.run.outside_region += 1
+            elif key is None or key in stale or not self._bulk(number, norm, key, records, licensed, batch,
+                                                               None if stale else known.get(index)):
+                self._write(batch)
+                batch = batch.next()
+                stale.add(key)  # its record may change now: later rows with this key go row by row too
+                self.handle(number, raw)
+                db.session.flush()  # the light queries that follow read the database, not the session
+            done += 1
+            if deadline is not None and done < len(rows) and (monotonic() > deadline or (beat_due and beat_due())):
+                break
+        self._write(batch)
+        return done
+
+    def _bulk(self, number, norm, key, records, licensed, batch, candidates=None):
+        """Take a valid row into BATCH (new) or count it unchanged; False when it needs the row-by-row path.
+
+        CANDIDATES: the row's dedupe candidates read at the start of the batch (None: ask now). They stay
+        right while every row so far went the bulk way: the batch's own new homes are added from BATCH.
+        """
+        record = records.get(key)
+        if key in batch.keys or (record is not None and record.file_id == self.run.file_id
+                                 and record.row_number != number):
+            return False
+        self._locate(norm)
+        row_hash = _row_hash(norm)
+        if record is not None:
+            if record.row_hash != row_hash:
+                return False
+            self.run.unchanged += 1
+            batch.resolved[key] = record.home_id
+        else:
+            if norm.fields.get("licence_no") in licensed:
+                return False
+            if candidates is None:
+                candidates = dedupe.candidate_listings(norm.fields)
+            candidates = candidates + batch.near(norm.fields)
+            if dedupe.best_listing(norm.fields, candidates)[1] >= dedupe.QUEUE_AT:
+                return False
+            batch.add(number, norm, key, row_hash)
+        if norm.city_level:
+            self.run.city_level += 1
+        return True
+
+    def _records_for(self, keys):
+        """Return {natural key: SourceRecord columns} of this source for KEYS (one query)."""
+        if not keys:
+            return {}
+        rows = db.session.execute(sa.select(SourceRecord.natural_key, SourceRecord.home_id, SourceRecord.row_hash,
+                                            SourceRecord.file_id, SourceRecord.row_number)
+                                  .where(SourceRecord.source == self.run.source,
+                                         SourceRecord.natural_key.in_(sorted(keys))))
+        return {row.natural_key: row for row in rows}
+
+    @staticmethod
+    def _licences_in_use(licences):
+        """Return the filing numbers among LICENCES that a home already has (one query)."""
+        if not licences:
+            return set()
+        return set(db.session.scalars(sa.select(Home.licence_no).where(Home.licence_no.in_(sorted(licences)))))
+
+    def _write(self, batch):
+        """Insert the batch's new homes with their fees, provenance, changes and source records; outbox rows."""
+        if batch.rows:
+            ids = _insert_homes([{**norm.fields, "source": self.adapter.label[:200], "name_en": ""}
+                                 for _number, norm, _key, _hash in batch.rows])
+            self._write_details(batch, ids)
+            record_changes(db.session, set(ids))
+            self.run.inserted += len(ids)
+            batch.resolved.update({key: home_id for (_n, _norm, key, _h), home_id in zip(batch.rows, ids)})
+        self._close_quarantined_all(batch.resolved)
+
+    def _write_details(self, batch, ids):
+        now, today, label = utcnow(), time.today(), self._source_label()
+        fees, provenance, changes, records = [], [], [], []
+        for home_id, (number, norm, key, row_hash) in zip(ids, batch.rows):
+            fees += [{"home_id": home_id, "care_level": level, "kind": kind, "amount_fen": fen,
+                      "effective_from": today, "source": label, "recorded_at": now}
+                     for (level, kind), fen in norm.fees.items()]
+            values = {**norm.fields, **{f"fee.{level}.{kind}": fen for (level, kind), fen in norm.fees.items()}}
+            provenance += [{"home_id": home_id, "field": name, "value": _jsonable(value), "source": self.run.source,
+                            "file_id": self.run.file_id, "row_number": number, "recorded_at": now}
+                           for name, value in values.items()]
+            changes.append({"home_id": home_id, "channel": "import", "created_at": now,
+                            "changes": {"created": [None, self.run.source]}})
+            records.append({"source": self.run.source, "natural_key": key, "home_id": home_id, "row_hash": row_hash,
+                            "file_id": self.run.file_id, "row_number": number, "updated_at": now})
+        for model, values in ((FeeItem, fees), (FieldProvenance, provenance), (ListingChange, changes),
+                              (SourceRecord, records)):
+            if values:  # Core executemany: no ORM bookkeeping for rows nobody loads
+                db.session.connection().execute(sa.insert(model.__table__), values)
+
+    def _close_quarantined_all(self, resolved):
+        """Resolve open quarantine entries of earlier runs for the keys of RESOLVED {key: home id} (one query)."""
+        if not resolved or not self._open_elsewhere():
+            return
+        rows = db.session.scalars(sa.select(QuarantinedRow).where(
+            QuarantinedRow.source == self.run.source, QuarantinedRow.natural_key.in_(sorted(resolved)),
+            QuarantinedRow.status == "open", QuarantinedRow.run_id != self.run.id)).all()
+        for row in rows:
+            row.status, row.resolved_run_id, row.resolved_at = "resolved", self.run.id, utcnow()
+            row.home_id = resolved[row.natural_key]
 
     def _close_quarantined(self, key, home):
         """Resolve the open quarantine entries of earlier runs for the same row: its valid version is in now."""
@@ -634,6 +806,46 @@ class RowImporter:
 
     def _source_label(self):
         return f"import {self.run.source} #{self.run.id}"[:200]
+
+
+class _NewHomes:
+    """The new homes of a bulk batch not written yet, findable by natural key and by place for dedupe."""
+
+    def __init__(self, by_place=None):
+        self.rows, self.keys, self.resolved, self._by_place = [], set(), {}, {} if by_place is None else by_place
+
+    def next(self):
+        """Return an empty batch that still knows this one's homes for dedupe (written now, read at the start)."""
+        return _NewHomes(self._by_place)
+
+    def add(self, number, norm, key, row_hash):
+        """Keep a new row until the batch is written."""
+        self.rows.append((number, norm, key, row_hash))
+        self.keys.add(key)
+        listing = {**dedupe.listing_fields(norm.fields), "id": None}
+        for place in (norm.fields.get("district_code"), norm.fields.get("city_code")):
+            if place:
+                self._by_place.setdefault(place, []).append(listing)
+
+    def near(self, fields):
+        """Return the batch's listings a new row with FIELDS could duplicate: those of its district (else city)
+        sharing a name character pair, as the dedupe query picks them."""
+        pairs = dedupe.name_pairs(fields)
+        return [listing for listing in self._by_place.get(fields.get("district_code") or fields.get("city_code"), ())
+                if any(pair in listing["name"] for pair in pairs)]
+
+
+def _insert_homes(values):
+    """INSERT the homes of VALUES (dicts of Home fields) in as few statements as their shapes allow; their ids."""
+    ids, shapes = [None] * len(values), {}
+    for i, row in enumerate(values):
+        shapes.setdefault(tuple(sorted(row)), []).append(i)
+    for indexes in shapes.values():
+        result = db.session.execute(sa.insert(Home).returning(Home.id, sort_by_parameter_order=True),
+                                    [values[i] for i in indexes])
+        for i, home_id in zip(indexes, result.scalars().all()):
+            ids[i] = home_id
+    return ids
 
 
 class _HumanEdits:

@@ -183,7 +183,8 @@ class Vacancy(db.Model):
 
 
 class HomeClaim(db.Model):
-    """An operator claims a home by its filing number (养老机构备案号); a regulator of the place decides.
+    """An operator claims a home by its filing number (养老机构备案号), or, for a home without one, with its
+    unified social credit code and the documents that show it runs the home; a regulator of the place decides.
 
     Approving a claim on a home another operator runs does not move it at once: that operator is told and may
     dispute until `transfer_due_on` (CLAIM_DISPUTE_DAYS business days later); undisputed, the daily job moves
@@ -195,7 +196,11 @@ class HomeClaim(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     home_id: Mapped[int] = mapped_column(sa.ForeignKey("homes.id", ondelete="CASCADE"), index=True)
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("providers.id"), index=True)
-    licence_no: Mapped[str] = mapped_column(sa.String(40))
+    licence_no: Mapped[str] = mapped_column(sa.String(40))  # "" for a home listed without one
+    # a home without a filing number (a directory gave only its name and address) is claimed with the operator's
+    # unified social credit code (统一社会信用代码) and a description of the documents a regulator checks
+    credit_code: Mapped[str | None] = mapped_column(sa.String(18))
+    evidence: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # pending | approved | rejected | disputed (back with a regulator)
     status: Mapped[str] = mapped_column(sa.String(20), default="pending")
     note: Mapped[str] = mapped_column(sa.Text, default="")

@@ -27,6 +27,7 @@ from marketplace.portal_forms import (
     ClaimForm,
     ConfirmForm,
     DisputeForm,
+    DocumentClaimForm,
     FeeForm,
     ListingForm,
     OperatorForm,
@@ -110,11 +111,22 @@ def register():
 @bp.route("/claims", methods=["GET", "POST"])
 @roles_required("provider")
 def claims():
-    """Claim a home by its filing number, and see the operator's claims and how they were decided."""
+    """Claim a home by its filing number, or one listed without (?home=ID) with the operator's credit code and
+    documents; and see the operator's claims and how they were decided."""
     if current_user.provider_id is None:
         return redirect(url_for(".register"))
-    form = ClaimForm()
-    if form.validate_on_submit():
+    home = _home_without_licence(request.values.get("home", type=int))
+    form, documents = ClaimForm(), DocumentClaimForm(prefix="doc") if home else None
+    if documents is not None and documents.submit.data and documents.validate_on_submit():
+        try:
+            services.claim_home_with_documents(current_user.provider, home.id, documents.credit_code.data,
+                                               documents.evidence.data, current_user)
+        except ServiceError as exc:
+            show_service_error(documents, exc, unknown_on="credit_code")
+        else:
+            flash(_("Your claim was sent. A regulator of the home's city or province will decide it."), "success")
+            return redirect(url_for(".claims"))
+    elif (documents is None or not documents.submit.data) and form.validate_on_submit():
         try:
             services.claim_home(current_user.provider, form.licence_no.data, current_user)
         except ServiceError as exc:
@@ -122,8 +134,16 @@ def claims():
         else:
             flash(_("Your claim was sent. A regulator of the home's city or province will decide it."), "success")
             return redirect(url_for(".claims"))
+    failed = form.errors or (documents is not None and documents.errors)
     claims = queries.own_claims(current_user.provider_id)
-    return render_template("portal/claims.html", form=form, claims=claims), 400 if form.errors else 200
+    return render_template("portal/claims.html", form=form, documents=documents, home=home,
+                           claims=claims), 400 if failed else 200
+
+
+def _home_without_licence(home_id):
+    """Return the home HOME_ID when it has no filing number (claimed with documents), else None."""
+    home = db.session.get(Home, home_id) if home_id else None
+    return home if home is not None and not home.licence_no else None
 
 
 # --- dashboard ---------------------------------------------------------------------------------------

@@ -36,6 +36,16 @@ class ClaimForm(FlaskForm):
     submit = SubmitField(_l("Claim this home"))
 
 
+class DocumentClaimForm(FlaskForm):
+    """Claim a home listed without a filing number: the operator's credit code and its documents."""
+
+    credit_code = StringField(_l("Unified social credit code (统一社会信用代码)"),
+                              validators=[DataRequired(), Length(max=40)])
+    evidence = TextAreaField(_l("Documents that show your operator runs this home"),
+                             validators=[DataRequired(), Length(max=2000)])
+    submit = SubmitField(_l("Claim with these documents"))
+
+
 class ListingForm(FlaskForm):
     name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
     address_en = StringField(_l("Address in English"), validators=[Optional(), Length(max=300)])

@@ -240,20 +240,59 @@ def create_provider(name, user):
 
 def claim_home(provider, licence_no, user):
     """Ask to manage the home with filing number LICENCE_NO; a regulator of its place decides; commit."""
-    home = db.session.scalar(sa.select(Home).where(Home.licence_no == (licence_no or "").strip()))
+    home = db.session.scalar(sa.select(Home).where(Home.licence_no == (licence_no or "").strip())) \
+        if (licence_no or "").strip() else None
     if home is None:
         raise ServiceError(_("No home has this filing number."), {"licence_no": [_("Unknown filing number.")]},
                            status=404, code="unknown_licence")
+    return _new_claim(provider, home, user, "licence_no", licence_no=home.licence_no)
+
+
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: no I, O, S, V, Z
+_CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def valid_credit_code(code):
+    """Say whether CODE is a well-formed unified social credit code (18 characters, its check character right)."""
+    if len(code or "") != 18 or any(c not in CREDIT_CODE_CHARS for c in code):
+        return False
+    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(code[:17], _CREDIT_CODE_WEIGHTS))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31] == code[17]
+
+
+def claim_home_with_documents(provider, home_id, credit_code, evidence, user):
+    """Ask to manage home HOME_ID, listed without a filing number, with the operator's unified social credit code
+    and a description of the documents that show it runs the home; a regulator of its place decides; commit."""
+    home = db.session.get(Home, home_id) if isinstance(home_id, int) else None
+    if home is None:
+        raise ServiceError(_("No such home."), {"credit_code": [_("Choose the home on its page.")]}, status=404,
+                           code="unknown_home")
+    if home.licence_no:
+        raise ServiceError(_("This home has a filing number: claim it with that number."),
+                           {"credit_code": [_("Use the filing number instead.")]}, status=409,
+                           code="has_filing_number")
+    code = "".join((credit_code or "").split()).upper()
+    if not valid_credit_code(code):
+        raise ServiceError(_("Give the operator's unified social credit code."),
+                           {"credit_code": [_("18 characters, as on the business licence.")]},
+                           code="invalid_credit_code")
+    evidence = (evidence or "").strip()
+    if not 10 <= len(evidence) <= 2000:
+        raise ServiceError(_("Say which documents show that your operator runs this home."),
+                           {"evidence": [_("10 to 2000 characters.")]}, code="invalid_evidence")
+    return _new_claim(provider, home, user, "credit_code", licence_no="", credit_code=code, evidence=evidence)
+
+
+def _new_claim(provider, home, user, field, **values):
     if home.provider_id == provider.id:
-        raise ServiceError(_("Your operator already manages this home."), {"licence_no": [_("Already yours.")]},
+        raise ServiceError(_("Your operator already manages this home."), {field: [_("Already yours.")]},
                            status=409, code="already_managed")
     pending = db.session.scalar(sa.select(HomeClaim).where(HomeClaim.home_id == home.id,
                                                            HomeClaim.provider_id == provider.id,
                                                            HomeClaim.status == "pending"))
     if pending:
         return pending
-    claim = HomeClaim(home_id=home.id, provider_id=provider.id, licence_no=home.licence_no,
-                      created_by_id=user.id)
+    claim = HomeClaim(home_id=home.id, provider_id=provider.id, created_by_id=user.id, **values)
     db.session.add(claim)
     db.session.flush()
     signals.claim_event.send(None, claim=claim, event="filed")  # before the commit: told with the change

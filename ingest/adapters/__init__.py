@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ijson
+
 from ingest.safety import DEFAULT_LIMITS, Limits, UnsafeFile, check_archive, check_shape, guarded_rows
 
 HERE = Path(__file__).resolve().parent
@@ -149,7 +151,7 @@ def iter_table(path, limits=DEFAULT_LIMITS):
     path = Path(path)
     suffix = path.suffix.lower()
     rows = (_iter_xlsx(path, limits) if suffix in (".xlsx", ".xlsm")
-            else _iter_json(path) if suffix == ".json" else _iter_csv(path))
+            else _iter_json(path, limits) if suffix == ".json" else _iter_csv(path))
     try:
         yield from guarded_rows(rows, limits)
     except UnsafeFile as exc:
@@ -196,21 +198,49 @@ def _check_shape(rows, columns, limits):
         raise UnsafeFileError(str(exc)) from exc
 
 
-def _iter_json(path):
-    """A JSON list of objects: the header is every key in order of first appearance (a directory's shape)."""
-    import json
-
-    try:
-        with open(path, encoding=detect_encoding(path)) as fh:
-            items = json.load(fh)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FormatError(f"not a JSON list of objects: {exc}") from exc
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise FormatError("not a JSON list of objects")
-    headers = list(dict.fromkeys(key for item in items for key in item))
+def _iter_json(path, limits=DEFAULT_LIMITS):
+    """A JSON list of objects, streamed (ijson): the header is every key in order of first appearance (a
+    directory's shape), found in a first pass; the objects come one at a time in a second."""
+    headers = list(_json_keys(path, limits))
     yield headers
-    for item in items:
+    for item in _json_stream(path, lambda fh: ijson.items(fh, "item", use_float=True)):
         yield [item.get(h) for h in headers]
+
+
+def _json_keys(path, limits):
+    """Return the top-level keys of the objects of a JSON list, in order of first appearance (streaming)."""
+    keys, depth = {}, 0
+    for prefix, event, value in _json_stream(path, ijson.parse):
+        if depth == 0 and event != "start_array":
+            raise FormatError("not a JSON list of objects")
+        depth += event in ("start_array", "start_map")
+        depth -= event in ("end_array", "end_map")
+        if prefix == "item" and event not in ("start_map", "map_key", "end_map"):
+            raise FormatError("not a JSON list of objects")
+        if prefix == "item" and event == "map_key" and value not in keys:
+            keys[value] = None
+            if len(keys) > limits.max_columns:  # a header that never ends: refused before it fills memory
+                raise UnsafeFileError(f"the list has more than {limits.max_columns} different keys")
+    return keys
+
+
+def _json_stream(path, read):
+    try:
+        with open(path, encoding=detect_encoding(path)) as text:
+            yield from read(_Utf8Reader(text))
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
+        raise FormatError(f"not a JSON list of objects: {exc}") from exc
+
+
+class _Utf8Reader:
+    """Bytes for ijson from a text file in any encoding (UTF-8 with or without BOM, GBK, GB18030)."""
+
+    def __init__(self, text):
+        self._text = text
+
+    def read(self, size=-1):
+        """Return up to SIZE characters of the file, encoded as UTF-8."""
+        return self._text.read(size).encode("utf-8")
 
 
 def count_rows(path):
@@ -225,8 +255,9 @@ def count_rows(path):
             return 0
         return max(dimension[0] - 1, 0) if dimension else 0
     try:
-        rows = _iter_json(path) if path.suffix.lower() == ".json" else _iter_csv(path)
-        return max(sum(1 for _ in rows) - 1, 0)
+        if path.suffix.lower() == ".json":  # the objects only: the keys' pass is not needed to count them
+            return sum(1 for _ in _json_stream(path, lambda fh: ijson.items(fh, "item", use_float=True)))
+        return max(sum(1 for _ in _iter_csv(path)) - 1, 0)
     except FormatError:
         return 0
 

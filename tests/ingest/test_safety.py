@@ -246,6 +246,7 @@ def test_a_run_killed_twice_at_the_same_row_is_marked_failed_and_no_longer_resum
     run, lock = _run_row(file_db)
     assert run.status == "failed" and "without committing a batch" in run.error
     assert lock is None
+    assert list((tmp_path / "ingest").glob("*.csv")) == []  # nothing to resume from any more: deleted
 
     fourth = _flask(tmp_path, "ingest", "resume", driver=driver)
     assert fourth.returncode == 0 and "nothing to resume" in fourth.stdout
@@ -288,3 +289,4 @@ def test_a_bomb_uploaded_on_the_import_page_is_a_form_error_and_a_failed_run(app
     assert response.status_code == 400 and "decompression bomb" in response.get_data(as_text=True)
     run = db.session.scalar(sa.select(ImportRun))
     assert run.status == "failed" and db.session.scalar(sa.select(ImportLock)) is None
+    assert not Path(run.file.stored_path).exists()  # failed for good: the bomb is not kept
