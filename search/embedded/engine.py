@@ -177,21 +177,6 @@ class _Postings:
     def __init__(self, tokens, offsets, positions):
         self.tokens, self.offsets, self.positions = tokens, offsets, positions
 
-    @classmethod
-    def build(cls, tokens, token_ids, doc_positions):
-        """TOKENS: the distinct tokens, by id; TOKEN_IDS: each occurrence's token id (int32 array);
-        DOC_POSITIONS: each occurrence's document position (int32 array, ascending where token_ids are in doc order).
-        """
-        sorted_tokens, ranks = SortedStrings.build(tokens)
-        token_ranks = ranks[token_ids] if len(token_ids) else np.empty(0, dtype=np.int32)
-        offsets = np.zeros(len(tokens) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(token_ranks, minlength=len(tokens)), out=offsets[1:])
-        if len(doc_positions) < 2 or (doc_positions[1:] >= doc_positions[:-1]).all():
-            order = np.argsort(token_ranks, kind="stable")  # stable: each token's positions stay ascending
-        else:
-            order = np.lexsort((doc_positions, token_ranks))  # by token, then position
-        return cls(sorted_tokens, offsets, doc_positions[order].astype(np.int32))
-
     def arrays(self):
         t = self.tokens
         return {"blob": t.blob, "token_offsets": t.offsets, "prefixes": t.prefixes, "offsets": self.offsets,
@@ -273,15 +258,25 @@ class SegmentBuilder:
             lat=np.array(c["lat"], dtype=np.float64)[order], lon=np.array(c["lon"], dtype=np.float64)[order],
             care_bits=np.array(c["care_bits"], dtype=np.int64)[order],
             feature_bits=np.array(c["feature_bits"], dtype=np.int64)[order],
-            postings={field: self._postings(parts, rank) for field, parts in self.tokens.items()},
+            postings={field: self._postings(field, rank) for field in list(self.tokens)},
         )
 
-    @staticmethod
-    def _postings(parts, rank):
-        index, token_ids, counts = parts
-        token_ids = np.frombuffer(token_ids, dtype=np.int32) if len(token_ids) else np.empty(0, dtype=np.int32)
-        doc_positions = np.repeat(rank, counts) if len(counts) else np.empty(0, dtype=np.int32)
-        return _Postings.build(list(index), token_ids, doc_positions)
+    def _postings(self, field, rank):
+        """Build FIELD's postings under its sorted tokens, frugally: this runs on millions of token occurrences."""
+        index, occurrences, counts = self.tokens.pop(field)  # ours is the last reference: freed once used
+        tokens, ranks = SortedStrings.build(list(index))
+        token_ids = np.frombuffer(occurrences, dtype=np.int32) if len(occurrences) else np.empty(0, dtype=np.int32)
+        by_rank = np.zeros(len(ranks), dtype=np.int64)
+        by_rank[ranks] = np.bincount(token_ids, minlength=len(ranks))
+        offsets = np.zeros(len(ranks) + 1, dtype=np.int64)
+        np.cumsum(by_rank, out=offsets[1:])
+        key = ranks.astype(np.int64)[token_ids]  # one int64 per occurrence: token rank, then document position
+        del token_ids, occurrences
+        key <<= 32
+        key |= np.repeat(rank, counts) if len(counts) else 0
+        key.sort()  # by token, then position: each token's positions ascending
+        key &= 0xFFFFFFFF
+        return _Postings(tokens, offsets, key.astype(np.int32))
 
 
 def _price_name(level):
