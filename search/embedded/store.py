@@ -14,11 +14,12 @@ memory and be corrupted. Connections open the link's target by its real name, so
 WAL. Writers check, while holding the write lock, that they still write to the current generation.
 
 The main segment's arrays live beside the file they were built from, one `.npy` per array, in a directory
-`<generation>.main-<seq>-<random>` with a manifest (segment format, generation, seq, each file's size and
-CRC-32); `<generation>.main` is a symlink to the current one, switched with os.replace as the generation link
-is. Every process maps the arrays read-only (numpy.load(mmap_mode="r")), so they share one copy in the page
-cache. A directory whose manifest, format, generation or files do not check out is never mapped: the caller
-rebuilds it from the generation file (derived data again). One process builds at a time (`<generation>.main.lock`).
+`<generation>.main-<seq>-<random>` with a manifest (segment format, generation, seq, each file's size, CRC-32
+and times: a file whose size differs is refused, one whose times moved has its CRC checked);
+`<generation>.main` is a symlink to the current one, switched with os.replace as the generation link is. Every
+process maps the arrays read-only (numpy.load(mmap_mode="r")), so they share one copy in the page cache. A
+directory whose manifest, format, generation or files do not check out is never mapped: the caller rebuilds it
+from the generation file (derived data again). One process builds at a time (`<generation>.main.lock`).
 """
 
 import contextlib
@@ -277,7 +278,8 @@ def _save(path, array):
         np.save(out, np.ascontiguousarray(array), allow_pickle=False)
         out.flush()
         os.fsync(out.fileno())
-    return [os.path.getsize(path), _crc(path)]
+    stat = os.stat(path)
+    return [stat.st_size, _crc(path), stat.st_mtime_ns, stat.st_ctime_ns]
 
 
 def _crc(path):
@@ -313,10 +315,15 @@ def _map(directory, generation):
     if manifest["format"] != SEGMENT_FORMAT or manifest["generation"] != generation:
         raise ValueError("segment files of another format or generation")
     arrays = {}
-    for key, (size, crc) in manifest["files"].items():
+    for key, (size, crc, mtime_ns, ctime_ns) in manifest["files"].items():
         path = os.path.join(directory, f"{key}.npy")
-        if os.path.getsize(path) != size or _crc(path) != crc:
-            raise ValueError(f"segment file {key}.npy is truncated or corrupt")
+        stat = os.stat(path)
+        if stat.st_size != size:
+            raise ValueError(f"segment file {key}.npy is truncated or grown")
+        # A file written since it was saved (its times moved) has its checksum read; an untouched one is trusted,
+        # so a new worker does not read the whole index before its first answer.
+        if (stat.st_mtime_ns, stat.st_ctime_ns) != (mtime_ns, ctime_ns) and _crc(path) != crc:
+            raise ValueError(f"segment file {key}.npy is corrupt")
         array = np.load(path, mmap_mode="r", allow_pickle=False)
         arrays[key] = array.view(np.ndarray) if isinstance(array, np.memmap) else array  # plain views, same pages
     if len(arrays["ids"]) != manifest["docs"]:
