@@ -1,7 +1,9 @@
 """One measured step of the benchmark, run in its own process so its peak memory is its own.
 
-    python -m bench.worker build  --db URL --index PATH [--backend embedded|opensearch --url URL]
-    python -m bench.worker search --db URL --index PATH [--backend ...] --runs N
+    python -m bench.worker build   --db URL --index PATH [--backend embedded|opensearch --url URL]
+    python -m bench.worker search  --db URL --index PATH [--backend ...] --runs N
+    python -m bench.worker open    --db URL --index PATH --runs N   (a new worker: open + first query, memory)
+    python -m bench.worker answers --db URL --index PATH --out FILE [--against FILE]
 
 Prints one JSON object on stdout.
 """
@@ -13,8 +15,10 @@ import statistics
 import sys
 import time
 
-from app import create_app
-from bench.mix import FAMILIES, params_for, to_query
+STARTED = time.perf_counter()  # before the app's imports: "open" counts them as a new worker pays them
+
+from app import create_app  # noqa: E402  (after STARTED, on purpose)
+from bench.mix import FAMILIES, params_for, to_query  # noqa: E402
 
 
 def _peak_rss_mb():
@@ -92,16 +96,85 @@ def search(args):
     return {"families": families, "rss_after_load_mb": round(loaded_rss, 1), "peak_rss_mb": round(_peak_rss_mb(), 1)}
 
 
+def _memory_mb():
+    """This process's resident and proportional (PSS: shared pages divided among their users) memory in MiB."""
+    figures = {}
+    with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+        for line in rollup:
+            name, _, rest = line.partition(":")
+            if name in ("Rss", "Pss", "Shared_Clean", "Private_Clean", "Private_Dirty"):
+                figures[name.lower()] = round(int(rest.split()[0]) / 1024, 1)
+    return figures
+
+
+def open_and_mix(args):
+    """As a new worker: open the index, run a first query, then the mix; report the times and memory.
+
+    Prints {"ready": true} and waits for a line on stdin before reading its memory, so the parent can hold
+    several of these processes alive together and read each one's share (PSS) as gunicorn workers would have it.
+    """
+    from marketplace.search_terms import lexicon
+    from search.backend import current_backend
+    from search.service import understood_search
+
+    app = _app(args)
+    with app.app_context():
+        app_s = time.perf_counter() - STARTED
+        t0 = time.perf_counter()
+        backend = current_backend()
+        backend.search(to_query({"q": "护理"}))
+        first_s = time.perf_counter() - t0
+        loading_peak = _peak_rss_mb()
+        after_open = _memory_mb()
+        words = lexicon()
+        for family in FAMILIES:
+            for query in (to_query(p) for p in params_for(family, args.runs)):
+                understood_search(backend, query, words) if query.text else backend.search(query)
+        print(json.dumps({"ready": True}), flush=True)
+        sys.stdin.readline()
+        return {"app_s": round(app_s, 3), "open_first_query_s": round(first_s, 3),
+                "loading_peak_rss_mb": round(loading_peak, 1), "after_open": after_open,
+                "after_mix": _memory_mb(), "peak_rss_mb": round(_peak_rss_mb(), 1)}
+
+
+def _answer(result):
+    return {"total": result.total, "ids": [h.id for h in result.hits],
+            "facets": {name: [list(pair) for pair in pairs] for name, pairs in sorted(result.facets.items())}}
+
+
+def answers(args):
+    """Record (or compare with --against) the ids, order and facets of 1,000 queries of the mix."""
+    from search.backend import current_backend
+
+    with _app(args).app_context():
+        backend = current_backend()
+        got = {}
+        for family in FAMILIES:
+            for i, params in enumerate(params_for(family, 200, seed=11)):
+                got[f"{family}-{i}"] = _answer(backend.search(to_query(params)))
+    with open(args.out, "w", encoding="utf-8") as out:
+        json.dump(got, out, ensure_ascii=False)
+    if not args.against:
+        return {"queries": len(got)}
+    with open(args.against, encoding="utf-8") as before:
+        expected = json.load(before)
+    differ = sorted(key for key in expected if expected[key] != got.get(key))
+    return {"queries": len(got), "compared": len(expected), "different": len(differ), "first": differ[:5]}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=("build", "search"))
+    parser.add_argument("step", choices=("build", "search", "open", "answers"))
     parser.add_argument("--db", required=True)
     parser.add_argument("--index", required=True)
     parser.add_argument("--backend", default="embedded")
     parser.add_argument("--url")
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--out")
+    parser.add_argument("--against")
     args = parser.parse_args(argv)
-    print(json.dumps({"build": build, "search": search}[args.step](args)))
+    steps = {"build": build, "search": search, "open": open_and_mix, "answers": answers}
+    print(json.dumps(steps[args.step](args)))
 
 
 if __name__ == "__main__":

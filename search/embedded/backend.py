@@ -1,11 +1,16 @@
 """The embedded search backend: in process, no services. A SQLite file keeps the documents (store.py); each
-process searches a numpy columnar index built from it (engine.py).
+process searches a numpy columnar index of it (engine.py).
 
-In memory: a big "main" segment (the whole file when it was loaded, superseded rows masked out) plus a small
-"delta" segment of the documents changed since; main is rebuilt when delta grows large.
+A "main" segment (the whole file as of one change counter, superseded rows masked out per process) is built
+once per generation and saved as array files that every process maps read-only (store.write_segment /
+read_segment), plus a small in-memory "delta" segment of the documents changed since. When a process finds the
+delta grown large it builds a new main from the file, saves it and switches the link; the others notice the new
+files on their next search after a change and map them too. `reindex` saves the main of the new generation
+before switching to it, so no process ever builds one at its first search after a reindex.
 """
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -13,7 +18,16 @@ import time
 import uuid
 
 from core.errors import SearchUnavailable
-from search.embedded.engine import SegmentBuilder, Vocab, build_segment, execute, make_plan, merge
+from search.embedded.engine import (
+    DuplicateDocument,
+    Segment,
+    SegmentBuilder,
+    Vocab,
+    build_segment,
+    execute,
+    make_plan,
+    merge,
+)
 from search.embedded.store import (
     ROW_COLUMNS,
     UPSERT,
@@ -23,32 +37,40 @@ from search.embedded.store import (
     connect,
     delete_docs,
     next_seq,
+    read_segment,
     remove_files,
+    remove_orphan_segments,
+    segment_lock,
+    segment_seq,
     stored_doc,
     write_docs,
+    write_segment,
 )
 from search.query import Hit, SearchResult
+
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------------------
 # The in-memory index of one generation
 
 
+def _delta_limit(main_size):
+    # The delta is rebuilt whole on every change, a new main reads the whole file: bound both costs.
+    return max(1000, min(5000, main_size // 20))
+
+
 class _Index:
     """Main + delta segments of one generation file, as of change counter `seq`."""
 
-    def __init__(self, conn, inode):
-        self.inode, self.vocab = inode, Vocab()
-        self.seq = conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]
-        builder = SegmentBuilder(self.vocab)
-        for row in conn.execute(f"SELECT {ROW_COLUMNS} FROM docs ORDER BY id"):
-            builder.add(stored_doc(*row))
-        self.main, self.delta_docs = builder.build(), {}
+    def __init__(self, inode, main, vocab, seq, main_files=None):
+        self.inode, self.main, self.vocab, self.seq = inode, main, vocab, seq
+        self.main_seq, self.main_files = seq, main_files  # main_files: the mapped directory, None if in memory
+        self.delta_docs = {}
         self.delta = build_segment([], self.vocab)
 
     @property
     def delta_limit(self):
-        # The delta is rebuilt whole on every change, main reloads the whole file: bound both costs.
-        return max(1000, min(5000, self.main.size // 20))
+        return _delta_limit(self.main.size)
 
     def catch_up(self, conn, seq):
         """Apply the changes after self.seq up to SEQ (read in the caller's transaction)."""
@@ -72,6 +94,61 @@ class _Index:
     @property
     def size(self):
         return int(self.main.live.sum()) + self.delta.size
+
+
+def _changes_since(conn, seq):
+    """How many rows changed after SEQ: what a delta would have to hold (an upper bound)."""
+    return conn.execute("SELECT (SELECT count(*) FROM docs WHERE seq > ?) + "
+                        "(SELECT count(*) FROM tombstones WHERE seq > ?)", (seq, seq)).fetchone()[0]
+
+
+def _mapped_index(conn, real, inode, seq):
+    """The index over the saved main segment of REAL caught up to SEQ, or None when there is none fit to use."""
+    mapped = read_segment(real)
+    if mapped is None or mapped.seq > seq or _changes_since(conn, mapped.seq) > _delta_limit(len(mapped.arrays["ids"])):
+        return None
+    index = _Index(inode, Segment.from_arrays(mapped.arrays), Vocab.from_arrays(mapped.arrays), mapped.seq,
+                   mapped.directory)
+    if seq > mapped.seq:
+        index.catch_up(conn, seq)
+    return index
+
+
+def _build_main(conn):
+    vocab = Vocab()
+    builder = SegmentBuilder(vocab)
+    for row in conn.execute(f"SELECT {ROW_COLUMNS} FROM docs ORDER BY id"):
+        builder.add(stored_doc(*row))
+    return builder.build(), vocab
+
+
+def _save_main(real, seq, main, vocab):
+    """Save MAIN as the segment files of REAL at SEQ; return False (and keep it in memory) if that fails."""
+    try:
+        write_segment(real, seq, {**main.arrays(), **vocab.arrays()})
+    except OSError as exc:
+        log.warning("search index: cannot save the main segment beside %s (%s); kept in this process's memory",
+                    os.path.basename(real), exc.strerror or exc.__class__.__name__)
+        return False
+    return True
+
+
+def _load_index(conn, real, inode, seq):
+    """Map the saved main segment of REAL (building and saving it first, by one process at a time, if needed)."""
+    index = _mapped_index(conn, real, inode, seq)
+    if index is not None:
+        return index
+    with segment_lock(real):
+        index = _mapped_index(conn, real, inode, seq)  # another process may have saved fresh files meanwhile
+        if index is not None:
+            return index
+        main, vocab = _build_main(conn)
+        newer = segment_seq(real)
+        # an unlinked (superseded) generation gets no files: nobody would map or remove them
+        if (newer is None or newer <= seq) and os.path.exists(real) and _save_main(real, seq, main, vocab):
+            index = _mapped_index(conn, real, inode, seq)  # drop our copy: share the page cache's
+        # else files newer than our snapshot exist: serve this snapshot from memory, map theirs next time
+        return index or _Index(inode, main, vocab, seq)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -111,13 +188,21 @@ class EmbeddedBackend:
 
     def _fresh_index(self, conn):
         seq = conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]
-        index = self._index
-        if index is None or index.inode != self._file.inode or seq < index.seq:
-            index = self._index = _Index(conn, self._file.inode)
+        index, real, inode = self._index, self._file.real, self._file.inode
+        saved = segment_seq(real)
+        if saved is not None and saved > seq:  # files saved after our snapshot began: take a newer snapshot
+            conn.execute("COMMIT")
+            conn.execute("BEGIN")
+            seq = conn.execute("SELECT value FROM meta WHERE key = 'seq'").fetchone()[0]
+        if index is None or index.inode != inode or seq < index.seq:
+            index = self._index = _load_index(conn, real, inode, seq)
         elif seq > index.seq:
-            index.catch_up(conn, seq)
-            if len(index.delta_docs) > index.delta_limit:
-                index = self._index = _Index(conn, self._file.inode)
+            if saved is not None and index.main_seq < saved <= seq:  # another process saved a newer main
+                index = self._index = _load_index(conn, real, inode, seq)
+            else:
+                index.catch_up(conn, seq)
+                if len(index.delta_docs) > index.delta_limit:
+                    index = self._index = _load_index(conn, real, inode, seq)
         return index
 
     @staticmethod
@@ -155,13 +240,36 @@ class EmbeddedBackend:
             start_inode = self._file.inode
         new_real = f"{self.path}.{uuid.uuid4().hex[:12]}.gen"
         try:
-            count = build_generation(new_real, docs)
+            count = self._build_generation(new_real, docs)
             with self._lock:
                 self._file.write(lambda conn, _seq: self._swap(conn, new_real, start_inode, start_seq))
                 self._file.close()
         except BaseException:
             remove_files(new_real)
             raise
+        return count
+
+    @staticmethod
+    def _build_generation(new_real, docs):
+        """Write DOCS into the generation file NEW_REAL and save its main segment; return the document count."""
+        vocab = Vocab()
+        builder = SegmentBuilder(vocab)
+
+        def fed(docs):
+            for doc in docs:
+                builder.add(doc)  # the main segment is built as the file is written: no second pass over it
+                yield doc
+
+        count, seq = build_generation(new_real, fed(docs))
+        try:
+            main = builder.build()
+        except DuplicateDocument:  # the file kept one version of each: build from what it kept
+            conn = connect(new_real)
+            try:
+                main, vocab = _build_main(conn)
+            finally:
+                conn.close()
+        _save_main(new_real, seq, main, vocab)
         return count
 
     def _discard_file(self):
@@ -195,6 +303,7 @@ class EmbeddedBackend:
         # Readers of the old generation keep their open files (POSIX); nobody opens it by name again.
         # A first, plain file at PATH was already unlinked by os.replace: only its WAL files remain.
         remove_files(old_real, main=old_real != self.path)
+        remove_orphan_segments(self.path)
 
     # -- inspecting
 
@@ -214,6 +323,8 @@ class EmbeddedBackend:
                 return {"backend": "embedded", "path": self.path, "file": self._file.real, "docs": count,
                         "seq": self._current_seq(),
                         "main_docs": index.main.size if index else 0,
+                        "main_seq": index.main_seq if index else None,
+                        "main_files": os.path.basename(index.main_files) if index and index.main_files else None,
                         "delta_docs": index.delta.size if index else 0}
         except sqlite3.Error as exc:
             raise SearchUnavailable(f"search index unreadable: {exc}") from exc

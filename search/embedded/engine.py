@@ -36,16 +36,85 @@ _WEIGHTS_ASCENDING = sorted(analysis.FIELD_WEIGHTS.items(), key=lambda item: ite
 
 
 class Vocab:
-    """Codes for the categorical strings (region codes, ownership), shared by the segments of one index."""
+    """Codes for the categorical strings (region codes, ownership), shared by the segments of one index.
 
-    def __init__(self):
-        self.keys, self.codes = [], {}
+    A persisted main segment saves its vocabulary as arrays (arrays / from_arrays): a UTF-8 blob with offsets, in
+    code order, so loading it parses no JSON and unpickles nothing; the delta then adds codes in memory.
+    """
+
+    def __init__(self, keys=()):
+        self.keys = list(keys)
+        self.codes = {key: code for code, key in enumerate(self.keys)}
 
     def code(self, value):
         if value not in self.codes:
             self.codes[value] = len(self.keys)
             self.keys.append(value)
         return self.codes[value]
+
+    def arrays(self):
+        """Return the vocabulary as {name: array} (None, the code of a missing value, is listed apart)."""
+        blob, offsets = _blob([(key or "").encode() for key in self.keys])
+        nones = np.array([code for code, key in enumerate(self.keys) if key is None], dtype=np.int64)
+        return {"vocab.blob": blob, "vocab.offsets": offsets, "vocab.none": nones}
+
+    @classmethod
+    def from_arrays(cls, arrays):
+        """Rebuild a Vocab from what `arrays` returned."""
+        blob, offsets = arrays["vocab.blob"].tobytes(), arrays["vocab.offsets"].tolist()
+        keys = [blob[offsets[i] : offsets[i + 1]].decode() for i in range(len(offsets) - 1)]
+        for code in arrays["vocab.none"].tolist():
+            keys[code] = None
+        return cls(keys)
+
+
+def _blob(encoded):
+    """Concatenate byte strings into (uint8 blob, int64 offsets of len(encoded) + 1)."""
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets
+
+
+def _prefix(key):
+    """The first 8 bytes of KEY as a big-endian number: it orders as the bytes do (tokens hold no NUL)."""
+    return int.from_bytes(key[:8].ljust(8, b"\0"), "big")
+
+
+class SortedStrings:
+    """A sorted set of strings as arrays (UTF-8 blob, offsets, 8-byte prefixes): found by binary search in place,
+    so a memory-mapped one costs no loading and only the pages a lookup touches."""
+
+    def __init__(self, blob, offsets, prefixes):
+        self.blob, self.offsets, self.prefixes = blob, offsets, prefixes
+
+    @classmethod
+    def build(cls, strings):
+        """Return (SortedStrings of STRINGS, the rank of each of STRINGS in it). STRINGS are distinct."""
+        encoded = [s.encode() for s in strings]
+        order = sorted(range(len(encoded)), key=encoded.__getitem__)  # UTF-8 bytes order = code point order
+        ranks = np.empty(len(encoded), dtype=np.int32)
+        ranks[order] = np.arange(len(encoded), dtype=np.int32)
+        ordered = [encoded[i] for i in order]
+        blob, offsets = _blob(ordered)
+        prefixes = np.array([_prefix(e) for e in ordered], dtype=np.uint64)
+        return cls(blob, offsets, prefixes), ranks
+
+    def __len__(self):
+        return len(self.prefixes)
+
+    def find(self, text):
+        """Return the rank of TEXT, or -1."""
+        key = text.encode()
+        prefix = np.uint64(_prefix(key))
+        lo = int(np.searchsorted(self.prefixes, prefix, side="left"))
+        hi = int(np.searchsorted(self.prefixes, prefix, side="right"))
+        while lo < hi:  # the strings sharing these 8 bytes: usually one
+            mid = (lo + hi) // 2
+            found = self.blob[self.offsets[mid] : self.offsets[mid + 1]].tobytes()
+            if found == key:
+                return mid
+            lo, hi = (mid + 1, hi) if found < key else (lo, mid)
+        return -1
 
 
 @dataclass
@@ -81,23 +150,46 @@ class Segment:
         pos = pos[found]
         return pos[self.ids[pos] == doc_ids[found]]
 
+    def arrays(self):
+        """Return every array but `live` as {name: array}: what a persisted segment stores."""
+        arrays = {name: getattr(self, name) for name in _COLUMNS}
+        for field, postings in self.postings.items():
+            arrays.update({f"{field}.{name}": array for name, array in postings.arrays().items()})
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays):
+        """Rebuild a Segment (all live) from what `arrays` returned, without copying the arrays."""
+        postings = {field: _Postings.from_arrays({name.split(".", 1)[1]: array for name, array in arrays.items()
+                                                  if name.startswith(field + ".")})
+                    for field in analysis.FIELD_WEIGHTS}
+        columns = {name: arrays[name] for name in _COLUMNS}
+        return cls(live=np.ones(len(columns["ids"]), dtype=bool), postings=postings, **columns)
+
+
+_COLUMNS = ("ids", "province", "city", "district", "ownership", "prices", "free", "grade", "quality", "rating",
+            "review_count", "rank_boost", "lat", "lon", "care_bits", "feature_bits")
+
 
 class _Postings:
-    """Inverted lists of one token field, stored flat (CSR): token -> sorted int32 positions."""
+    """Inverted lists of one token field, stored flat (CSR) under sorted tokens: token -> sorted int32 positions."""
 
-    def __init__(self, index, token_ids, counts):
-        """INDEX: {token: id}; TOKEN_IDS: each doc's token ids in doc order (array of int32); COUNTS per doc."""
-        token_ids = np.frombuffer(token_ids, dtype=np.int32) if len(token_ids) else np.empty(0, dtype=np.int32)
-        self.index = index
-        self.offsets = np.zeros(len(index) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(token_ids, minlength=len(index)), out=self.offsets[1:])
-        order = np.argsort(token_ids, kind="stable")  # stable: each token's positions stay ascending
-        self.positions = np.repeat(np.arange(len(counts), dtype=np.int32), counts)[order]
+    def __init__(self, tokens, offsets, positions):
+        self.tokens, self.offsets, self.positions = tokens, offsets, positions
+
+    def arrays(self):
+        t = self.tokens
+        return {"blob": t.blob, "token_offsets": t.offsets, "prefixes": t.prefixes, "offsets": self.offsets,
+                "positions": self.positions}
+
+    @classmethod
+    def from_arrays(cls, a):
+        return cls(SortedStrings(a["blob"], a["token_offsets"], a["prefixes"]), a["offsets"], a["positions"])
 
     def get(self, token):
         """Return the sorted positions of the docs holding TOKEN, or None."""
-        i = self.index.get(token)
-        return None if i is None else self.positions[self.offsets[i] : self.offsets[i + 1]]
+        i = self.tokens.find(token)
+        return None if i < 0 else self.positions[self.offsets[i] : self.offsets[i + 1]]
 
 
 def _bits(values, vocabulary):
@@ -108,8 +200,12 @@ def _number(value):
     return np.nan if value is None else value
 
 
+class DuplicateDocument(ValueError):
+    """The documents given to a SegmentBuilder repeat an id."""
+
+
 class SegmentBuilder:
-    """Collect documents (in ascending id order) into a Segment."""
+    """Collect documents (any order, distinct ids) into a Segment."""
 
     _SCALARS = ("ids", "province", "city", "district", "ownership", "grade", "quality", "rating", "review_count",
                 "rank_boost", "lat", "lon", "care_bits", "feature_bits", "prices", "free")
@@ -141,22 +237,46 @@ class SegmentBuilder:
             counts.append(len(tokens))
 
     def build(self):
+        """Return the Segment; raise DuplicateDocument when two documents share an id."""
         c, n = self.columns, len(self.columns["ids"])
+        ids = np.array(c["ids"], dtype=np.int64)
+        order = np.argsort(ids, kind="stable")  # documents may come in any order: positions follow the ids
+        if n > 1 and not (ids[order][1:] > ids[order][:-1]).all():
+            raise DuplicateDocument("two documents share an id")
+        rank = np.empty(n, dtype=np.int32)
+        rank[order] = np.arange(n, dtype=np.int32)
         int_cols = ("province", "city", "district", "ownership")
         return Segment(
-            ids=np.array(c["ids"], dtype=np.int64), live=np.ones(n, dtype=bool),
-            **{name: np.array(c[name], dtype=np.int32) for name in int_cols},
-            prices=np.array(c["prices"], dtype=np.float64).reshape(n, len(_PRICE_LEVELS)),
-            free=np.array(c["free"], dtype=np.int64).reshape(n, len(_PRICE_LEVELS)),
-            grade=np.array(c["grade"], dtype=np.int64), quality=np.array(c["quality"], dtype=np.int64),
-            rating=np.array(c["rating"], dtype=np.float64),
-            review_count=np.array(c["review_count"], dtype=np.int64),
-            rank_boost=np.array(c["rank_boost"], dtype=np.float64),
-            lat=np.array(c["lat"], dtype=np.float64), lon=np.array(c["lon"], dtype=np.float64),
-            care_bits=np.array(c["care_bits"], dtype=np.int64),
-            feature_bits=np.array(c["feature_bits"], dtype=np.int64),
-            postings={field: _Postings(*parts) for field, parts in self.tokens.items()},
+            ids=ids[order], live=np.ones(n, dtype=bool),
+            **{name: np.array(c[name], dtype=np.int32)[order] for name in int_cols},
+            prices=np.array(c["prices"], dtype=np.float64).reshape(n, len(_PRICE_LEVELS))[order],
+            free=np.array(c["free"], dtype=np.int64).reshape(n, len(_PRICE_LEVELS))[order],
+            grade=np.array(c["grade"], dtype=np.int64)[order], quality=np.array(c["quality"], dtype=np.int64)[order],
+            rating=np.array(c["rating"], dtype=np.float64)[order],
+            review_count=np.array(c["review_count"], dtype=np.int64)[order],
+            rank_boost=np.array(c["rank_boost"], dtype=np.float64)[order],
+            lat=np.array(c["lat"], dtype=np.float64)[order], lon=np.array(c["lon"], dtype=np.float64)[order],
+            care_bits=np.array(c["care_bits"], dtype=np.int64)[order],
+            feature_bits=np.array(c["feature_bits"], dtype=np.int64)[order],
+            postings={field: self._postings(field, rank) for field in list(self.tokens)},
         )
+
+    def _postings(self, field, rank):
+        """Build FIELD's postings under its sorted tokens, frugally: this runs on millions of token occurrences."""
+        index, occurrences, counts = self.tokens.pop(field)  # ours is the last reference: freed once used
+        tokens, ranks = SortedStrings.build(list(index))
+        token_ids = np.frombuffer(occurrences, dtype=np.int32) if len(occurrences) else np.empty(0, dtype=np.int32)
+        by_rank = np.zeros(len(ranks), dtype=np.int64)
+        by_rank[ranks] = np.bincount(token_ids, minlength=len(ranks))
+        offsets = np.zeros(len(ranks) + 1, dtype=np.int64)
+        np.cumsum(by_rank, out=offsets[1:])
+        key = ranks.astype(np.int64)[token_ids]  # one int64 per occurrence: token rank, then document position
+        del token_ids, occurrences
+        key <<= 32
+        key |= np.repeat(rank, counts) if len(counts) else 0
+        key.sort()  # by token, then position: each token's positions ascending
+        key &= 0xFFFFFFFF
+        return _Postings(tokens, offsets, key.astype(np.int32))
 
 
 def _price_name(level):
@@ -166,7 +286,7 @@ def _price_name(level):
 def build_segment(docs, vocab=None):
     """Build a Segment from DOCS (any order) with VOCAB (a fresh one when None)."""
     builder = SegmentBuilder(vocab or Vocab())
-    for doc in sorted(docs, key=lambda d: d["id"]):
+    for doc in docs:
         builder.add(doc)
     return builder.build()
 

@@ -12,11 +12,27 @@ symlink. We swap a link rather than the database file itself because SQLite name
 the database path: a new file renamed over a live WAL database would inherit the old file's WAL and shared
 memory and be corrupted. Connections open the link's target by its real name, so each generation has its own
 WAL. Writers check, while holding the write lock, that they still write to the current generation.
+
+The main segment's arrays live beside the file they were built from, one `.npy` per array, in a directory
+`<generation>.main-<seq>-<random>` with a manifest (segment format, generation, seq, each file's size, CRC-32
+and times: a file whose size differs is refused, one whose times moved has its CRC checked);
+`<generation>.main` is a symlink to the current one, switched with os.replace as the generation link is. Every
+process maps the arrays read-only (numpy.load(mmap_mode="r")), so they share one copy in the page cache. A
+directory whose manifest, format, generation or files do not check out is never mapped: the caller rebuilds it
+from the generation file (derived data again). One process builds at a time (`<generation>.main.lock`).
 """
 
+import contextlib
+import fcntl
+import glob
 import json
 import os
+import shutil
 import sqlite3
+import uuid
+import zlib
+
+import numpy as np
 
 from core.errors import SearchUnavailable
 from search.query import TOKEN_FIELDS, display_document
@@ -97,11 +113,13 @@ def delete_docs(conn, ids, seq):
 
 
 def remove_files(real_path, main=True):
+    """Remove the generation file at REAL_PATH (unless MAIN is False), its WAL files and its segment files."""
     for name in ([real_path] if main else []) + [real_path + "-wal", real_path + "-shm"]:
         try:
             os.unlink(name)
         except FileNotFoundError:
             pass
+    remove_segments(real_path)
 
 
 class IndexFile:
@@ -180,7 +198,7 @@ def _check_format(conn):
 
 
 def build_generation(real_path, docs):
-    """Write DOCS into a fresh generation file at REAL_PATH; return how many were written."""
+    """Write DOCS into a fresh generation file at REAL_PATH; return (how many were written, their seq)."""
     conn = sqlite3.connect(real_path, isolation_level=None)
     try:
         conn.execute("PRAGMA synchronous=OFF")  # a crash mid-build leaves a file nobody points at
@@ -197,4 +215,156 @@ def build_generation(real_path, docs):
         conn.execute("PRAGMA journal_mode=WAL")
     finally:
         conn.close()
-    return count
+    return count, seq
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The main segment's array files
+
+SEGMENT_FORMAT = 1  # bump when the arrays change: an older directory is rebuilt from the generation file
+_MANIFEST = "manifest.json"
+_CRC_CHUNK = 1 << 20
+
+
+class Mapped:
+    """A main segment's arrays mapped from disk: {name: read-only array}, with the seq it reflects."""
+
+    def __init__(self, directory, seq, arrays):
+        self.directory, self.seq, self.arrays = directory, seq, arrays
+
+
+def _pointer(real_path):
+    return real_path + ".main"
+
+
+def segment_seq(real_path):
+    """Return the seq of the current main segment files of REAL_PATH (from the link alone), or None."""
+    try:
+        target = os.readlink(_pointer(real_path))
+    except OSError:
+        return None
+    try:
+        return int(target.rsplit(".main-", 1)[1].split("-")[0])
+    except (IndexError, ValueError):
+        return None
+
+
+def write_segment(real_path, seq, arrays):
+    """Save ARRAYS as the main segment of REAL_PATH at SEQ and switch the link to them; return the directory."""
+    name = f"{os.path.basename(real_path)}.main-{seq}-{uuid.uuid4().hex[:12]}"
+    final = os.path.join(os.path.dirname(real_path), name)
+    tmp = final + ".tmp"
+    os.mkdir(tmp)
+    try:
+        files = {key: _save(os.path.join(tmp, f"{key}.npy"), array) for key, array in arrays.items()}
+        manifest = {"format": SEGMENT_FORMAT, "generation": os.path.basename(real_path), "seq": seq,
+                    "docs": int(len(arrays["ids"])), "files": files}
+        with open(os.path.join(tmp, _MANIFEST), "w", encoding="utf-8") as out:
+            json.dump(manifest, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.rename(tmp, final)
+        link = f"{final}.link"
+        os.symlink(name, link)
+        os.replace(link, _pointer(real_path))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_other_segments(real_path, keep=final)
+    return final
+
+
+def _save(path, array):
+    with open(path, "wb") as out:
+        np.save(out, np.ascontiguousarray(array), allow_pickle=False)
+        out.flush()
+        os.fsync(out.fileno())
+    stat = os.stat(path)
+    return [stat.st_size, _crc(path), stat.st_mtime_ns, stat.st_ctime_ns]
+
+
+def _crc(path):
+    crc = 0
+    with open(path, "rb") as stream:  # read(), not the mapping: the check adds nothing to our resident memory
+        while chunk := stream.read(_CRC_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def read_segment(real_path):
+    """Map the current main segment of REAL_PATH; return a Mapped, or None when missing or not sound."""
+    for _attempt in range(5):
+        try:
+            target = os.readlink(_pointer(real_path))
+        except OSError:
+            return None
+        directory = os.path.join(os.path.dirname(real_path), target)
+        try:
+            return _map(directory, os.path.basename(real_path))
+        except FileNotFoundError:
+            if os.path.lexists(_pointer(real_path)) and os.readlink(_pointer(real_path)) != target:
+                continue  # another process switched to newer files and removed these meanwhile: look again
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # truncated, corrupt, another format or generation: never served
+    return None
+
+
+def _map(directory, generation):
+    with open(os.path.join(directory, _MANIFEST), encoding="utf-8") as stream:
+        manifest = json.load(stream)
+    if manifest["format"] != SEGMENT_FORMAT or manifest["generation"] != generation:
+        raise ValueError("segment files of another format or generation")
+    arrays = {}
+    for key, (size, crc, mtime_ns, ctime_ns) in manifest["files"].items():
+        path = os.path.join(directory, f"{key}.npy")
+        stat = os.stat(path)
+        if stat.st_size != size:
+            raise ValueError(f"segment file {key}.npy is truncated or grown")
+        # A file written since it was saved (its times moved) has its checksum read; an untouched one is trusted,
+        # so a new worker does not read the whole index before its first answer.
+        if (stat.st_mtime_ns, stat.st_ctime_ns) != (mtime_ns, ctime_ns) and _crc(path) != crc:
+            raise ValueError(f"segment file {key}.npy is corrupt")
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+        arrays[key] = array.view(np.ndarray) if isinstance(array, np.memmap) else array  # plain views, same pages
+    if len(arrays["ids"]) != manifest["docs"]:
+        raise ValueError("segment files disagree with their manifest")
+    return Mapped(directory, int(manifest["seq"]), arrays)
+
+
+@contextlib.contextmanager
+def segment_lock(real_path):
+    """Hold the lock that lets one process at a time build the main segment files of REAL_PATH."""
+    with open(real_path + ".main.lock", "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _remove_other_segments(real_path, keep):
+    for directory in glob.glob(glob.escape(real_path) + ".main-*"):
+        if directory != keep:
+            shutil.rmtree(directory, ignore_errors=True)  # processes that mapped them keep their mappings
+
+
+def remove_segments(real_path):
+    """Remove every segment file, link and lock of the generation file REAL_PATH."""
+    _remove_other_segments(real_path, keep=None)
+    for name in (_pointer(real_path), real_path + ".main.lock"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
+
+
+def remove_orphan_segments(path):
+    """Remove segment files left beside PATH for generation files that no longer exist (a process that was still
+    on a superseded generation may have saved some as it was being switched away)."""
+    for name in glob.glob(glob.escape(path) + "*.main*"):
+        generation = path + name[len(path) :].split(".main", 1)[0]
+        if not os.path.exists(generation):
+            if os.path.isdir(name) and not os.path.islink(name):
+                shutil.rmtree(name, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(name)
