@@ -271,9 +271,14 @@ def _aggregations(q):
 
 
 def search_body(q):
-    """Return the search request body for SearchQuery Q (validated)."""
-    body = {"query": _scored_query(q), "sort": _sort(q), "from": q.offset, "size": q.per_page,
+    """Return the search request body for SearchQuery Q (validated); a cursor (Q.after) is `search_after`."""
+    sort = _sort(q)
+    body = {"query": _scored_query(q), "sort": sort, "from": q.offset, "size": q.per_page,
             "track_total_hits": True, "track_scores": True, "_source": {"excludes": list(TOKEN_FIELDS)}}
+    if q.after is not None:
+        if len(q.after) != len(sort):  # not a cursor of this sort: the engine would answer 400
+            raise ValueError("cursor")
+        body["from"], body["search_after"] = 0, list(q.after)
     choice = _choice_filters(q)
     if choice:  # after the facets that replace these choices are counted, they narrow the hits
         body["post_filter"] = _all_of(choice)
@@ -308,10 +313,13 @@ def parse_response(response, q):
     facets = {}
     if q.with_facets:
         facets = {name: _facet_values(name, response["aggregations"]) for name in FACETS}
-    hits = [_hit(raw, q) for raw in response["hits"]["hits"]]
+    raw_hits = response["hits"]["hits"]
+    hits = [_hit(raw, q) for raw in raw_hits]
     unpriced = (response.get("aggregations") or {}).get("unpriced", {}).get("doc_count", 0)
+    # the last hit's sort values, as the engine wants them back in search_after (query.py: Cursor)
+    last_key = tuple(raw_hits[-1]["sort"]) if raw_hits and "sort" in raw_hits[-1] else None
     return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets,
-                        engine_ms=response.get("took"), unpriced_excluded=unpriced)
+                        engine_ms=response.get("took"), unpriced_excluded=unpriced, last_key=last_key)
 
 
 def empty_result(q):
