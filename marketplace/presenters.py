@@ -13,6 +13,7 @@ from core.vocab import CARE_LEVELS, FEATURES
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
 from marketplace import freshness, pricing, vocab
+from marketplace.schemas import next_cursor
 from search.query import free_field, price_band_of, price_field  # noqa: F401
 
 PRICE_BAND_LABELS = {
@@ -164,6 +165,7 @@ def search_payload(result, query):
         "page": query.page,
         "per_page": query.per_page,
         "pages": max(1, -(-result.total // query.per_page)),
+        "next_cursor": next_cursor(result, query),  # the next page without counting the ones before it
         "items": [search_item(hit, query, english) for hit in result.hits],
         "facets": facets_payload(result.facets, query),
         "understanding": understanding_payload(result),
