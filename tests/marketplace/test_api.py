@@ -345,3 +345,17 @@ def test_the_cursor_is_documented_in_the_openapi_spec(client):
     search = spec["paths"]["/api/v1/homes"]["get"]
     assert "cursor" in {p["name"] for p in search["parameters"]}
     assert "next_cursor" in str(spec["components"]["schemas"])
+
+
+@pytest.mark.parametrize("query", ["", "?lang=en", "?care_level=full&from_city=320500"])
+def test_the_home_payload_is_exactly_what_the_documented_schema_describes(client, homes, query):
+    from marketplace.api_schemas import HomeDetailSchema
+
+    body = client.get(f"/api/v1/homes/{homes[2].id}{query}").get_json()
+    assert body["fees"] and HomeDetailSchema().dump(body) == body
+
+
+def test_json_responses_are_utf8_and_keep_their_values(client, homes):
+    response = client.get(f"/api/v1/homes/{homes[0].id}")
+    assert response.mimetype == "application/json"
+    assert "苏州姑苏康乐护理院" in response.get_data(as_text=True) and response.get_json()["name"] == "苏州姑苏康乐护理院"
