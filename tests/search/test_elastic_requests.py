@@ -146,6 +146,22 @@ def test_pages_are_from_and_size_with_exact_totals():
     assert (body["from"], body["size"], body["track_total_hits"]) == (14, 7, True)
 
 
+def test_a_cursor_is_search_after_on_the_sort_from_the_start_past_the_result_window():
+    body = elastic.search_body(Q(sort="rating", page=900, per_page=20, after=(4.5, 12, 77)))
+    assert (body["from"], body["size"], body["search_after"]) == (0, 20, [4.5, 12, 77])
+    assert body["sort"][-1] == {"id": {"order": "asc"}} and len(body["sort"]) == 3
+    assert "search_after" not in elastic.search_body(Q(sort="rating"))
+    with pytest.raises(ValueError, match="cursor"):
+        elastic.search_body(Q(sort="price", after=(4.5, 12, 77)))  # a rating cursor: three values, not two
+
+
+def test_the_last_hit_s_sort_values_are_the_result_s_last_key():
+    docs = [_doc(7), _doc(9)]
+    result = elastic.parse_response(_search_response([(docs[0], 2.0), (docs[1], 1.5)]), Q(with_facets=False))
+    assert result.last_key == (1.5, 9)
+    assert elastic.parse_response(_search_response([]), Q(with_facets=False)).last_key is None
+
+
 def _terms(field, **extra):
     return {"terms": {"field": field, "size": elastic.FACET_SIZE, "order": [{"_count": "desc"}, {"_key": "asc"}],
                       **extra}}
