@@ -289,6 +289,23 @@ def search_body(q):
     return body
 
 
+def split_bodies(q):
+    """Return (hits body, counts body) of Q for a backend with the facet request cache, or None when Q counts nothing.
+
+    The node caches only requests of size 0 (the shard request cache, emptied at each refresh that changed the
+    index): so total, facets and the unpriced count go in one such request, cached across pages, sorts (but
+    price) and cursors of the same search; the hits go in another that counts nothing.
+    """
+    body = search_body(q)
+    if "aggs" not in body:
+        return None
+    counts = {"size": 0, "query": body["query"], "track_total_hits": True, "aggs": body.pop("aggs")}
+    if "post_filter" in body:
+        counts["post_filter"] = body["post_filter"]
+    body["track_total_hits"] = False
+    return body, counts
+
+
 def _sorted_counts(pairs):
     return sorted(((str(key), n) for key, n in pairs if n), key=lambda kv: (-kv[1], kv[0]))
 
@@ -475,8 +492,10 @@ class IndexingError(RuntimeError):
 class ElasticBackend:
     """Search and index homes in Elasticsearch or OpenSearch behind an alias."""
 
-    def __init__(self, seam, alias, search_seam=None):
+    def __init__(self, seam, alias, search_seam=None, facet_request_cache=False):
         self.seam, self.client, self.alias = seam, seam.client, alias
+        # facets in a request of their own that the node may cache (split_bodies): one more round trip
+        self.facet_request_cache = facet_request_cache
         # searches: one try within the total budget (a frozen engine costs one budget, not timeout x tries)
         self.search_client = (search_seam or seam).client
         self.breaker = CircuitBreaker(self.search_client.ping, PROBE_INTERVAL_S)
@@ -484,13 +503,14 @@ class ElasticBackend:
         self._index_name = re.compile(rf"^{re.escape(alias)}-\d{{14}}-[0-9a-f]{{8}}$")
 
     @classmethod
-    def connect(cls, flavour, url, alias, timeout_s=5.0, search_budget_s=None):
+    def connect(cls, flavour, url, alias, timeout_s=5.0, search_budget_s=None, facet_request_cache=False):
         """Return a backend for the FLAVOUR node(s) at URL using index alias ALIAS.
 
         SEARCH_BUDGET_S: the total time one search may take (one try, no retries); default: as writes.
+        FACET_REQUEST_CACHE: count facets in a separate request the node's request cache keeps (split_bodies).
         """
         search_seam = make_seam(flavour, url, search_budget_s, max_retries=0) if search_budget_s else None
-        return cls(make_seam(flavour, url, timeout_s), alias, search_seam)
+        return cls(make_seam(flavour, url, timeout_s), alias, search_seam, facet_request_cache)
 
     @classmethod
     def from_config(cls, config):
@@ -499,7 +519,8 @@ class ElasticBackend:
         if not url:
             raise RuntimeError(f"SEARCH_BACKEND={config['SEARCH_BACKEND']} needs ELASTICSEARCH_URL")
         return cls.connect(config["SEARCH_BACKEND"], url, config.get("SEARCH_INDEX_ALIAS", "yrd-homes"),
-                           float(config.get("SEARCH_TIMEOUT_S", 5.0)), float(config.get("SEARCH_BUDGET_S") or 2.0))
+                           float(config.get("SEARCH_TIMEOUT_S", 5.0)), float(config.get("SEARCH_BUDGET_S") or 2.0),
+                           bool(config.get("SEARCH_FACET_REQUEST_CACHE", False)))
 
     @contextmanager
     def _engine(self, doing):
@@ -526,7 +547,7 @@ class ElasticBackend:
         try:
             with self._engine("searching"):
                 try:
-                    response = self.search_client.search(index=self.alias, body=search_body(query))
+                    response = self._search(query)
                 except self.seam.api_error as exc:
                     if self._is_missing(exc):  # nothing indexed yet
                         return empty_result(query)
@@ -535,6 +556,18 @@ class ElasticBackend:
             self.breaker.trip()
             raise
         return parse_response(response, query)
+
+    def _search(self, query):
+        """Send QUERY as one request, or (facet request cache) as a cached counting request and a hits request."""
+        split = split_bodies(query) if self.facet_request_cache else None
+        if split is None:
+            return self.search_client.search(index=self.alias, body=search_body(query))
+        hits_body, counts_body = split
+        counts = self.search_client.search(index=self.alias, body=counts_body, request_cache=True)
+        response = self.search_client.search(index=self.alias, body=hits_body)
+        response["hits"]["total"], response["aggregations"] = counts["hits"]["total"], counts["aggregations"]
+        response["took"] = response.get("took", 0) + counts.get("took", 0)
+        return response
 
     def versions(self):
         """Return {home id: version} of every indexed document."""

@@ -541,3 +541,21 @@ def test_a_cursor_of_another_sort_is_refused(loaded):
     key = _as_sent(backend.search(Q(sort="rating", per_page=3)).last_key)
     with pytest.raises(ValueError, match="cursor"):
         backend.search(Q(sort="distance", near=NEAR["suzhou"], per_page=3, after=key[:1]))
+
+
+SPLIT_QUERIES = ("everything", "province", "max_price", "sort_price", "has_vacancy_for_full_care", "text_huli",
+                 "everything_at_once", "places_a_district_and_its_city", "everything_without_facets", "page_2")
+
+
+@pytest.mark.parametrize("name", SPLIT_QUERIES)
+def test_facets_through_the_request_cache_answer_the_same(loaded, name):
+    backend, docs = loaded
+    if not hasattr(backend, "facet_request_cache"):
+        pytest.skip("only the OpenSearch/Elasticsearch backend counts facets in a request of their own")
+    backend.facet_request_cache = True
+    try:
+        for _twice in range(2):  # the second answer comes from the node's request cache
+            check(backend, docs, QUERIES[name])
+        assert backend.search(replace(QUERIES[name], page=2)).facets == backend.search(QUERIES[name]).facets
+    finally:
+        backend.facet_request_cache = False

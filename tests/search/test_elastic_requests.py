@@ -11,7 +11,7 @@ import json
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -577,3 +577,18 @@ def test_an_engine_that_is_down_raises_search_unavailable(flavour):
                  lambda: backend.reindex(iter([_doc(1)]))):
         with pytest.raises(SearchUnavailable):
             call()
+
+
+def test_with_the_facet_request_cache_facets_go_in_a_cacheable_request_of_their_own():
+    query = Q(text="护理", care_level="full", sort="grade", page=2)
+    with RequestRecorder("opensearch", aliases={INDEX: [ALIAS]}) as recorder:
+        backend = ElasticBackend.connect("opensearch", recorder.url, ALIAS, facet_request_cache=True)
+        result = backend.search(query)
+        backend.search(replace(query, with_facets=False))
+    counts, hits, plain = recorder.of("POST", "/_search")
+    assert counts.params.get("request_cache") == "true" and "request_cache" not in hits.params
+    assert counts.json()["size"] == 0 and counts.json()["aggs"] == elastic.search_body(query)["aggs"]
+    assert counts.json()["post_filter"] == elastic.search_body(query)["post_filter"]
+    assert "aggs" not in hits.json() and hits.json()["from"] == 20 and hits.json()["track_total_hits"] is False
+    assert plain.json() == elastic.search_body(replace(query, with_facets=False))  # nothing to count: one request
+    assert set(result.facets) == set(FACETS)
