@@ -59,14 +59,14 @@ def _cursor_walk(client, pages=400, per_page=25):
     return _percentiles(samples[-50:])
 
 
-def _profile(client, paths, top=35):
+def _profile(client, paths, order="cumulative", top=35):
     profiler = cProfile.Profile()
     profiler.enable()
     for path in paths:
         client.get(path)
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats(sys.argv[-1] if sys.argv[-1] in ("tottime", "cumulative") else "cumulative").print_stats(top)
+    pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(top)
     print(out.getvalue(), file=sys.stderr)
 
 
@@ -86,7 +86,7 @@ def main(argv=None):
     paths = {family: [to_path(p) for p in params_for(family, args.runs)] for family in FAMILIES}
     paths["home_json"] = _home_paths(app, client, args.runs)
     if args.profile:
-        _profile(client, paths["home_json" if args.profile == "home" else args.profile])
+        _profile(client, paths["home_json" if args.profile == "home" else args.profile], args.order)
         return
     figures = {family: _timed(client, family_paths) for family, family_paths in paths.items()}
     if args.deep_cursor:

@@ -358,4 +358,5 @@ def test_the_home_payload_is_exactly_what_the_documented_schema_describes(client
 def test_json_responses_are_utf8_and_keep_their_values(client, homes):
     response = client.get(f"/api/v1/homes/{homes[0].id}")
     assert response.mimetype == "application/json"
-    assert "苏州姑苏康乐护理院" in response.get_data(as_text=True) and response.get_json()["name"] == "苏州姑苏康乐护理院"
+    name = "苏州姑苏康乐护理院"
+    assert name in response.get_data(as_text=True) and response.get_json()["name"] == name

@@ -304,7 +304,7 @@ def test_the_next_link_follows_the_cursor_and_other_links_carry_none(client, hom
         pages.append(_text(client.get(link)))
         link = _next_link(pages[-1])
     assert len(pages) == 3
-    assert all('aria-current="page" class="current">%d<' % n in html for n, html in enumerate(pages, 1))
+    assert all(f'aria-current="page" class="current">{n}<' in html for n, html in enumerate(pages, 1))
     shown = [next(name for name in ("徐汇颐养院", "姑苏康复养老院", "西湖护理院") if f">{name}<" in html)
              for html in pages]
     assert shown == ["徐汇颐养院", "姑苏康复养老院", "西湖护理院"]  # grade 5, 4, none
