@@ -2,9 +2,10 @@
 parsing, query understanding, the engine, facets, presenters, JSON, Babel), the single home's JSON, and where
 the time goes (cProfile).
 
-    python -m bench.path --db URL --index PATH [--runs 200] [--profile FAMILY|home] [--deep-cursor]
+    python -m bench.path --db URL --index PATH [--runs 200] [--deep-cursor] [--profile FAMILY|home [tottime]]
 
-Prints one JSON object (p50/p95/p99 per family, ms); with --profile, the top of the profile on stderr.
+Prints one JSON object (wall and CPU p50/p95/p99 per family, ms); with --profile, the top of the profile on
+stderr instead.
 Never part of the test run.
 """
 
