@@ -95,6 +95,16 @@ def new_workers(db_url, index, workers=2, runs=50):
             "pss_after_mix_mb": max(f["after_mix"]["pss"] for f in figures), "peak_rss_mb": worst("peak_rss_mb")}
 
 
+def _request_path(db_url, index, runs):
+    """The whole request path in process (bench/path.py): per family, wall and CPU ms through the Flask app."""
+    cmd = [sys.executable, "-m", "bench.path", "--db", db_url, "--index", str(index), "--runs", str(runs),
+           "--deep-cursor"]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    if out.returncode:
+        raise RuntimeError(f"bench.path failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -215,6 +225,8 @@ def main(argv=None):
     results["embedded_new_workers"] = new_workers(db_url, index, args.workers, runs=args.runs)
     _log(f"new workers: {results['embedded_new_workers']}")
     _log("in process: " + json.dumps(results["embedded_in_process"]["families"]))
+    results["embedded_request_path"] = _request_path(db_url, index, args.runs)
+    _log("request path: " + json.dumps(results["embedded_request_path"]))
     _log("HTTP load")
     results["embedded_http"] = http(db_url, index, args.http_seconds, args.clients, args.workers)
     _log(f"http: {results['embedded_http']}")
@@ -253,6 +265,10 @@ def report(results):
         for name, s in fam.items():
             lines.append(f"| {backend}: {name} | {s['p50']} | {s['p95']} | {s['p99']} | {s['raw_engine_mean_ms']} | "
                          f"{s['overhead_ratio']} | {_mark(s['p95'] <= TARGETS['p95_ms'])} ≤ {TARGETS['p95_ms']} |")
+    for name, s in results.get("embedded_request_path", {}).items():
+        lines.append(f"| request path (Flask app, CPU ms in the cpu columns): {name} | {s.get('p50')} "
+                     f"(cpu {s.get('cpu', s)['p50']}) | {s.get('p95')} (cpu {s.get('cpu', s)['p95']}) | "
+                     f"{s.get('p99')} | | | |")
     b, h = results["embedded_build"], results["embedded_http"]
     lines += ["", f"- index build: {b['seconds']} s for {b['documents']} homes {_mark(b['seconds'] <= 60)} (≤ 60 s); "
               f"peak memory {b['peak_rss_mb']} MiB {_mark(b['peak_rss_mb'] <= 1024)} (≤ 1 GiB)",

@@ -32,6 +32,9 @@ class BaseConfig:
     SEARCH_SYNC = _env("SEARCH_SYNC", "inline")
     SEARCH_TIMEOUT_S = float(_env("SEARCH_TIMEOUT_S", "5"))  # per request of writes and reindexing (retried)
     SEARCH_BUDGET_S = float(_env("SEARCH_BUDGET_S", "2"))  # one search, in total; then 503 and a breaker opens
+    # OpenSearch/Elasticsearch: count facets in a size-0 request the node's request cache keeps (one more round
+    # trip per search, each within the budget); pays where the same broad searches repeat (README: search)
+    SEARCH_FACET_REQUEST_CACHE = _env("SEARCH_FACET_REQUEST_CACHE", "0") in ("1", "true", "yes")
     # map tiles: none by default (markers on a blank base layer); AMap/Tencent tiles want GCJ-02
     MAP_TILE_URL = _env("MAP_TILE_URL")
     MAP_TILE_ATTRIBUTION = _env("MAP_TILE_ATTRIBUTION", "")

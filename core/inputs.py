@@ -5,6 +5,11 @@ bodies of bounded size (larger for the few upload routes that declare it).
 import json
 
 from flask import current_app, request
+
+try:  # a JSON encoder in C, about ten times faster on the search payload; without it, the standard library's
+    import orjson
+except ImportError:  # pragma: no cover (pinned in requirements.txt)
+    orjson = None
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -44,11 +49,35 @@ def loads_json(text, **kwargs):
         raise JSONNestedTooDeep(text) from None
 
 
+_ORJSON_OPTIONS = 0 if orjson is None else (
+    # keys sorted as Flask's provider does; dates, datetimes and dataclasses through Flask's own `default`
+    # (an HTTP date, asdict), so a response says exactly what it said with the standard library's encoder
+    orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
 class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON provider, with request bodies parsed by loads_json."""
+    """Flask's JSON provider, with request bodies parsed by loads_json and responses encoded by orjson.
+
+    Responses are UTF-8 rather than \\u-escaped ASCII; the values are the same. Anything orjson cannot encode
+    (an integer beyond 64 bits) falls back to the standard library's encoder.
+    """
 
     def loads(self, s, **kwargs):
         return loads_json(s, **kwargs)
+
+    def response(self, *args, **kwargs):
+        """Return a JSON response of the arguments, as jsonify does."""
+        pretty = (self.compact is None and self._app.debug) or self.compact is False
+        if orjson is None:
+            return super().response(*args, **kwargs)
+        obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = orjson.dumps(obj, default=self.default,
+                                option=_ORJSON_OPTIONS | (orjson.OPT_INDENT_2 if pretty else 0))
+        except TypeError:  # orjson.JSONEncodeError is one
+            return super().response(obj)
+        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
 
 
 def body_limit(limit):

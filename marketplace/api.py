@@ -26,7 +26,8 @@ class HomeDetailArgs(ma.Schema):
 
 @blp.route("/homes")
 class Homes(MethodView):
-    @blp.arguments(HomeSearchArgs, location="query", as_kwargs=False)
+    # schema instances, not classes: webargs would build (deep-copying every field) one per request
+    @blp.arguments(HomeSearchArgs(), location="query", as_kwargs=False)
     @blp.response(200, SearchResponseSchema)
     def get(self, query):
         """Search care homes: text, filters, near a point; facets count what the filters return."""
@@ -37,11 +38,13 @@ class Homes(MethodView):
 
 @blp.route("/homes/<int:home_id>")
 class HomeDetail(MethodView):
-    @blp.arguments(HomeDetailArgs, location="query")
+    @blp.arguments(HomeDetailArgs(), location="query")
     @blp.response(200, HomeDetailSchema)
     def get(self, args, home_id):
         """Get one home: fees per care level, vacancies, grade, designations, contact, provenance."""
-        return presenters.home_detail(queries.get_home(home_id), args.get("care_level"), args.get("from_city"))
+        # as the search: the presenter builds the documented shape (a test holds schema and payload equal)
+        detail = presenters.home_detail(queries.get_home(home_id), args.get("care_level"), args.get("from_city"))
+        return jsonify(detail)
 
 
 @blp.route("/compare")

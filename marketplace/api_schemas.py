@@ -74,6 +74,8 @@ class SearchResponseSchema(ma.Schema):
     page = F.Integer()
     per_page = F.Integer()
     pages = F.Integer()
+    next_cursor = F.String(allow_none=True, metadata={
+        "description": "pass as cursor= (with the same parameters) for the next page; null on the last page"})
     items = F.List(F.Nested(HomeItemSchema))
     facets = F.Nested(FacetsSchema)
     understanding = F.Nested(UnderstandingSchema)

@@ -13,6 +13,7 @@ from core.vocab import CARE_LEVELS, FEATURES
 from geo.distance import haversine_km
 from geo.gazetteer import gazetteer
 from marketplace import freshness, pricing, vocab
+from marketplace.schemas import next_cursor
 from search.query import free_field, price_band_of, price_field  # noqa: F401
 
 PRICE_BAND_LABELS = {
@@ -143,16 +144,27 @@ def _facet_label(facet, key, english):
     return key
 
 
+_FACET_LABELS = {}  # {locale: {(facet, key): label}}: the labels are fixed per locale, translating costs
+
+
 def facets_payload(facets, query=None):
     """Return facets as {name: [{key, label, count}]}, labels in the current locale.
 
     The district facet is given once a city is chosen: over the whole region it would list 305 districts.
     """
     english = is_english()
+    labels = _FACET_LABELS.setdefault(str(get_locale() or "zh_CN"), {})
     shown = {name: values for name, values in facets.items()
              if name != "district" or query is None or query.city or query.district}
-    return {name: [{"key": key, "label": _facet_label(name, key, english), "count": count} for key, count in values]
-            for name, values in shown.items()}
+    payload = {}
+    for name, values in shown.items():
+        rows = payload[name] = []
+        for key, count in values:
+            label = labels.get((name, key))
+            if label is None:
+                label = labels[(name, key)] = _facet_label(name, key, english)
+            rows.append({"key": key, "label": label, "count": count})
+    return payload
 
 
 def search_payload(result, query):
@@ -164,6 +176,7 @@ def search_payload(result, query):
         "page": query.page,
         "per_page": query.per_page,
         "pages": max(1, -(-result.total // query.per_page)),
+        "next_cursor": next_cursor(result, query),  # the next page without counting the ones before it
         "items": [search_item(hit, query, english) for hit in result.hits],
         "facets": facets_payload(result.facets, query),
         "understanding": understanding_payload(result),
@@ -201,7 +214,7 @@ def _fee_row(home, level, fees):
         "national_levels": list(vocab.CARE_LEVEL_NATIONAL[level]),
         "national_level_labels": [str(vocab.NATIONAL_LEVEL_LABELS[n]) for n in vocab.CARE_LEVEL_NATIONAL[level]],
         "bed_fen": monthly["bed"], "care_fen": monthly["care"], "meals_fen": monthly["meals"],
-        "monthly_fen": home.monthly_price_for(level),
+        "monthly_fen": pricing.monthly_price(fees),  # = home.monthly_price_for(level), without re-sorting fees
         "deposit_fen": deposit,
         "deposit_over_limit": bool(deposit and monthly["bed"] and deposit > 12 * monthly["bed"]),
         "extras": [{"kind": k, "label": vocab.label(vocab.FEE_KIND_LABELS, k), "amount_fen": fen}

@@ -1,5 +1,6 @@
 """Reads of homes from SQL (the system of record) for pages and the API."""
 
+import functools
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from marketplace.models import FeeItem, Home, HomeClaim, ListingChange, Provider
 from marketplace.portal_models import HomePhoto, HomeView
 
 
+@functools.cache  # built once: constructing loader options costs more than the query that uses them
 def _with_children():
     return (selectinload(Home.fee_items), selectinload(Home.vacancies))
 

@@ -1,12 +1,16 @@
 """marshmallow at the edges: search parameters in, public home data out."""
 
+from dataclasses import replace
+
 import marshmallow as ma
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
 from core.inputs import valid_id
 from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS
 from geo.gazetteer import gazetteer
+from search.cursor import CursorError, decode_cursor, encode_cursor
 from search.query import (
     MAX_PER_PAGE,
     MAX_RESULT_WINDOW,
@@ -17,6 +21,7 @@ from search.query import (
 
 MAX_QUERY_LENGTH = 100
 MAX_PRICE_YUAN = 1_000_000
+MAX_CURSOR_LENGTH = 1000
 
 
 class _CsvList(ma.fields.Field):
@@ -92,6 +97,9 @@ class HomeSearchArgs(ma.Schema):
     sort = ma.fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     page = ma.fields.Integer(load_default=1, validate=validate.Range(1, MAX_RESULT_WINDOW))
     per_page = ma.fields.Integer(load_default=20, validate=validate.Range(1, MAX_PER_PAGE))
+    cursor = ma.fields.String(validate=validate.Length(max=MAX_CURSOR_LENGTH), metadata={
+        "description": "next_cursor of the previous page: the next page without counting the ones before it "
+                      "(any depth); the other parameters must be the same, page is then ignored"})
 
     @ma.validates_schema
     def _check_combinations(self, data, **kwargs):
@@ -102,7 +110,7 @@ class HomeSearchArgs(ma.Schema):
             raise ma.ValidationError(str(_l("Sorting by distance needs near=lat,lon.")), "near")
         if "radius_km" in data and "near" not in data:
             raise ma.ValidationError(str(_l("radius_km needs near=lat,lon.")), "near")
-        if data.get("page", 1) * data.get("per_page", 20) > MAX_RESULT_WINDOW:
+        if not data.get("cursor") and data.get("page", 1) * data.get("per_page", 20) > MAX_RESULT_WINDOW:
             raise ma.ValidationError(str(_l("Results beyond %(n)s are not served; narrow the search.",
                                             n=MAX_RESULT_WINDOW)), "page")
         self._check_region_nesting(data)
@@ -118,7 +126,7 @@ class HomeSearchArgs(ma.Schema):
     @ma.post_load
     def _to_query(self, data, **kwargs):
         min_fen, max_fen = _price_range_fen(data)
-        return SearchQuery(
+        query = SearchQuery(
             text=data["q"].strip(), province=data.get("province"), city=data.get("city"),
             district=data.get("district"), care_level=data.get("care_level"),
             min_price_fen=min_fen, max_price_fen=max_fen, min_grade=data.get("min_grade"),
@@ -127,6 +135,28 @@ class HomeSearchArgs(ma.Schema):
             near=data.get("near"), radius_km=data.get("radius_km"), sort=data["sort"], page=data["page"],
             per_page=data["per_page"],
         )
+        return _resume(query, data["cursor"]) if data.get("cursor") else query
+
+
+def _cursor_context():
+    return current_app.config["SECRET_KEY"], current_app.config["SEARCH_BACKEND"]
+
+
+def _resume(query, cursor):
+    """Return QUERY continuing where CURSOR left off, or raise ValidationError naming the cursor."""
+    try:
+        after, page = decode_cursor(cursor, query, *_cursor_context())
+    except CursorError:
+        raise ma.ValidationError(str(_l("This cursor does not belong to this search; start again from the "
+                                        "first page.")), "cursor") from None
+    return replace(query, after=after, page=page)
+
+
+def next_cursor(result, query):
+    """Return the cursor of the page after QUERY's (its RESULT's last hit), or None on the last page."""
+    if result.last_key is None or query.page * query.per_page >= result.total:
+        return None
+    return encode_cursor(query, result.last_key, *_cursor_context())
 
 
 def _price_range_fen(data):

@@ -46,7 +46,7 @@ def index():
     query = payload = None
     if not errors and not place.get("choices"):
         try:
-            query = HomeSearchArgs().load(schema_args)
+            query = _load_search(schema_args)
         except ma.ValidationError as exc:
             errors = _field_errors(exc.messages)
         else:
@@ -117,6 +117,19 @@ def set_language(code):
 
 
 # --- input -------------------------------------------------------------------------------------------
+
+
+def _load_search(schema_args):
+    """Parse the search parameters; a cursor that is not this search's is ignored: page 1 is shown instead."""
+    try:
+        return _SEARCH_ARGS.load(schema_args)
+    except ma.ValidationError as exc:
+        if "cursor" not in exc.messages:
+            raise
+    return _SEARCH_ARGS.load({k: v for k, v in schema_args.items() if k not in ("cursor", "page")})
+
+
+_SEARCH_ARGS = HomeSearchArgs()
 
 
 def _search_args(raw):
@@ -284,6 +297,7 @@ def search_url(args, **changes):
     """Return the search URL for ARGS with CHANGES applied (None removes a parameter); page resets to 1."""
     merged = dict(args)
     merged.pop("page", None)
+    merged.pop("cursor", None)  # a cursor belongs to one page of one search: only "next" carries one
     merged.update(changes)
     return url_for("marketplace.index", **{k: v for k, v in merged.items() if v not in (None, "")})
 

@@ -3,7 +3,9 @@
 Codes are stable API values; labels go through Flask-Babel (zh-CN first, English second).
 """
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from core.vocab import CARE_LEVELS, FEATURES, OWNERSHIPS  # noqa: F401  (re-exported: one source of codes)
 
@@ -82,7 +84,19 @@ INCLUDED_LABELS = {
 }
 
 
+_TRANSLATED = {}  # {(locale, gettext function, msgid): label}: a page or a home's JSON shows dozens of labels
+
+
 def label(mapping, code):
     """Return the label of CODE in MAPPING as a string in the current locale (the code if unknown)."""
     value = mapping.get(code)
-    return str(value) if value is not None else code
+    if value is None:
+        return code
+    if not isinstance(value, LazyString) or value._kwargs:  # interpolated: translate each time
+        return str(value)
+    # the catalogues are fixed while the app runs; translating anew costs more than the look-up of the locale
+    key = (str(get_locale()), value._func, value._args)
+    text = _TRANSLATED.get(key)
+    if text is None:
+        text = _TRANSLATED[key] = str(value)
+    return text

@@ -271,9 +271,14 @@ def _aggregations(q):
 
 
 def search_body(q):
-    """Return the search request body for SearchQuery Q (validated)."""
-    body = {"query": _scored_query(q), "sort": _sort(q), "from": q.offset, "size": q.per_page,
+    """Return the search request body for SearchQuery Q (validated); a cursor (Q.after) is `search_after`."""
+    sort = _sort(q)
+    body = {"query": _scored_query(q), "sort": sort, "from": q.offset, "size": q.per_page,
             "track_total_hits": True, "track_scores": True, "_source": {"excludes": list(TOKEN_FIELDS)}}
+    if q.after is not None:
+        if len(q.after) != len(sort):  # not a cursor of this sort: the engine would answer 400
+            raise ValueError("cursor")
+        body["from"], body["search_after"] = 0, list(q.after)
     choice = _choice_filters(q)
     if choice:  # after the facets that replace these choices are counted, they narrow the hits
         body["post_filter"] = _all_of(choice)
@@ -282,6 +287,23 @@ def search_body(q):
     if q.prices_only:
         body.setdefault("aggs", {})["unpriced"] = _unpriced_aggregation(q)
     return body
+
+
+def split_bodies(q):
+    """Return (hits body, counts body) of Q for a backend with the facet request cache, or None when Q counts nothing.
+
+    The node caches only requests of size 0 (the shard request cache, emptied at each refresh that changed the
+    index): so total, facets and the unpriced count go in one such request, cached across pages, sorts (but
+    price) and cursors of the same search; the hits go in another that counts nothing.
+    """
+    body = search_body(q)
+    if "aggs" not in body:
+        return None
+    counts = {"size": 0, "query": body["query"], "track_total_hits": True, "aggs": body.pop("aggs")}
+    if "post_filter" in body:
+        counts["post_filter"] = body["post_filter"]
+    body["track_total_hits"] = False
+    return body, counts
 
 
 def _sorted_counts(pairs):
@@ -308,10 +330,13 @@ def parse_response(response, q):
     facets = {}
     if q.with_facets:
         facets = {name: _facet_values(name, response["aggregations"]) for name in FACETS}
-    hits = [_hit(raw, q) for raw in response["hits"]["hits"]]
+    raw_hits = response["hits"]["hits"]
+    hits = [_hit(raw, q) for raw in raw_hits]
     unpriced = (response.get("aggregations") or {}).get("unpriced", {}).get("doc_count", 0)
+    # the last hit's sort values, as the engine wants them back in search_after (query.py: Cursor)
+    last_key = tuple(raw_hits[-1]["sort"]) if raw_hits and "sort" in raw_hits[-1] else None
     return SearchResult(total=response["hits"]["total"]["value"], hits=hits, facets=facets,
-                        engine_ms=response.get("took"), unpriced_excluded=unpriced)
+                        engine_ms=response.get("took"), unpriced_excluded=unpriced, last_key=last_key)
 
 
 def empty_result(q):
@@ -498,8 +523,10 @@ class IndexingError(RuntimeError):
 class ElasticBackend:
     """Search and index homes in Elasticsearch or OpenSearch behind an alias."""
 
-    def __init__(self, seam, alias, search_seam=None):
+    def __init__(self, seam, alias, search_seam=None, facet_request_cache=False):
         self.seam, self.client, self.alias = seam, seam.client, alias
+        # facets in a request of their own that the node may cache (split_bodies): one more round trip
+        self.facet_request_cache = facet_request_cache
         # searches: one try within the total budget (a frozen engine costs one budget, not timeout x tries)
         self.search_client = (search_seam or seam).client
         self.breaker = CircuitBreaker(self.search_client.ping, PROBE_INTERVAL_S)
@@ -507,13 +534,14 @@ class ElasticBackend:
         self._index_name = re.compile(rf"^{re.escape(alias)}-\d{{14}}-[0-9a-f]{{8}}$")
 
     @classmethod
-    def connect(cls, flavour, url, alias, timeout_s=5.0, search_budget_s=None):
+    def connect(cls, flavour, url, alias, timeout_s=5.0, search_budget_s=None, facet_request_cache=False):
         """Return a backend for the FLAVOUR node(s) at URL using index alias ALIAS.
 
         SEARCH_BUDGET_S: the total time one search may take (one try, no retries); default: as writes.
+        FACET_REQUEST_CACHE: count facets in a separate request the node's request cache keeps (split_bodies).
         """
         search_seam = make_seam(flavour, url, search_budget_s, max_retries=0) if search_budget_s else None
-        return cls(make_seam(flavour, url, timeout_s), alias, search_seam)
+        return cls(make_seam(flavour, url, timeout_s), alias, search_seam, facet_request_cache)
 
     @classmethod
     def from_config(cls, config):
@@ -522,7 +550,8 @@ class ElasticBackend:
         if not url:
             raise RuntimeError(f"SEARCH_BACKEND={config['SEARCH_BACKEND']} needs ELASTICSEARCH_URL")
         return cls.connect(config["SEARCH_BACKEND"], url, config.get("SEARCH_INDEX_ALIAS", "yrd-homes"),
-                           float(config.get("SEARCH_TIMEOUT_S", 5.0)), float(config.get("SEARCH_BUDGET_S") or 2.0))
+                           float(config.get("SEARCH_TIMEOUT_S", 5.0)), float(config.get("SEARCH_BUDGET_S") or 2.0),
+                           bool(config.get("SEARCH_FACET_REQUEST_CACHE", False)))
 
     @contextmanager
     def _engine(self, doing):
@@ -549,7 +578,7 @@ class ElasticBackend:
         try:
             with self._engine("searching"):
                 try:
-                    response = self.search_client.search(index=self.alias, body=search_body(query))
+                    response = self._search(query)
                 except self.seam.api_error as exc:
                     if self._is_missing(exc):  # nothing indexed yet
                         return empty_result(query)
@@ -558,6 +587,18 @@ class ElasticBackend:
             self.breaker.trip()
             raise
         return parse_response(response, query)
+
+    def _search(self, query):
+        """Send QUERY as one request, or (facet request cache) as a cached counting request and a hits request."""
+        split = split_bodies(query) if self.facet_request_cache else None
+        if split is None:
+            return self.search_client.search(index=self.alias, body=search_body(query))
+        hits_body, counts_body = split
+        counts = self.search_client.search(index=self.alias, body=counts_body, request_cache=True)
+        response = self.search_client.search(index=self.alias, body=hits_body)
+        response["hits"]["total"], response["aggregations"] = counts["hits"]["total"], counts["aggregations"]
+        response["took"] = response.get("took", 0) + counts.get("took", 0)
+        return response
 
     def versions(self):
         """Return {home id: version} of every indexed document."""

@@ -34,6 +34,10 @@ The semantics, which every backend implements identically (the conformance suite
   rating: rating desc (unrated last), review_count desc | distance: distance rounded to the metre
   (floor(metres + 0.5)) asc, needs near; rounding makes homes a centimetre apart tie on every backend
   (OpenSearch stores coordinates to about 1 cm) | quality: quality_stars desc (no quality rating last).
+* Cursor (`after`): the sort key of the last hit a page showed, as the backend gave it (SearchResult.last_key);
+  the next page is the hits whose sort key comes after it, in the same order: exactly the hits the next `page`
+  would hold (the conformance suite walks both ways). `page` then only names the page; the result window limit
+  does not apply (no backend skips over the earlier hits). Total, facets and unpriced_excluded are as without it.
 * Facets: a facet value's count always equals the total that choosing it gives. Most facets simply count the
   homes matching the whole query (every filter applied): province, city, district (codes), price_band
   (PRICE_BANDS on the effective price), features, ownership. Two count the query with that value *chosen
@@ -121,6 +125,8 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     with_facets: bool = True
+    # the cursor: the sort key of the last hit already shown (SearchResult.last_key, backend-specific values)
+    after: tuple | None = None
 
     @property
     def prices_only(self):
@@ -155,9 +161,19 @@ class SearchQuery:
             raise ValueError("preferences")
         if not (1 <= self.per_page <= MAX_PER_PAGE) or self.page < 1:
             raise ValueError("per_page" if self.page >= 1 else "page")
-        if self.page * self.per_page > MAX_RESULT_WINDOW:
+        if self.after is not None and not _valid_after(self.after):
+            raise ValueError("cursor")
+        if self.after is None and self.page * self.per_page > MAX_RESULT_WINDOW:
             raise ValueError("page")
         return self
+
+
+_MAX_KEYS = 4  # the longest sort key: rating, review count, id (and a backend's own extra value)
+
+
+def _valid_after(after):
+    return (isinstance(after, tuple) and 0 < len(after) <= _MAX_KEYS
+            and all(v is None or (isinstance(v, (int, float, str)) and not isinstance(v, bool)) for v in after))
 
 
 def _valid_clause(field_name, value):
@@ -208,6 +224,8 @@ class SearchResult:
     recognised: tuple[str, ...] = ()  # the places and care words read
     dropped: tuple[str, ...] = ()  # words that matched no home and were left out
     suggestions: tuple[str, ...] = ()  # known names close to a query that matched nothing
+    # the sort key of the last hit (JSON values: numbers, strings, None), for SearchQuery.after; None without hits
+    last_key: tuple | None = field(default=None, compare=False)
 
 
 def query_to_dict(query):
@@ -226,6 +244,8 @@ def query_from_dict(data):
     values["places"] = tuple(Place(**p) for p in values.get("places") or ())
     values["requirements"] = clauses(values.get("requirements"))
     values["preferences"] = clauses(values.get("preferences"))
-    values["features"] = tuple(values.get("features") or ())
-    values["near"] = tuple(values["near"]) if values.get("near") else None
+    for name in ("features", "typo_words"):
+        values[name] = tuple(values.get(name) or ())
+    for name in ("near", "after"):
+        values[name] = tuple(values[name]) if values.get(name) else None
     return SearchQuery(**values)

@@ -6,7 +6,8 @@ It knows documents and arrays only: no SQL, no files (store.py), no backend prot
 """
 
 from array import array
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -310,6 +311,9 @@ class Plan:
     places: dict | None = None  # {"cities", "provinces", "districts", "named_cities": int32 code arrays}
     requirements: tuple = ()  # ((column, value), ...) per requirement; codes resolved against the vocabulary
     preferences: tuple = ()  # the same, per preference
+    offset: int = 0  # how many of the merged top k to skip (0 with a cursor: the hits after it come first)
+    after: tuple | None = None  # the cursor: the sort key (as _sort_keys builds it) the hits must come after
+    facets: bool = True  # count facets (False when the query has none, or they are cached: FacetCache)
 
 
 def _codes_of(vocab, values):
@@ -339,15 +343,18 @@ def _requirement_plan(requirement, vocab):
     return tuple(clauses)
 
 
-def make_plan(query, vocab):
-    """Resolve QUERY (validated) against VOCAB."""
+def make_plan(query, vocab, facets=True):
+    """Resolve QUERY (validated) against VOCAB; FACETS=False skips counting them (the caller has them)."""
     values = {"province": query.province, "city": query.city, "district": query.district,
               "ownership": query.ownership}
     codes = {col: vocab.codes.get(v, -1) for col, v in values.items() if v is not None}
     level = query.care_level
     return Plan(query=query, groups=analysis.parse_query(query.text, query.typo_words), codes=codes,
                 level_col=_PRICE_LEVELS.index(level), care_bit=_bits([level], CARE_LEVELS) if level else 0,
-                feature_bits=_bits(query.features, FEATURES), k=query.offset + query.per_page,
+                feature_bits=_bits(query.features, FEATURES),
+                k=query.per_page if query.after is not None else query.offset + query.per_page,
+                offset=0 if query.after is not None else query.offset, after=_after_keys(query),
+                facets=facets and query.with_facets,
                 vocab_size=len(vocab.keys), places=_place_plan(query.places, vocab),
                 requirements=tuple(_requirement_plan(r, vocab) for r in query.requirements),
                 preferences=tuple(_requirement_plan(r, vocab) for r in query.preferences))
@@ -529,6 +536,41 @@ def _sort_keys(seg, plan, positions, scores, distances):
     return [np.floor(distances * 1000 + 0.5), ids]  # metres rounded half up, as query.distance_metres
 
 
+# per sort, how many values its key has (_sort_keys): a cursor of another shape is not one of ours
+_KEY_LENGTHS = {"relevance": 1, "grade": 1, "quality": 1, "price": 2, "rating": 3, "distance": 2}
+
+
+def _after_keys(query):
+    """Return the cursor of QUERY as sort key values (None, JSON's stand-in for "sorts last", is infinity)."""
+    if query.after is None:
+        return None
+    if len(query.after) != _KEY_LENGTHS[query.sort] or any(isinstance(v, str) for v in query.after):
+        raise ValueError("cursor")
+    return tuple(np.inf if v is None else v for v in query.after)
+
+
+def key_values(keys, i):
+    """Return row I of sort KEYS as JSON values (a cursor): ints where whole, None for the infinite "last"."""
+    values = []
+    for key in keys:
+        v = key[i].item()
+        if isinstance(v, float):
+            v = None if not np.isfinite(v) else int(v) if v.is_integer() else v
+        values.append(v)
+    return tuple(values)
+
+
+def _beyond(keys, after):
+    """Say, per row, whether its sort key comes after AFTER (lexicographically; NaN sorts as infinity)."""
+    later, tied = np.zeros(len(keys[0]), dtype=bool), np.ones(len(keys[0]), dtype=bool)
+    for key, value in zip(keys, after):
+        if key.dtype.kind == "f":
+            key = np.where(np.isnan(key), np.inf, key)
+        later |= tied & (key > value)
+        tied &= key == value
+    return later
+
+
 def top_k(keys, k):
     """Return the indices of the K smallest rows under lexicographic KEYS, in order."""
     primary = keys[0]
@@ -551,7 +593,7 @@ def execute(seg, plan):
     positions, distances = _geo_filter(seg, plan, np.flatnonzero(mask))
     level_ok = _level_ok(seg, plan, positions, plan.level_col, plan.care_bit)
     grade_ok = _grade_at_least(seg.grade[positions], plan.query.min_grade)
-    facets = _choice_counts(seg, plan, positions, level_ok, grade_ok) if plan.query.with_facets else {}
+    facets = _choice_counts(seg, plan, positions, level_ok, grade_ok) if plan.facets else {}
     unpriced = _unpriced(seg, plan, positions, grade_ok)
     keep = level_ok & grade_ok
     positions = positions[keep]
@@ -563,11 +605,15 @@ def execute(seg, plan):
         scores = scores + _place_scores(seg, plan, positions)
     for preference in plan.preferences:
         scores = scores + PREFERENCE_WEIGHT * _satisfies(seg, preference)[positions]
-    if plan.query.with_facets:
+    if plan.facets:
         facets.update(_facet_counts(seg, plan, positions))
-    keys = _sort_keys(seg, plan, positions, scores, distances)
+    keys, total = _sort_keys(seg, plan, positions, scores, distances), len(positions)
+    if plan.after is not None:  # only what comes after the cursor: no deep top k
+        beyond = np.flatnonzero(_beyond(keys, plan.after))
+        keys, positions, scores = [key[beyond] for key in keys], positions[beyond], scores[beyond]
+        distances = None if distances is None else distances[beyond]
     best = top_k(keys, plan.k)
-    return Partial(total=len(positions), unpriced=unpriced, ids=seg.ids[positions][best], scores=scores[best],
+    return Partial(total=total, unpriced=unpriced, ids=seg.ids[positions][best], scores=scores[best],
                    distances=None if distances is None else distances[best],
                    keys=[key[best] for key in keys], facets=facets)
 
@@ -598,22 +644,63 @@ def _facet_values(name, counts, vocab):
 
 
 def merge(partials, plan, vocab):
-    """Combine the segments' partial answers into (total, [(id, score, distance)], facets, unpriced)."""
+    """Combine the segments' partial answers into (total, [(id, score, distance)], facets, unpriced, last key).
+
+    The last key is the sort key of the page's last hit (key_values), None for an empty page."""
     total = sum(p.total for p in partials)
     keys = [np.concatenate([p.keys[i] for p in partials]) for i in range(len(partials[0].keys))]
     ids = np.concatenate([p.ids for p in partials])
     scores = np.concatenate([p.scores for p in partials])
     distances = None if plan.query.near is None else np.concatenate([p.distances for p in partials])
-    page = top_k(keys, plan.k)[plan.query.offset:]
+    page = top_k(keys, plan.k)[plan.offset:]
     rows = [(int(ids[i]), float(scores[i]), _distance(distances, i)) for i in page]
     facets = {}
-    if plan.query.with_facets:
+    if plan.facets:
         for name in FACETS:
             counts = partials[0].facets[name]
             for p in partials[1:]:
                 counts = _add_counts(counts, p.facets[name])
             facets[name] = _facet_values(name, counts, vocab)
-    return total, rows, facets, sum(p.unpriced for p in partials)
+    last_key = key_values(keys, page[-1]) if len(page) else None
+    return total, rows, facets, sum(p.unpriced for p in partials), last_key
+
+
+class FacetCache:
+    """The facet blocks of recent queries of one index state (clear it when the index changes).
+
+    Facets do not depend on the page, the cursor, the preferences or a sort other than price (which leaves out
+    homes without a price), nor on a point without a radius: queries that differ only there share a block, so
+    the broad queries families start from (a province, a care level) count their facets once per index state.
+    """
+
+    def __init__(self, size=512):
+        self.size, self._blocks = size, OrderedDict()
+
+    @staticmethod
+    def key(query):
+        """Return what QUERY's facets depend on."""
+        return replace(query, page=1, per_page=1, after=None, preferences=(), with_facets=True,
+                       sort="price" if query.sort == "price" else "relevance",
+                       near=query.near if query.radius_km is not None else None)
+
+    def get(self, query):
+        """Return the cached facets of QUERY, or None."""
+        key = self.key(query)
+        block = self._blocks.get(key)
+        if block is not None:
+            self._blocks.move_to_end(key)
+        return block
+
+    def put(self, query, facets):
+        """Keep FACETS for QUERY (the least recently used block goes when full); return them."""
+        self._blocks[self.key(query)] = facets
+        if len(self._blocks) > self.size:
+            self._blocks.popitem(last=False)
+        return facets
+
+    def clear(self):
+        """Forget every block (the index changed)."""
+        self._blocks.clear()
 
 
 def _distance(distances, i):

@@ -290,3 +290,73 @@ def test_a_city_and_district_written_together_find_the_districts_homes(client, h
     body = client.get("/api/v1/homes?q=杭州西湖").get_json()
     assert [i["district_code"] for i in body["items"]] == ["330106"]
     assert body["understanding"]["recognised"] == ["杭州市", "西湖区"]
+
+
+# -- the cursor ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("params", ["per_page=1", "per_page=1&sort=price", "per_page=1&sort=grade",
+                                    "per_page=2&q=养老院", "per_page=1&near=31.2,121.4&sort=distance"])
+def test_walking_by_cursor_gives_the_same_pages_as_page_numbers(client, homes, params):
+    first = client.get(f"/api/v1/homes?{params}").get_json()
+    by_number = [first] + [client.get(f"/api/v1/homes?{params}&page={p}").get_json()
+                           for p in range(2, first["pages"] + 1)]
+    by_cursor, body = [first], first
+    while body["next_cursor"]:
+        body = client.get(f"/api/v1/homes?{params}&cursor={body['next_cursor']}").get_json()
+        by_cursor.append(body)
+    assert [(b["page"], [i["id"] for i in b["items"]]) for b in by_cursor] == \
+        [(b["page"], [i["id"] for i in b["items"]]) for b in by_number]
+    assert by_cursor[-1]["next_cursor"] is None and len(by_cursor) == first["pages"] > 1
+    assert all(b["total"] == first["total"] and b["facets"] == first["facets"] for b in by_cursor)
+
+
+def test_a_cursor_reaches_past_the_result_window(client, app, homes):
+    from dataclasses import replace
+
+    from marketplace.schemas import HomeSearchArgs
+    from search.cursor import encode_cursor
+    from search.query import MAX_RESULT_WINDOW
+    from search.service import run_search
+
+    with app.test_request_context():
+        query = HomeSearchArgs().load({"per_page": "20", "sort": "price"})
+        first = run_search(replace(query, per_page=1))
+        deep = replace(query, page=MAX_RESULT_WINDOW // 20 + 5)  # far past what page= may ask for
+        cursor = encode_cursor(deep, first.last_key, app.config["SECRET_KEY"], app.config["SEARCH_BACKEND"])
+    body = client.get(f"/api/v1/homes?per_page=20&sort=price&cursor={cursor}").get_json()
+    expected = client.get("/api/v1/homes?per_page=20&sort=price").get_json()["items"][1:]
+    assert body["page"] == deep.page + 1 and body["items"] == expected
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "eyJmIjoiMCJ9.forged", "x" * 2000])
+def test_a_bad_cursor_is_a_400_naming_it(client, homes, cursor):
+    error = _error(client.get(f"/api/v1/homes?per_page=1&cursor={cursor}"))
+    assert set(error["fields"]) == {"cursor"}
+
+
+def test_a_cursor_of_another_search_is_a_400(client, homes):
+    cursor = client.get("/api/v1/homes?per_page=1&sort=price").get_json()["next_cursor"]
+    for other in ("per_page=1&sort=grade", "per_page=2&sort=price", "per_page=1&sort=price&care_level=full"):
+        assert "cursor" in _error(client.get(f"/api/v1/homes?{other}&cursor={cursor}"))["fields"], other
+
+
+def test_the_cursor_is_documented_in_the_openapi_spec(client):
+    spec = client.get("/openapi.json").get_json()
+    search = spec["paths"]["/api/v1/homes"]["get"]
+    assert "cursor" in {p["name"] for p in search["parameters"]}
+    assert "next_cursor" in str(spec["components"]["schemas"])
+
+
+@pytest.mark.parametrize("query", ["", "?lang=en", "?care_level=full&from_city=320500"])
+def test_the_home_payload_is_exactly_what_the_documented_schema_describes(client, homes, query):
+    from marketplace.api_schemas import HomeDetailSchema
+
+    body = client.get(f"/api/v1/homes/{homes[2].id}{query}").get_json()
+    assert body["fees"] and HomeDetailSchema().dump(body) == body
+
+
+def test_json_responses_are_utf8_and_keep_their_values(client, homes):
+    response = client.get(f"/api/v1/homes/{homes[0].id}")
+    assert response.mimetype == "application/json"
+    name = "苏州姑苏康乐护理院"
+    assert name in response.get_data(as_text=True) and response.get_json()["name"] == name

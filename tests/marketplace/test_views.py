@@ -289,3 +289,31 @@ def test_leaflet_is_vendored_with_its_licence(client):
 def test_the_language_link_returns_to_the_same_page_without_the_lang_parameter(client, homes):
     html = _text(client.get("/?lang=en&province=320000"))
     assert 'href="/lang/zh_CN?next=/?province%3D320000"' in html
+
+
+def _next_link(html):
+    found = re.search(r'<a rel="next" href="([^"]+)"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_the_next_link_follows_the_cursor_and_other_links_carry_none(client, homes):
+    first = _text(client.get("/?sort=grade&per_page=1"))
+    link, pages = _next_link(first), [first]
+    while link:
+        assert "cursor=" in link and "page=" in link
+        pages.append(_text(client.get(link)))
+        link = _next_link(pages[-1])
+    assert len(pages) == 3
+    assert all(f'aria-current="page" class="current">{n}<' in html for n, html in enumerate(pages, 1))
+    shown = [next(name for name in ("徐汇颐养院", "姑苏康复养老院", "西湖护理院") if f">{name}<" in html)
+             for html in pages]
+    assert shown == ["徐汇颐养院", "姑苏康复养老院", "西湖护理院"]  # grade 5, 4, none
+    links = re.findall(r'href="(/\?[^"]+)"', pages[1])
+    assert len(links) > 5 and [h for h in links if "cursor=" in h] == [re.search(
+        r'<a rel="next" href="([^"]+)"', pages[1]).group(1)]  # facets, sorts and page numbers start afresh
+
+
+def test_a_bad_cursor_on_the_search_page_shows_the_first_page(client, homes):
+    response = client.get("/?sort=grade&per_page=1&page=2&cursor=forged")
+    assert response.status_code == 200
+    assert 'aria-current="page" class="current">1<' in _text(response)

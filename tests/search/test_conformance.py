@@ -5,6 +5,7 @@ same tests run on OpenSearch / Elasticsearch when a node is configured. Writes a
 the next search (a backend that refreshes lazily must do so before returning from upsert / delete / reindex).
 """
 
+import json
 import random
 from dataclasses import replace
 
@@ -496,3 +497,65 @@ def test_homes_a_centimetre_apart_tie_on_the_metre_and_sort_by_id(backend, corpu
     result = backend.search(Q(near=point, radius_km=3.0, sort="distance", per_page=2))
     assert [h.id for h in result.hits] == [9000, 9001]
     assert result.hits[0].distance_km > result.hits[1].distance_km
+
+
+# -- the cursor: the sort key of a page's last hit leads to exactly the next page ----------------------------
+
+CURSOR_WALKS = {
+    **{f"sort_{s}": Q(sort=s, per_page=7, near=NEAR["hangzhou"] if s == "distance" else None) for s in SORTS},
+    "text_relevance_ties": Q(text="护理", per_page=5),
+    "price_for_full_care_with_vacancy": Q(sort="price", care_level="full", has_vacancy=True, per_page=4),
+    "rating_with_text_and_a_place": Q(text="养老", sort="rating", places=(Place("320000", SUZHOU, "320508"),),
+                                      per_page=3),
+    "distance_within_radius": Q(sort="distance", near=NEAR["suzhou"], radius_km=150.0, per_page=6),
+    "quality_with_preferences": Q(sort="quality", preferences=(NURSING_HOME,), per_page=9),
+}
+
+
+def _as_sent(key):
+    """The cursor's key as a client sends it back: through JSON."""
+    return tuple(json.loads(json.dumps(list(key)))) if key is not None else None
+
+
+@pytest.mark.parametrize("name", list(CURSOR_WALKS))
+def test_pages_by_cursor_equal_pages_by_number(loaded, name):
+    backend, docs = loaded
+    query, after, page, seen = CURSOR_WALKS[name], None, 1, []
+    while True:
+        by_number = backend.search(replace(query, page=page))
+        by_cursor = backend.search(replace(query, page=page, after=after))
+        assert [(h.id, h.score, h.distance_km, h.doc) for h in by_cursor.hits] == \
+            [(h.id, h.score, h.distance_km, h.doc) for h in by_number.hits], (name, page)
+        assert (by_cursor.total, by_cursor.facets, by_cursor.unpriced_excluded) == \
+            (by_number.total, by_number.facets, by_number.unpriced_excluded)
+        if not by_cursor.hits:
+            assert by_cursor.last_key is None
+            break
+        seen += [h.id for h in by_cursor.hits]
+        after, page = _as_sent(by_cursor.last_key), page + 1
+    assert len(seen) == len(set(seen)) == by_number.total and page > 2, name
+
+
+def test_a_cursor_of_another_sort_is_refused(loaded):
+    backend, _docs = loaded
+    key = _as_sent(backend.search(Q(sort="rating", per_page=3)).last_key)
+    with pytest.raises(ValueError, match="cursor"):
+        backend.search(Q(sort="distance", near=NEAR["suzhou"], per_page=3, after=key[:1]))
+
+
+SPLIT_QUERIES = ("everything", "province", "max_price", "sort_price", "has_vacancy_for_full_care", "text_huli",
+                 "everything_at_once", "places_a_district_and_its_city", "everything_without_facets", "page_2")
+
+
+@pytest.mark.parametrize("name", SPLIT_QUERIES)
+def test_facets_through_the_request_cache_answer_the_same(loaded, name):
+    backend, docs = loaded
+    if not hasattr(backend, "facet_request_cache"):
+        pytest.skip("only the OpenSearch/Elasticsearch backend counts facets in a request of their own")
+    backend.facet_request_cache = True
+    try:
+        for _twice in range(2):  # the second answer comes from the node's request cache
+            check(backend, docs, QUERIES[name])
+        assert backend.search(replace(QUERIES[name], page=2)).facets == backend.search(QUERIES[name]).facets
+    finally:
+        backend.facet_request_cache = False

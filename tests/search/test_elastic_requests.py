@@ -11,7 +11,7 @@ import json
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -144,6 +144,22 @@ def test_each_sort_ends_with_id_ascending(query, sort):
 def test_pages_are_from_and_size_with_exact_totals():
     body = elastic.search_body(Q(page=3, per_page=7))
     assert (body["from"], body["size"], body["track_total_hits"]) == (14, 7, True)
+
+
+def test_a_cursor_is_search_after_on_the_sort_from_the_start_past_the_result_window():
+    body = elastic.search_body(Q(sort="rating", page=900, per_page=20, after=(4.5, 12, 77)))
+    assert (body["from"], body["size"], body["search_after"]) == (0, 20, [4.5, 12, 77])
+    assert body["sort"][-1] == {"id": {"order": "asc"}} and len(body["sort"]) == 3
+    assert "search_after" not in elastic.search_body(Q(sort="rating"))
+    with pytest.raises(ValueError, match="cursor"):
+        elastic.search_body(Q(sort="price", after=(4.5, 12, 77)))  # a rating cursor: three values, not two
+
+
+def test_the_last_hit_s_sort_values_are_the_result_s_last_key():
+    docs = [_doc(7), _doc(9)]
+    result = elastic.parse_response(_search_response([(docs[0], 2.0), (docs[1], 1.5)]), Q(with_facets=False))
+    assert result.last_key == (1.5, 9)
+    assert elastic.parse_response(_search_response([]), Q(with_facets=False)).last_key is None
 
 
 def _terms(field, **extra):
@@ -561,3 +577,18 @@ def test_an_engine_that_is_down_raises_search_unavailable(flavour):
                  lambda: backend.reindex(iter([_doc(1)]))):
         with pytest.raises(SearchUnavailable):
             call()
+
+
+def test_with_the_facet_request_cache_facets_go_in_a_cacheable_request_of_their_own():
+    query = Q(text="护理", care_level="full", sort="grade", page=2)
+    with RequestRecorder("opensearch", aliases={INDEX: [ALIAS]}) as recorder:
+        backend = ElasticBackend.connect("opensearch", recorder.url, ALIAS, facet_request_cache=True)
+        result = backend.search(query)
+        backend.search(replace(query, with_facets=False))
+    counts, hits, plain = recorder.of("POST", "/_search")
+    assert counts.params.get("request_cache") == "true" and "request_cache" not in hits.params
+    assert counts.json()["size"] == 0 and counts.json()["aggs"] == elastic.search_body(query)["aggs"]
+    assert counts.json()["post_filter"] == elastic.search_body(query)["post_filter"]
+    assert "aggs" not in hits.json() and hits.json()["from"] == 20 and hits.json()["track_total_hits"] is False
+    assert plain.json() == elastic.search_body(replace(query, with_facets=False))  # nothing to count: one request
+    assert set(result.facets) == set(FACETS)

@@ -181,3 +181,26 @@ def test_reindex_replaces_an_older_format_file(tmp_path):
            "tokens_name": ["甲"], "tokens_place": [], "tokens_body": []}
     assert backend.reindex([doc]) == 1
     assert [h.id for h in backend.search(SearchQuery(text="甲")).hits] == [1]
+
+
+def test_cached_facets_follow_every_change_of_the_index(index_path, docs):
+    writer, reader = EmbeddedBackend(index_path), EmbeddedBackend(index_path)
+    writer.upsert(docs)
+    broad = SearchQuery(province="320000")
+    _same(reader, docs, broad)
+    # the same facet block serves other pages, sorts and cursors of the same search...
+    for query in (SearchQuery(province="320000", page=2, per_page=3, sort="grade"),
+                  SearchQuery(province="320000", sort="price"), SearchQuery(province="320000", near=(31.3, 120.6))):
+        _same(reader, docs, query)
+    assert len(reader._index.facet_cache._blocks) == 2  # the price sort leaves out unpriced homes: its own block
+    # ...until another process changes the index: a delete, an upsert, a reindex
+    gone = [d["id"] for d in docs if d["province_code"] == "320000"][:2]
+    writer.delete(gone)
+    kept = [d for d in docs if d["id"] not in gone]
+    _same(reader, kept, broad)
+    moved = dict(next(d for d in kept if d["province_code"] == "320000"), version=99, city_code="320200")
+    writer.upsert([moved])
+    kept = [moved if d["id"] == moved["id"] else d for d in kept]
+    _same(reader, kept, broad)
+    writer.reindex(docs)
+    _same(reader, docs, broad)
