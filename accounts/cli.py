@@ -6,6 +6,7 @@ from flask_babel import force_locale
 
 from accounts.models import ROLES
 from core.errors import ServiceError
+from core.personal import mask_phone
 
 accounts_cli = AppGroup("accounts", help="Users and roles.")
 
@@ -29,7 +30,7 @@ def create_user(email, mobile, password, role, jurisdiction, provider_id, displa
                           provider_id=provider_id, display_name=display_name)
     except ServiceError as exc:
         raise click.UsageError(_describe(exc)) from None
-    click.echo(f"created user {user.id} ({user.email or user.mobile}) with role {user.role}")
+    click.echo(f"created user {user.id} ({user.email or mask_phone(user.mobile)}) with role {user.role}")
 
 
 def _describe(exc):

@@ -25,6 +25,7 @@ def test_creates_an_admin_with_a_mobile_number(runner):
     assert result.exit_code == 0, result.output
     [user] = users()
     assert (user.mobile, user.role, user.display_name) == ("+8613912345678", "admin", "管理员")
+    assert "12345678" not in result.output and "****5678" in result.output  # a terminal's scrollback is a log
 
 
 def test_creates_provider_staff_of_an_operator(app, runner):
