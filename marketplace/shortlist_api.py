@@ -2,16 +2,15 @@
 so a mobile app or mini-program keeps the same list as the site."""
 
 import marshmallow as ma
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from flask.views import MethodView
-from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import validate
 
 from accounts.models import ROLES
 from accounts.permissions import roles_required
-from core.api import Blueprint
-from core.errors import ErrorSchema, ServiceError
+from core.api import CSRF_HEADER, Blueprint, load_json
+from core.errors import ErrorSchema
 from core.extensions import csrf
 from core.inputs import MAX_ID, valid_id
 from marketplace import shortlist
@@ -19,7 +18,6 @@ from marketplace.shortlist_models import NOTE_MAX
 
 blp = Blueprint("shortlist_api", __name__, url_prefix="/api/v1/me",
                 description="The signed-in person's shortlist (session cookie; writes need the X-CSRFToken header)")
-CSRF_HEADER = {"in": "header", "name": "X-CSRFToken", "required": True, "schema": {"type": "string"}}
 _signed_in = roles_required(*ROLES)
 
 
@@ -67,12 +65,6 @@ def shortlist_payload(user):
             "compare_url": url_for("marketplace.compare", ids=",".join(map(str, ids))) if ids else None}
 
 
-def _load(schema):
-    try:
-        return schema.load(request.get_json(silent=True) or {})
-    except ma.ValidationError as exc:
-        raise ServiceError(_("Please check the request."), exc.messages, code="invalid_parameters") from exc
-
 
 def _one(user, home_id):
     return next((item(e, h) for e, h in shortlist.entries(user) if h.id == home_id), None)
@@ -103,7 +95,7 @@ class Shortlist(MethodView):
     def post(self):
         """Put a home on the shortlist (already there: kept, with its note unless a note is given)."""
         csrf.protect()
-        values = _load(AddSchema())
+        values = load_json(AddSchema())
         shortlist.add_home(current_user, values["home_id"], values.get("note"))
         return _one(current_user, values["home_id"])
 
@@ -117,7 +109,7 @@ class ShortlistMerge(MethodView):
     def post(self):
         """Add a device's compare tray (home ids) after the homes already on the shortlist; unknown ids are skipped."""
         csrf.protect()
-        values = _load(MergeSchema())
+        values = load_json(MergeSchema())
         shortlist.merge(current_user, [i for i in values["home_ids"] if valid_id(i)])
         return shortlist_payload(current_user)
 
@@ -131,7 +123,7 @@ class ShortlistHome(MethodView):
     def patch(self, home_id):
         """Write the private note on a home of the shortlist (empty or null: no note)."""
         csrf.protect()
-        values = _load(NoteSchema())
+        values = load_json(NoteSchema())
         shortlist.set_note(current_user, home_id, values["note"])
         return _one(current_user, home_id)
 

@@ -2,7 +2,6 @@
 writes need the X-CSRFToken header), for a mobile app or mini-program."""
 
 import marshmallow as ma
-from flask import request
 from flask.views import MethodView
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -11,7 +10,7 @@ from marshmallow import validate
 
 from accounts.models import ROLES
 from accounts.permissions import roles_required
-from core.api import Blueprint
+from core.api import CSRF_HEADER, Blueprint, load_json
 from core.errors import ErrorSchema, ServiceError
 from core.extensions import csrf
 from core.inputs import MAX_ID
@@ -22,7 +21,6 @@ from notify.models import CHANNELS
 blp = Blueprint("notify_api", __name__, url_prefix="/api/v1/me",
                 description="The signed-in person's notifications and preferences (session cookie; writes need "
                             "the X-CSRFToken header)")
-CSRF_HEADER = {"in": "header", "name": "X-CSRFToken", "required": True, "schema": {"type": "string"}}
 _signed_in = roles_required(*ROLES)
 
 
@@ -80,12 +78,6 @@ class PreferencesSchema(ma.Schema):
     preferences = ma.fields.List(ma.fields.Nested(PreferenceSchema), validate=validate.Length(max=len(KINDS) * 2))
 
 
-def _load(schema):
-    try:
-        return schema.load(request.get_json(silent=True) or {})
-    except ma.ValidationError as exc:
-        raise ServiceError(_("Please check the request."), exc.messages, code="invalid_parameters") from exc
-
 
 def _shown(notification):
     from notify.delivery import render
@@ -137,7 +129,7 @@ class MarkRead(MethodView):
     def post(self):
         """Mark notifications read: those named in `ids`, or all of them when `ids` is left out."""
         csrf.protect()
-        values = _load(MarkReadSchema())
+        values = load_json(MarkReadSchema())
         marked = services.mark_read(current_user, values.get("ids"))
         return {"marked": marked, "unread": services.unread_count(current_user)}
 
@@ -160,7 +152,7 @@ class Preferences(MethodView):
     def put(self):
         """Choose channels for the kinds named (others keep their setting) and, optionally, the language."""
         csrf.protect()
-        values = _load(PreferencesSchema())
+        values = load_json(PreferencesSchema())
         if "language" not in values and "preferences" not in values:
             raise ServiceError(_("Please check the request."), {"preferences": [_("Give preferences or a language.")]},
                                code="invalid_parameters")

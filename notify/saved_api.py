@@ -2,21 +2,19 @@
 session's CSRF token in the X-CSRFToken header, as every cookie-authenticated write under /api/v1)."""
 
 import marshmallow as ma
-from flask import request
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from accounts.permissions import roles_required
-from core.api import Blueprint
-from core.errors import ErrorSchema, ServiceError
+from core.api import CSRF_HEADER, Blueprint, load_json
+from core.errors import ErrorSchema
 from core.extensions import csrf
 from core.vocab import SAVED_SEARCH_FREQUENCIES
 from notify import saved_searches as services
 
 blp = Blueprint("saved_searches_api", __name__, url_prefix="/api/v1",
                 description="A signed-in family's saved searches and their alerts")
-_CSRF = [{"in": "header", "name": "X-CSRFToken", "required": True, "schema": {"type": "string"}}]
 
 
 class SavedSearchSchema(ma.Schema):
@@ -58,12 +56,6 @@ class SavedSearchUpdateSchema(ma.Schema):
     frequency = ma.fields.String()
 
 
-def _load(schema):
-    try:
-        return schema.load(request.get_json(silent=True) or {})
-    except ma.ValidationError as exc:
-        raise ServiceError(_("Please check the saved search."), exc.messages, code="invalid_parameters") from exc
-
 
 @blp.route("/me/saved-searches")
 class SavedSearches(MethodView):
@@ -75,7 +67,7 @@ class SavedSearches(MethodView):
         """List the signed-in family's saved searches, newest first."""
         return {"items": services.saved_searches_of(current_user)}
 
-    @blp.doc(parameters=_CSRF)
+    @blp.doc(parameters=[CSRF_HEADER])
     @blp.response(201, SavedSearchCreatedSchema)
     @blp.alt_response(400, schema=ErrorSchema)
     @blp.alt_response(401, schema=ErrorSchema)
@@ -84,7 +76,7 @@ class SavedSearches(MethodView):
     def post(self):
         """Save a search with a name and a frequency (immediately, daily or weekly digest at 08:00)."""
         csrf.protect()
-        values = _load(SavedSearchCreateSchema())
+        values = load_json(SavedSearchCreateSchema(), _("Please check the saved search."))
         saved, dropped = services.save_search(current_user, values["name"], values["frequency"], values["search"],
                                               care_consent=values["care_consent"])
         saved.care_level_left_out = dropped
@@ -101,7 +93,7 @@ class SavedSearchItem(MethodView):
         """One of the signed-in family's saved searches."""
         return services.own_saved_search(current_user, saved_search_id)
 
-    @blp.doc(parameters=_CSRF)
+    @blp.doc(parameters=[CSRF_HEADER])
     @blp.response(200, SavedSearchSchema)
     @blp.alt_response(400, schema=ErrorSchema)
     @blp.alt_response(401, schema=ErrorSchema)
@@ -111,10 +103,10 @@ class SavedSearchItem(MethodView):
         """Rename a saved search and/or change its frequency."""
         csrf.protect()
         saved = services.own_saved_search(current_user, saved_search_id)
-        values = _load(SavedSearchUpdateSchema())
+        values = load_json(SavedSearchUpdateSchema(), _("Please check the saved search."))
         return services.update_saved_search(saved, values.get("name"), values.get("frequency"))
 
-    @blp.doc(parameters=_CSRF)
+    @blp.doc(parameters=[CSRF_HEADER])
     @blp.response(204)
     @blp.alt_response(401, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
