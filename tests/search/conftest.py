@@ -24,7 +24,8 @@ def make_backend(name, tmp_path):
         pytest.skip(f"{name}: no node configured (set {variable}; `make opensearch` starts a local OpenSearch 2.5.0)")
     from search.elastic import ElasticBackend
 
-    backend = ElasticBackend.connect(flavour=name, url=url, alias=f"test-{uuid.uuid4().hex[:12]}")
+    # answers, not speed, are tested here: a node shared with other work may take more than the 5 s default
+    backend = ElasticBackend.connect(flavour=name, url=url, alias=f"test-{uuid.uuid4().hex[:12]}", timeout_s=30)
     return backend, backend.drop_everything
 
 
