@@ -138,3 +138,18 @@ def test_only_radius_queries_are_stored_with_cells():
             assert stored_query(query) == match_query(query)
         else:
             assert GEO_CELLS_FIELD in str(stored_query(query)["bool"]["filter"][-1])
+
+
+def test_a_rebuild_stores_radius_queries_with_their_cells(backend, corpus):
+    from search import elastic
+
+    if not hasattr(backend, "percolate"):
+        pytest.skip("embedded: keeps no stored queries")
+    radius_id = next(qid for qid, q in ITEMS if q.near is not None and q.radius_km is not None)
+    stored.replace(backend, ITEMS)
+    index = elastic.stored_queries_index(backend.alias)
+    mapping = backend.client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+    assert mapping[elastic.GEO_CELLS_FIELD] == {"type": "keyword"}
+    source = backend.client.get(index=index, id=str(radius_id))["_source"]
+    assert elastic.GEO_CELLS_FIELD in str(source["query"])
+    assert _matching(backend, corpus) == _expected(corpus)
