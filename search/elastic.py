@@ -14,6 +14,7 @@ rank_boost is a multiple of 1/64, so Lucene's float scores equal the reference's
 """
 
 import logging
+import math
 import re
 import secrets
 import threading
@@ -22,7 +23,7 @@ import weakref
 from contextlib import contextmanager
 
 from core.errors import SearchUnavailable
-from geo.distance import haversine_km
+from geo.distance import bounding_box, haversine_km
 from search import analysis
 from search.query import (
     CARE_LEVELS,
@@ -353,11 +354,67 @@ def stored_queries_index(alias):
     return f"{alias}-stored-queries"
 
 
+# Candidate selection. The percolator runs only the stored queries whose extracted terms (and ranges) a
+# document has; a clause it cannot extract (geo_distance) narrows nothing, so every radius query used to run
+# for every document. Each radius query is stored with one more clause, "the document lies in one of the grid
+# cells the circle's bounding box touches", and each percolated document carries its cells (GEO_CELLS_FIELD,
+# at two resolutions; a query names the finest that stays under MAX_GEO_CELLS cells). The cells cover the
+# circle, so the clause changes no answer: it only lets candidate selection skip the homes far away.
+GEO_CELLS_FIELD = "geo_cells"
+GEO_CELL_RESOLUTIONS = (10, 1)  # cells per degree: 0.1° (about 11 km) and 1°
+MAX_GEO_CELLS = 400
+_GEO_CELL_MARGIN_DEG = 0.01  # more than the engine's geo_point rounding (1e-7°) and float error
+PERCOLATE_SLICE = 1  # documents per percolate query: alone, candidate selection narrows on its own terms
+PERCOLATE_BATCH = 100  # percolate queries per _msearch request
+PERCOLATE_PAGE = 10_000  # ids returned per percolate query (more: that one is read again with a scroll)
+
+
+def _geo_cell(per_degree, lat, lon):
+    return f"{per_degree}:{math.floor(lat * per_degree)}:{math.floor(lon * per_degree)}"
+
+
+def doc_geo_cells(doc):
+    """Return the grid cells (every resolution) DOC's location lies in; [] when it has no usable location."""
+    location = doc.get("location")
+    try:
+        lat, lon = float(location["lat"]), float(location["lon"])
+    except (TypeError, KeyError, ValueError):
+        return []
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or math.isnan(lat) or math.isnan(lon):
+        return []
+    return [_geo_cell(n, lat, lon) for n in GEO_CELL_RESOLUTIONS]
+
+
+def circle_geo_cells(near, radius_km):
+    """Return the cells covering the circle (one resolution, at most MAX_GEO_CELLS), or None (no narrowing)."""
+    min_lat, min_lon, max_lat, max_lon = bounding_box(near[0], near[1], radius_km)
+    min_lat, min_lon = min_lat - _GEO_CELL_MARGIN_DEG, min_lon - _GEO_CELL_MARGIN_DEG
+    max_lat, max_lon = max_lat + _GEO_CELL_MARGIN_DEG, max_lon + _GEO_CELL_MARGIN_DEG
+    if min_lat < -90 or max_lat > 90 or min_lon < -180 or max_lon > 180:
+        return None  # over a pole or the antimeridian: not worth a cover
+    for n in GEO_CELL_RESOLUTIONS:
+        rows = range(math.floor(min_lat * n), math.floor(max_lat * n) + 1)
+        cols = range(math.floor(min_lon * n), math.floor(max_lon * n) + 1)
+        if len(rows) * len(cols) <= MAX_GEO_CELLS:
+            return [f"{n}:{row}:{col}" for row in rows for col in cols]
+    return None
+
+
 def stored_queries_mappings():
-    """Return the percolator index mappings: the homes fields (so queries parse alike) and the stored query."""
+    """Return the percolator index mappings: the homes fields (so queries parse alike), the stored query, cells."""
     mappings = index_mappings()
-    mappings["properties"] = {**mappings["properties"], "query": {"type": "percolator"}, "query_id": _LONG}
+    mappings["properties"] = {**mappings["properties"], "query": {"type": "percolator"}, "query_id": _LONG,
+                              GEO_CELLS_FIELD: _KEYWORD}
     return mappings
+
+
+def stored_query(q):
+    """Return the query stored for Q: match_query, plus the cells of its circle (only to narrow candidates)."""
+    query = match_query(q)
+    cells = circle_geo_cells(q.near, q.radius_km) if q.near is not None and q.radius_km is not None else None
+    if cells:
+        query = {"bool": {"filter": query["bool"]["filter"] + [{"terms": {GEO_CELLS_FIELD: cells}}]}}
+    return query
 
 
 def match_query(q):
@@ -370,9 +427,19 @@ def match_query(q):
     return _all_of(clauses)
 
 
-def percolate_body(docs):
-    """Return the search body that finds the stored queries matching DOCS (slots in DOCS' order)."""
-    return {"query": {"percolate": {"field": "query", "documents": docs}}, "_source": ["query_id"]}
+def percolate_document(doc):
+    """Return DOC as percolated: with its grid cells (stored_query's narrowing clause matches on them)."""
+    return {**doc, GEO_CELLS_FIELD: doc_geo_cells(doc)}
+
+
+def percolate_body(docs, size=PERCOLATE_PAGE):
+    """Return the search body that finds the stored queries matching DOCS (slots in DOCS' order).
+
+    Filter context (nothing is scored, and a lone document's fully extracted queries skip their run), ids only.
+    """
+    return {"query": {"constant_score": {"filter": {"percolate": {
+                "field": "query", "documents": [percolate_document(doc) for doc in docs]}}}},
+            "_source": False, "size": size, "track_total_hits": True}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -531,6 +598,7 @@ class ElasticBackend:
         self.search_client = (search_seam or seam).client
         self.breaker = CircuitBreaker(self.search_client.ping, PROBE_INTERVAL_S)
         self.next_alias = f"{alias}-next"
+        self._cells_mapped = False  # the stored queries' index known to map GEO_CELLS_FIELD
         self._index_name = re.compile(rf"^{re.escape(alias)}-\d{{14}}-[0-9a-f]{{8}}$")
 
     @classmethod
@@ -756,6 +824,11 @@ class ElasticBackend:
         name = stored_queries_index(self.alias)
         if not self.client.indices.exists(index=name):
             self._create_index(name, {"settings": index_settings(), "mappings": stored_queries_mappings()})
+        elif not self._cells_mapped:
+            # an index from before the grid cells: map the field, so queries stored now (with cells) parse;
+            # `flask notify rebuild-saved-searches` gives the older queries theirs
+            self.client.indices.put_mapping(index=name, body={"properties": {GEO_CELLS_FIELD: _KEYWORD}})
+        self._cells_mapped = True
         return name
 
     def store_queries(self, items):
@@ -766,7 +839,7 @@ class ElasticBackend:
         with self._engine("storing queries"):
             name = self._ensure_stored_queries_index()
             actions = [({"index": {"_index": name, "_id": str(qid)}},
-                        {"query_id": qid, "query": match_query(query.validate())}) for qid, query in items]
+                        {"query_id": qid, "query": stored_query(query.validate())}) for qid, query in items]
             for ok, item in self.seam.helpers.streaming_bulk(
                     self.client, actions, chunk_size=BULK_CHUNK, expand_action_callback=_as_is,
                     raise_on_error=False, max_retries=3, refresh=True):
@@ -796,20 +869,51 @@ class ElasticBackend:
         self.store_queries(items)
 
     def percolate(self, docs):
-        """Return {doc id: [ids of the stored queries DOCS match]}, every doc named."""
+        """Return {doc id: [ids of the stored queries DOCS match]}, every doc named.
+
+        PERCOLATE_SLICE documents per percolate query, PERCOLATE_BATCH queries per _msearch request; a query
+        with more than PERCOLATE_PAGE matches is read again in full with a scroll.
+        """
         docs = list(docs)
         found = {int(doc["id"]): [] for doc in docs}
         name = stored_queries_index(self.alias)
         with self._engine("matching stored queries"):
             if not docs or not self.client.indices.exists(index=name):
                 return found
-            for chunk_start in range(0, len(docs), BULK_CHUNK):
-                chunk = docs[chunk_start:chunk_start + BULK_CHUNK]
-                hits = self.seam.helpers.scan(self.client, index=name, size=1000, query=percolate_body(chunk))
-                for hit in hits:
-                    for slot in hit.get("fields", {}).get("_percolator_document_slot", [0]):
-                        found[int(chunk[slot]["id"])].append(int(hit["_source"]["query_id"]))
+            slices = [docs[i:i + PERCOLATE_SLICE] for i in range(0, len(docs), PERCOLATE_SLICE)]
+            for batch_start in range(0, len(slices), PERCOLATE_BATCH):
+                batch = slices[batch_start:batch_start + PERCOLATE_BATCH]
+                lines = []
+                for chunk in batch:
+                    lines += [{"index": name}, percolate_body(chunk)]
+                responses = self.client.msearch(body=lines)["responses"]
+                for chunk, response in zip(batch, responses):
+                    status = response.get("status")
+                    if "error" in response:
+                        if status == NOT_FOUND:  # the index went away (a rebuild): nothing stored
+                            continue
+                        if status in UNAVAILABLE_STATUSES:
+                            raise SearchUnavailable(f"search engine unavailable while matching stored queries: "
+                                                    f"{response['error']}")
+                        raise IndexingError(f"percolate refused: {response['error']}")
+                    hits = response["hits"]["hits"]
+                    if response["hits"]["total"]["value"] > len(hits):
+                        body = {**percolate_body(chunk), "size": 1000}
+                        hits = self.seam.helpers.scan(self.client, index=name, size=1000, query=body)
+                    self._collect(found, chunk, hits)
         return found
+
+    @staticmethod
+    def _collect(found, chunk, hits):
+        for hit in hits:
+            qid = int(hit["_id"])
+            slots = hit.get("fields", {}).get("_percolator_document_slot")
+            if slots is None:
+                if len(chunk) != 1:
+                    raise IndexingError("percolate hit without its document slots")
+                slots = [0]
+            for slot in slots:
+                found[int(chunk[slot]["id"])].append(qid)
 
     def close(self):
         """Stop probing and close the client's connections."""

@@ -6,8 +6,10 @@ the queries over as (query id, SearchQuery) pairs and asks, when documents chang
 a document matches a stored query exactly when a search with that query would list it.
 
 * Elasticsearch / OpenSearch keep the queries in a percolator index beside the homes alias, built by the same
-  query builder as the search (elastic.match_query); the domain stores and removes them as they are saved and
-  deleted, and can rebuild the index from SQL (replace).
+  query builder as the search (elastic.match_query, plus the grid cells of a radius circle so the percolator's
+  candidate selection can skip it for homes far away: elastic.stored_query); the domain stores and removes them
+  as they are saved and deleted, and can rebuild the index from SQL (replace; needed once after the upgrade
+  that added the cells).
 * The embedded backend keeps nothing: the domain's SQL rows are the stored queries. They are loaded into a
   QueryTable (embedded/engine.py) once per process and again when the domain's fingerprint of them changes;
   each changed document is tested against the table's columns, the few candidates left are run exactly.

@@ -72,3 +72,84 @@ def test_a_query_survives_its_json_round_trip():
     for _qid, query in ITEMS:
         assert query_from_dict(query_to_dict(query)) == query
     assert query_from_dict(query_to_dict(SearchQuery(near=(31.3, 120.6), radius_km=5.0))).near == (31.3, 120.6)
+
+
+# -- the percolator's narrowing and batching (issue 15): same answers, whatever the slicing --------------------
+
+
+def test_any_slicing_of_the_percolate_requests_gives_the_same_answer(with_queries, corpus, monkeypatch):
+    from search import elastic
+
+    # several documents per percolate query (slots), two queries per _msearch, and pages so small that
+    # every query with more matches is read again with a scroll
+    monkeypatch.setattr(elastic, "PERCOLATE_SLICE", 3)
+    monkeypatch.setattr(elastic, "PERCOLATE_BATCH", 2)
+    monkeypatch.setattr(elastic, "PERCOLATE_PAGE", 2)
+    assert _matching(with_queries, corpus) == _expected(corpus)
+
+
+def test_an_index_stored_before_the_grid_cells_takes_new_radius_queries(backend, corpus):
+    from search import elastic
+
+    if not hasattr(backend, "percolate"):
+        pytest.skip("embedded: keeps no stored queries")
+    old_mappings = elastic.stored_queries_mappings()
+    del old_mappings["properties"][elastic.GEO_CELLS_FIELD]
+    backend.client.indices.create(index=elastic.stored_queries_index(backend.alias),
+                                  body={"settings": elastic.index_settings(), "mappings": old_mappings})
+    radius = [(qid, q) for qid, q in ITEMS if q.near is not None and q.radius_km is not None]
+    assert radius
+    stored.store(backend, radius)
+    found = stored.matching(backend, corpus, lambda: radius, fingerprint=("radius", len(radius)))
+    expected = {doc_id: [qid for qid in qids if qid in dict(radius)] for doc_id, qids in _expected(corpus).items()}
+    assert {doc_id: sorted(qids) for doc_id, qids in found.items()} == expected
+
+
+def test_the_grid_cells_of_a_circle_cover_every_point_in_it():
+    import math
+    import random
+
+    from geo.distance import haversine_km
+    from search.elastic import circle_geo_cells, doc_geo_cells
+
+    rng = random.Random(15)
+    for _ in range(300):
+        centre = (rng.uniform(27.0, 35.5), rng.uniform(115.0, 123.0))
+        radius = rng.choice([0.5, 5.0, 12.5, 30.0, 80.0, 200.0])
+        cells = set(circle_geo_cells(centre, radius))
+        assert len(cells) <= 400
+        for _ in range(50):
+            bearing, fraction = rng.uniform(0, 2 * math.pi), math.sqrt(rng.random())
+            lat = centre[0] + math.degrees(radius * fraction / 6371.0087714) * math.cos(bearing)
+            lon = centre[1] + math.degrees(radius * fraction / 6371.0087714) * math.sin(bearing) / math.cos(
+                math.radians(lat))
+            if haversine_km(*centre, lat, lon) <= radius:
+                assert cells & set(doc_geo_cells({"location": {"lat": lat, "lon": lon}}))
+    assert circle_geo_cells((89.95, 0.0), 30.0) is None  # over the pole: no narrowing, the radius alone decides
+    assert circle_geo_cells((31.2, 121.5), 5000.0) is None  # too many cells: no narrowing either
+    assert doc_geo_cells({"location": None}) == [] and doc_geo_cells({}) == []
+
+
+def test_only_radius_queries_are_stored_with_cells():
+    from search.elastic import GEO_CELLS_FIELD, match_query, stored_query
+
+    for _qid, query in ITEMS:
+        if query.near is None or query.radius_km is None:
+            assert stored_query(query) == match_query(query)
+        else:
+            assert GEO_CELLS_FIELD in str(stored_query(query)["bool"]["filter"][-1])
+
+
+def test_a_rebuild_stores_radius_queries_with_their_cells(backend, corpus):
+    from search import elastic
+
+    if not hasattr(backend, "percolate"):
+        pytest.skip("embedded: keeps no stored queries")
+    radius_id = next(qid for qid, q in ITEMS if q.near is not None and q.radius_km is not None)
+    stored.replace(backend, ITEMS)
+    index = elastic.stored_queries_index(backend.alias)
+    mapping = backend.client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+    assert mapping[elastic.GEO_CELLS_FIELD] == {"type": "keyword"}
+    source = backend.client.get(index=index, id=str(radius_id))["_source"]
+    assert elastic.GEO_CELLS_FIELD in str(source["query"])
+    assert _matching(backend, corpus) == _expected(corpus)
