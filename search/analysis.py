@@ -32,7 +32,7 @@ import re
 import unicodedata
 
 # pypinyin copies its two dictionaries at import unless told not to (the copies let a program's own
-# load_phrases_dict leave the module's originals untouched, which nothing here needs): ~N MiB per process saved.
+# load_phrases_dict leave the module's originals untouched, which nothing here needs): ~3 MiB per process.
 # Set before the first import of pypinyin; this module is the one place the app imports it from.
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
 
