@@ -4,7 +4,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from zxcvbn import zxcvbn
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -46,6 +45,10 @@ def password_problems(password, user_inputs=()):
         return [_("Use at least %(n)s characters.", n=MIN_LENGTH)]
     if len(password) > MAX_LENGTH:
         return [_("Use at most %(n)s characters.", n=MAX_LENGTH)]
+    # imported here, not at the top: zxcvbn's word lists take ~11 MiB in every process that imports it, and
+    # only the few requests that set a password need them (a web worker serving searches never pays)
+    from zxcvbn import zxcvbn
+
     verdict = zxcvbn(password[:100], user_inputs=_expand(user_inputs))
     sequence = verdict["sequence"]
     common = len(sequence) == 1 and sequence[0].get("dictionary_name") in ("passwords", "user_inputs")

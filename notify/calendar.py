@@ -2,8 +2,6 @@
 
 from datetime import date, datetime, time
 
-from icalendar import Calendar, Event
-
 from core import time as clock
 
 _SLOTS = {"morning": (time(9), time(11, 30)), "afternoon": (time(14), time(16, 30))}
@@ -11,6 +9,10 @@ _SLOTS = {"morning": (time(9), time(11, 30)), "afternoon": (time(14), time(16, 3
 
 def visit_ics(notification, link):
     """Return the calendar file (bytes) for the visit NOTIFICATION names."""
+    # imported here, not at the top: icalendar (~3 MiB) is needed only by the notifier that sends a confirmed
+    # visit, and notify is imported by every web worker
+    from icalendar import Calendar, Event
+
     params = notification.params
     day = date.fromisoformat(params["date"])
     start, end = _SLOTS.get(params.get("slot"), (time(9), time(17)))

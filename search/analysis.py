@@ -27,11 +27,39 @@ the sum over groups of the best field weight. Both backends implement exactly th
 """
 
 import functools
+import json
+import os
 import re
+import sys
 import unicodedata
+from importlib import resources
 
-from pypinyin import Style, lazy_pinyin, load_phrases_dict
-from pypinyin.seg import mmseg
+
+def _import_pypinyin():
+    """Import pypinyin told not to copy its two dictionaries (the copies only keep the originals untouched by a
+    program's own load_phrases_dict: ~3 MiB per process) and not to load its phrase dictionary, which
+    _load_phrases below loads with shared readings instead (~20 MiB less, the same entries).
+
+    The environment is restored at once, so a process this one starts that imports pypinyin by itself still
+    gets its phrases. This module is the one place the app imports pypinyin from.
+    """
+    told = {"PYPINYIN_NO_DICT_COPY": "1", "PYPINYIN_NO_PHRASES": "1"}
+    before = {name: os.environ.get(name) for name in told}
+    os.environ.update(told)
+    try:
+        import pypinyin.core  # noqa: F401
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+_import_pypinyin()
+
+from pypinyin import Style, lazy_pinyin, load_phrases_dict  # noqa: E402  (after _import_pypinyin)
+from pypinyin.seg import mmseg  # noqa: E402
 
 FIELD_WEIGHTS = {"tokens_name": 4, "tokens_place": 3, "tokens_body": 1}
 SHORT_FIELDS = ("tokens_name", "tokens_place")
@@ -63,6 +91,33 @@ _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"[{_HAN}]+|[a-z0-9]+(?:'[a-z]+)*")
 _STOPWORDS = frozenset("a an and are as at be by for from in into is it of on or the to with".split())
 _VOWELS = frozenset("aeiouv")
+
+
+def _load_phrases():
+    """Load pypinyin's own phrase dictionary (47,000 phrases, what it loads without PYPINYIN_NO_PHRASES), each
+    distinct reading once.
+
+    pypinyin's loader parses it into one list of one-syllable lists per phrase: 144,000 lists and as many
+    strings for 1,247 distinct syllables, kept for the life of the process. pypinyin reads an entry only
+    through deepcopy and replaces whole entries, never changing one in place, so identical readings can be one
+    object; the parsed duplicates are freed together as soon as the file is read. load_phrases_dict fills the
+    same dictionary pypinyin uses and retrains its segmenter on it, as its own import does.
+    """
+    syllable_lists, readings_lists = {}, {}
+
+    def shared(readings):
+        key = tuple(map(tuple, readings))
+        found = readings_lists.get(key)
+        if found is None:
+            found = readings_lists[key] = [
+                syllable_lists.setdefault(syllables, [sys.intern(s) for s in syllables]) for syllables in key]
+        return found
+
+    text = (resources.files("pypinyin") / "phrases_dict.json").read_text(encoding="utf-8")
+    load_phrases_dict(json.loads(text, object_pairs_hook=lambda pairs: {k: shared(v) for k, v in pairs}))
+
+
+_load_phrases()
 
 
 def _fold(text):
