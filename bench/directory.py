@@ -1,6 +1,6 @@
 """Benchmark: a large address-only directory (name, address, province) through the generic `directory` source.
 
-    .venv/bin/python -m bench.directory --rows 50000 [--batch-size 500] [--out bench/results/...json]
+    .venv/bin/python -m bench.directory --rows 50000 [--batch-size 1000] [--out bench/results/...json]
 
 Generates the file (unique names over every YRD district, addresses in the districts' cities, 1 in 50 outside
 the YRD), imports it into a fresh SQLite file without a remote geocoder (pins: district or city centres), and
@@ -56,7 +56,7 @@ def main():
     """Generate, import and report."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=50_000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--out")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-directory-"))
