@@ -65,7 +65,6 @@ def shortlist_payload(user):
             "compare_url": url_for("marketplace.compare", ids=",".join(map(str, ids))) if ids else None}
 
 
-
 def _one(user, home_id):
     return next((item(e, h) for e, h in shortlist.entries(user) if h.id == home_id), None)
 

@@ -78,7 +78,6 @@ class PreferencesSchema(ma.Schema):
     preferences = ma.fields.List(ma.fields.Nested(PreferenceSchema), validate=validate.Length(max=len(KINDS) * 2))
 
 
-
 def _shown(notification):
     from notify.delivery import render
 

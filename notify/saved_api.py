@@ -56,7 +56,6 @@ class SavedSearchUpdateSchema(ma.Schema):
     frequency = ma.fields.String()
 
 
-
 @blp.route("/me/saved-searches")
 class SavedSearches(MethodView):
     @blp.response(200, SavedSearchListSchema)

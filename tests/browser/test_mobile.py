@@ -94,6 +94,9 @@ PAGES = {
     "sign_in": ("/account/login", False),
     "my_inquiries": ("/account/inquiries", True),
     "visit_booking": ("/homes/{0}/inquire?kind=visit", True),
+    "account": ("/account", True),  # the form that corrects one's own name, e-mail and mobile
+    "shortlist": ("/account/shortlist", True),
+    "saved_searches": ("/account/saved-searches", True),
 }
 
 
