@@ -82,12 +82,19 @@ def _mistyped(backend, word):
 
 def understood_search(backend, query, lexicon):
     """Understand QUERY's text with LEXICON, run it on BACKEND, relax words that match nothing (see above)."""
-    understood = understand(query.text, lexicon, known=lambda word: not _matches_nothing(backend, word))
+    probed = {}  # word -> matches nothing: understanding and relaxing ask about the same words
+
+    def matches_nothing(word):
+        if word not in probed:
+            probed[word] = _matches_nothing(backend, word)
+        return probed[word]
+
+    understood = understand(query.text, lexicon, known=lambda word: not matches_nothing(word))
     result = backend.search(structured_query(query, understood))
     result.recognised = understood.recognised
     if result.total or not understood.free_words:
         return result
-    unmatched = tuple(w for w in understood.free_words if _matches_nothing(backend, w))
+    unmatched = tuple(w for w in understood.free_words if matches_nothing(w))
     if not unmatched:
         return result  # every word is known: the combination is what finds nothing
     mistyped = tuple(w for w in unmatched[:MAX_TYPO_WORDS] if _mistyped(backend, w))
