@@ -63,6 +63,26 @@ def _compiled_catalogs():
                 write_mo(dst, read_po(src))
 
 
+def pytest_addoption(parser):
+    parser.addoption("--wall-clock", metavar="ISO_INSTANT", default=os.environ.get("TEST_WALL_CLOCK"),
+                     help="run as if the machine's clock read ISO_INSTANT when the run began (it keeps ticking): "
+                          "a test that passes only at some hours of the day fails here")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _wall_clock(pytestconfig):
+    """Move the process's wall clock (time.time, datetime.now; not the monotonic clock) to --wall-clock."""
+    instant = pytestconfig.getoption("--wall-clock")
+    if not instant:
+        yield None
+        return
+    import time_machine
+    from datetime import datetime
+
+    with time_machine.travel(datetime.fromisoformat(instant), tick=True) as traveller:
+        yield traveller
+
+
 _RUN_LOG = {}
 
 
