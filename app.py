@@ -58,14 +58,13 @@ PACKAGES = ("geo", "accounts", "search", "marketplace", "inquiries", "ingest", "
 
 def _init_extensions(app):
     from core import db as core_db
-    from core import errors, inputs, security, templating
-    from core.extensions import api, babel, csrf, db, limiter, migrate
+    from core import errors, inputs, migrations, security, templating
+    from core.extensions import api, babel, csrf, db, limiter
 
     inputs.init_app(app)  # first: the bounded <int:> converter must exist before any route is added
     db.init_app(app)
     core_db.configure_engines(app, db)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"),
-                     render_as_batch=True, compare_type=True)
+    migrations.init_app(app)  # `flask db ...`; Flask-Migrate itself is imported only when it is used
     babel.init_app(app, locale_selector=_select_locale)
     csrf.init_app(app)
     limiter.init_app(app)

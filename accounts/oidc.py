@@ -1,14 +1,19 @@
 """Optional single sign-on with an external OpenID Connect provider (authlib's Flask client)."""
 
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import current_app
-from joserfc.errors import JoseError
-from requests import RequestException
 
-# what can go wrong on the way back from the provider: a bad state, a bad or forged ID token, an error
-# answer from the provider, the provider unreachable
-SSO_ERRORS = (OAuthError, JoseError, RequestException, KeyError, ValueError)
+# authlib's Flask client, joserfc and requests (~13 MiB per process) are imported on the first sign-in by SSO:
+# a web worker that never sees one never loads them (tests/core/test_worker_imports.py)
+
+
+def sso_errors():
+    """What can go wrong on the way back from the provider: a bad state, a bad or forged ID token, an error answer
+    from the provider, the provider unreachable."""
+    from authlib.integrations.base_client import OAuthError
+    from joserfc.errors import JoseError
+    from requests import RequestException
+
+    return (OAuthError, JoseError, RequestException, KeyError, ValueError)
 
 
 def sso_enabled():
@@ -22,6 +27,8 @@ def sso_client():
     issuer = current_app.config["OIDC_ISSUER"].rstrip("/")
     clients = current_app.extensions.setdefault("accounts.oidc", {})
     if issuer not in clients:
+        from authlib.integrations.flask_client import OAuth
+
         oauth = OAuth(current_app)
         clients[issuer] = oauth.register(
             "sso", client_id=current_app.config["OIDC_CLIENT_ID"],
@@ -41,5 +48,7 @@ def finish_sign_in():
     token = sso_client().authorize_access_token()
     claims = token.get("userinfo")
     if not claims:
+        from authlib.integrations.base_client import OAuthError
+
         raise OAuthError(description="no ID token")
     return claims["iss"], dict(claims)

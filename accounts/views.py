@@ -279,7 +279,7 @@ def sso_login():
     session["sso_next"] = safe_next(request.args.get("next"))
     try:
         return oidc.start_sign_in(url_for("accounts.sso_callback", _external=True))
-    except oidc.SSO_ERRORS:
+    except oidc.sso_errors():
         current_app.logger.exception("single sign-on provider unavailable")
         return _sso_failed(_("The sign-in service is not answering. Please try again later."), 503)
 
@@ -295,7 +295,7 @@ def sso_callback():
         user = services.user_for_sso(issuer, claims)
     except ServiceError as exc:
         return _sso_failed(exc.message, exc.status)
-    except oidc.SSO_ERRORS as exc:
+    except oidc.sso_errors() as exc:
         current_app.logger.warning("single sign-on refused: %r", exc)
         return _sso_failed(_("Single sign-on did not work. Please try again."), 400)
     _sign_in(user)

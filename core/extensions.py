@@ -1,10 +1,9 @@
-"""The Flask extensions, created unbound here and bound in app.create_app."""
+"""The Flask extensions, created unbound here and bound in app.create_app (Flask-Migrate: core/migrations.py)."""
 
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
@@ -12,7 +11,6 @@ from core.api import Api
 from core.db import Model
 
 db = SQLAlchemy(model_class=Model)
-migrate = Migrate()
 babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()

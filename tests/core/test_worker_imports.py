@@ -1,7 +1,8 @@
 """What a web worker imports: nothing that only ingest, sign-up or the OpenSearch backend needs (issue 17).
 
 Each of these costs megabytes in every worker that imports it (pandas through cpca ~40 MiB, zxcvbn's word lists
-~11 MiB, icalendar, openpyxl, jieba, the search clients); they are imported where they are used, on first use. The check
+~11 MiB, Flask-Migrate with Alembic and Mako ~11 MiB, authlib's SSO client with joserfc and requests ~13 MiB,
+icalendar, openpyxl, jieba, the search clients); they are imported where they are used, on first use. The check
 runs in a fresh interpreter, as gunicorn starts a worker: create the app, then serve the pages and API calls of
 a search visit.
 """
@@ -16,7 +17,8 @@ from core.extensions import db
 from tests.factories import make_home
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_FOR_A_WEB_WORKER = ("pandas", "cpca", "openpyxl", "jieba", "zxcvbn", "icalendar", "elasticsearch", "opensearchpy")
+NOT_FOR_A_WEB_WORKER = ("pandas", "cpca", "openpyxl", "jieba", "zxcvbn", "icalendar", "elasticsearch", "opensearchpy",
+                        "flask_migrate", "alembic", "mako", "joserfc", "requests")
 
 WORKER = """
 import json, sys

@@ -6,7 +6,6 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from app import create_app
 from core.extensions import db
@@ -36,7 +35,7 @@ def test_the_migrated_sqlite_outbox_never_reuses_ids(tmp_path):
                      SEARCH_INDEX_PATH=str(tmp_path / "i.sqlite3"))
     with app.app_context():
         reset_schema(create=False)
-        upgrade()
+        assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
         with db.engine.begin() as conn:
             sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'search_outbox'").scalar()
             assert "AUTOINCREMENT" in sql
