@@ -3,6 +3,7 @@
 import random
 from urllib.parse import urlencode
 
+from core.vocab import CARE_LEVELS
 from geo.gazetteer import gazetteer
 from search.query import SearchQuery
 
@@ -42,6 +43,59 @@ FAMILIES = {
 }
 
 
+# The HTTP mix (issue 17): the same five families, drawn wide (every city, care level, price step, a point anywhere
+# around a city, any radius, any deep page), so that at least 10,000 distinct queries reach the server and no
+# result or facet cache can stand in for the engine.
+WIDE_TEXTS = TEXTS + ("养老", "护理院", "老年公寓", "康养", "nanjing", "wuxi", "ningbo", "hefei", "yanglaoyuan",
+                      "kangfu")
+
+
+def _wide_text_only(rng):
+    place = rng.choice(gazetteer().districts)  # what a family types: 南京鼓楼, 鼓楼区养老院, Gulou
+    city = gazetteer().by_code[place.city_code]
+    short_city, short_place = city.name.removesuffix("市"), place.name[:-1] if len(place.name) > 2 else place.name
+    q = rng.choice(WIDE_TEXTS + (f"{short_city}{short_place}", f"{place.name}养老院", place.pinyin,
+                                 f"{short_city}护理"))
+    return {"q": q, "page": rng.randint(1, 4)}
+
+
+def _wide_text_city_level_price(rng):
+    return {"q": rng.choice(("护理", "养老", "康复")), "city": rng.choice(gazetteer().cities).code,
+            "care_level": rng.choice(CARE_LEVELS), "max_price": rng.randrange(3000, 20001, 500)}
+
+
+def _wide_near(rng):
+    city = rng.choice(gazetteer().cities)
+    return {"near": f"{city.lat + rng.uniform(-0.2, 0.2):.3f},{city.lon + rng.uniform(-0.2, 0.2):.3f}",
+            "radius_km": rng.choice((5, 10, 20, 30, 50)), "sort": "distance"}
+
+
+def _wide_facets_on(rng):
+    level, regions = rng.choice((("province", gazetteer().provinces), ("city", gazetteer().cities),
+                                 ("district", gazetteer().districts)))
+    where = {level: rng.choice(regions).code}
+    return {**where, "care_level": rng.choice(CARE_LEVELS), "has_vacancy": rng.choice(("true", "false"))}
+
+
+def _wide_deep_page(rng):
+    return {"sort": rng.choice(("price", "rating")), "page": rng.randint(50, 399), "per_page": rng.choice((20, 25))}
+
+
+WIDE_FAMILIES = {
+    "text_only": _wide_text_only,
+    "text_city_level_price": _wide_text_city_level_price,
+    "near_30km_by_distance": _wide_near,
+    "facets_on_broad": _wide_facets_on,
+    "deep_page": _wide_deep_page,
+}
+
+
+def wide_params(n_per_family, seed=7):
+    """Return the HTTP mix: N_PER_FAMILY parameter dicts of each family, drawn wide, interleaved (deterministic)."""
+    rng = random.Random(f"wide-{seed}")
+    return [WIDE_FAMILIES[family](rng) for _ in range(n_per_family) for family in WIDE_FAMILIES]
+
+
 def params_for(family, n, seed=7):
     """Return N parameter dicts of a query family (deterministic for SEED)."""
     rng = random.Random(f"{family}-{seed}")
@@ -60,4 +114,4 @@ def to_path(params):
     return "/api/v1/homes?" + urlencode(params)
 
 
-__all__ = ["FAMILIES", "SearchQuery", "params_for", "to_path", "to_query"]
+__all__ = ["FAMILIES", "SearchQuery", "WIDE_FAMILIES", "params_for", "to_path", "to_query", "wide_params"]
