@@ -166,7 +166,7 @@ def _home_paths(db_url, n=2000):
     import sqlite3
 
     with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        ids = [row[0] for row in conn.execute("SELECT id FROM homes WHERE status = 'published'")]
+        ids = [row[0] for row in conn.execute("SELECT id FROM homes")]
     rng = random.Random(11)
     return [f"/api/v1/homes/{rng.choice(ids)}" for _ in range(n)]
 
@@ -188,8 +188,10 @@ def http(db_url, index, seconds, clients, workers, per_family=4000):
 
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "SEARCH_INDEX_PATH": str(index), "APP_CONFIG": "development"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                               "--log-level", "warning", "app:create_app()"], cwd=ROOT, env=env)
+    threads = os.environ.get("BENCH_THREADS", "1")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", threads,
+                               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],
+                              cwd=ROOT, env=env)
     try:
         _wait_http(f"http://127.0.0.1:{port}/api/v1/regions")
         paths = [to_path(p) for p in wide_params(per_family)]
