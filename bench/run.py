@@ -180,6 +180,14 @@ def _load(port, name, paths, seconds, clients):
     return _wrk_load(port, paths_file, seconds, clients)
 
 
+def _worker_memory(master_pid):
+    """Each gunicorn worker's memory (PSS, resident, peak resident) in MiB, read while all of them are alive."""
+    from bench.worker import _memory_mb
+
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    return [_memory_mb(pid) for pid in children]
+
+
 def http(db_url, index, seconds, clients, workers, per_family=4000):
     """Serve with gunicorn on loopback; load it with CLIENTS concurrent clients: the wide search mix for SECONDS
     (at least 10,000 distinct queries, bench.mix.wide_params), then, in the same run, a static file and single
@@ -199,6 +207,7 @@ def http(db_url, index, seconds, clients, workers, per_family=4000):
         _python_load(port, warm, 3, workers)  # every worker loads its index before we measure
         figures = {**_load(port, "search", paths, seconds, clients), "clients": clients, "workers": workers,
                    "paths": len(paths), "distinct_queries": len(set(paths))}
+        figures["worker_memory_after_mix"] = _worker_memory(server.pid)
         figures["static"] = _load(port, "static", ["/static/css/app.css"], max(5, seconds // 2), clients)
         figures["home_json"] = _load(port, "home", _home_paths(db_url), max(5, seconds // 2), clients)
         figures["ratio_to_static"] = round(figures["rps"] / figures["static"]["rps"], 3)
@@ -290,6 +299,11 @@ def _http_lines(h):
              f"{_mark(h['rps'] >= TARGETS['http_rps'])} (≥ {TARGETS['http_rps']}), p50 {h['p50_ms']} ms, "
              f"p95 {h['p95_ms']} ms, p99 {h['p99_ms']} ms {_mark(h['p99_ms'] <= TARGETS['http_p99_ms'])} "
              f"(≤ {TARGETS['http_p99_ms']}), errors {h['errors']} {_mark(h['errors'] == 0)}"]
+    if h.get("worker_memory_after_mix"):
+        memory = h["worker_memory_after_mix"]
+        worst = max(m["pss"] for m in memory)
+        lines += [f"- gunicorn workers after the HTTP mix: PSS {', '.join(str(m['pss']) for m in memory)} MiB "
+                  f"{_mark(worst <= 150)} (≤ 150), peak resident {max(m.get('peak_rss', 0) for m in memory)} MiB"]
     if "static" in h:
         lines += [f"- same run: a static file {h['static']['rps']}/s, a single home's JSON {h['home_json']['rps']}/s "
                   f"(p99 {h['home_json']['p99_ms']} ms); searches ÷ static = {h['ratio_to_static']} "

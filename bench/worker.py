@@ -96,10 +96,15 @@ def search(args):
     return {"families": families, "rss_after_load_mb": round(loaded_rss, 1), "peak_rss_mb": round(_peak_rss_mb(), 1)}
 
 
-def _memory_mb():
-    """This process's resident and proportional (PSS: shared pages divided among their users) memory in MiB."""
+def _memory_mb(pid="self"):
+    """A process's resident and proportional (PSS: shared pages divided among their users) memory in MiB, and
+    its peak resident (VmHWM)."""
     figures = {}
-    with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        hwm = next((line.split()[1] for line in status if line.startswith("VmHWM:")), None)
+    if hwm is not None and pid != "self":
+        figures["peak_rss"] = round(int(hwm) / 1024, 1)
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
         for line in rollup:
             name, _, rest = line.partition(":")
             if name in ("Rss", "Pss", "Shared_Clean", "Private_Clean", "Private_Dirty"):
