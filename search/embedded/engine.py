@@ -652,7 +652,8 @@ def merge(partials, plan, vocab):
     ids = np.concatenate([p.ids for p in partials])
     scores = np.concatenate([p.scores for p in partials])
     distances = None if plan.query.near is None else np.concatenate([p.distances for p in partials])
-    page = top_k(keys, plan.k)[plan.offset:]
+    # one segment's partial is already its top k in order (execute): only several need merging
+    page = (np.arange(len(ids)) if len(partials) == 1 else top_k(keys, plan.k))[plan.offset:]
     rows = [(int(ids[i]), float(scores[i]), _distance(distances, i)) for i in page]
     facets = {}
     if plan.facets:
