@@ -1,5 +1,7 @@
 """The declarative Model base and column types shared by every package."""
 
+import os
+import weakref
 from datetime import UTC
 
 import sqlalchemy as sa
@@ -62,9 +64,25 @@ def sqlite_pragmas(busy_timeout_ms):
     return on_connect
 
 
+_ENGINES = weakref.WeakSet()  # every engine of every app in this process
+
+
+def _forget_inherited_connections():
+    """In a forked child (gunicorn's preloaded workers, the index builders): never use the parent's pooled
+    connections, which the parent may still use; the child opens its own (SQLAlchemy's "using pools with
+    multiprocessing")."""
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
 def configure_engines(app, db):
     """Apply the per-dialect connection settings to every engine of APP (SQLite: WAL and busy timeout)."""
     with app.app_context():
         for engine in db.engines.values():
+            _ENGINES.add(engine)
             if engine.dialect.name == "sqlite":
                 sa.event.listen(engine, "connect", sqlite_pragmas(app.config["SQLITE_BUSY_TIMEOUT_MS"]))

@@ -6,6 +6,11 @@ unit and the compose file give one); a dead worker's live gauges are dropped her
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# The app is created once in the master and the workers fork from it: what every worker would import and build
+# for itself (~75 MiB of its ~130) is shared copy-on-write, and a recycled or new worker is serving in
+# milliseconds. Forked workers open their own database connections (core/db.py) and their own view of the
+# search index (search/embedded/store.py). New code needs a restart of the master (systemctl restart), not HUP.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
