@@ -449,8 +449,15 @@ def _intersect(postings, tokens):
     lists.sort(key=len)
     result = lists[0]
     for other in lists[1:]:
-        at = np.minimum(np.searchsorted(other, result), len(other) - 1)
-        result = result[other[at] == result]
+        if not len(result) or not len(other):
+            return result[:0]
+        if len(result) * 8 < len(other):  # a short list against a long one: binary search per position
+            at = np.minimum(np.searchsorted(other, result), len(other) - 1)
+            result = result[other[at] == result]
+        else:  # lists of like size (a common word's bigrams): one linear pass through a bitmap
+            present = np.zeros(int(max(result[-1], other[-1])) + 1, dtype=bool)
+            present[other] = True
+            result = result[present[result]]
     return result
 
 
