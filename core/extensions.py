@@ -1,5 +1,6 @@
 """The Flask extensions, created unbound here and bound in app.create_app (Flask-Migrate: core/migrations.py)."""
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -15,4 +16,10 @@ babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _reads_are_never_limited():
+    """Every limit is on a write (`methods=["POST"]`: tests/core/test_rate_limits.py): a read skips the limiter."""
+    return request.method in ("GET", "HEAD", "OPTIONS")
 api = Api()
