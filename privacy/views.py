@@ -111,9 +111,10 @@ def reveal_reviewer(review_id):
 
 def _ask_for_consent():
     """Send a signed-in person who has not agreed to the current notice to the consent page (pages only)."""
-    if (not current_user.is_authenticated or request.endpoint in _OPEN or request.endpoint is None
+    if (request.method not in ("GET", "HEAD") or request.path.startswith(("/api/", "/oauth/", "/static/"))
+            or request.endpoint in _OPEN or request.endpoint is None
             or request.blueprint == "accounts"  # signing in and out, SSO callbacks, resets: never interrupted
-            or request.path.startswith(("/api/", "/oauth/", "/static/")) or request.method not in ("GET", "HEAD")):
+            or not current_user.is_authenticated):  # last: it loads the user (a static file or API call need not)
         return None
     if consents.current(current_user.id, "notice") is None:
         return redirect(url_for("privacy.consent", next=request.full_path.rstrip("?")))
