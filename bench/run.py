@@ -182,10 +182,10 @@ def _load(port, name, paths, seconds, clients):
 
 def _worker_memory(master_pid):
     """Each gunicorn worker's memory (PSS, resident, peak resident) in MiB, read while all of them are alive."""
-    from bench.worker import _memory_mb
+    from bench.worker import memory_mb
 
     children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    return [_memory_mb(pid) for pid in children]
+    return [memory_mb(pid) for pid in children]
 
 
 def http(db_url, index, seconds, clients, workers, per_family=4000):

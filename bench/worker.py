@@ -21,14 +21,14 @@ from app import create_app  # noqa: E402  (after STARTED, on purpose)
 from bench.mix import FAMILIES, params_for, to_query  # noqa: E402
 
 
-def _peak_rss_mb():
-    """This process's own peak resident memory in MiB.
+def _peak_rss_mb(pid="self"):
+    """A process's own peak resident memory in MiB (this one's by default).
 
     VmHWM, not getrusage: Linux carries ru_maxrss across execve, so a worker started by a parent that
     seeded a large database would report the parent's peak as its own.
     """
     try:
-        with open("/proc/self/status", encoding="ascii") as status:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024  # kB
@@ -96,14 +96,10 @@ def search(args):
     return {"families": families, "rss_after_load_mb": round(loaded_rss, 1), "peak_rss_mb": round(_peak_rss_mb(), 1)}
 
 
-def _memory_mb(pid="self"):
-    """A process's resident and proportional (PSS: shared pages divided among their users) memory in MiB, and
-    its peak resident (VmHWM)."""
-    figures = {}
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        hwm = next((line.split()[1] for line in status if line.startswith("VmHWM:")), None)
-    if hwm is not None and pid != "self":
-        figures["peak_rss"] = round(int(hwm) / 1024, 1)
+def memory_mb(pid="self"):
+    """A process's resident and proportional (PSS: shared pages divided among their users) memory in MiB; for
+    another process (a gunicorn worker), its peak resident too."""
+    figures = {} if pid == "self" else {"peak_rss": round(_peak_rss_mb(pid), 1)}
     with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
         for line in rollup:
             name, _, rest = line.partition(":")
@@ -130,7 +126,7 @@ def open_and_mix(args):
         backend.search(to_query({"q": "护理"}))
         first_s = time.perf_counter() - t0
         loading_peak = _peak_rss_mb()
-        after_open = _memory_mb()
+        after_open = memory_mb()
         words = lexicon()
         for family in FAMILIES:
             for query in (to_query(p) for p in params_for(family, args.runs)):
@@ -139,7 +135,7 @@ def open_and_mix(args):
         sys.stdin.readline()
         return {"app_s": round(app_s, 3), "open_first_query_s": round(first_s, 3),
                 "loading_peak_rss_mb": round(loading_peak, 1), "after_open": after_open,
-                "after_mix": _memory_mb(), "peak_rss_mb": round(_peak_rss_mb(), 1)}
+                "after_mix": memory_mb(), "peak_rss_mb": round(_peak_rss_mb(), 1)}
 
 
 def _answer(result):
