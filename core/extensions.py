@@ -16,10 +16,10 @@ babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+api = Api()
 
 
 @limiter.request_filter
 def _reads_are_never_limited():
     """Every limit is on a write (`methods=["POST"]`: tests/core/test_rate_limits.py): a read skips the limiter."""
     return request.method in ("GET", "HEAD", "OPTIONS")
-api = Api()

@@ -2,8 +2,8 @@
 
 Flask-Migrate brings Alembic, Mako and Pygments (~11 MiB in every process that imports it). Only the `flask db`
 commands and code that upgrades a database itself need them, so a web or search worker never imports them: the
-`db` command group is resolved to Flask-Migrate's own when it is first used, and `bind` sets the extension up for
-code (and tests) that call `flask_migrate.upgrade` directly.
+`db` command group is resolved to Flask-Migrate's own when it is first used, after `bind` has set the extension
+up (as code calling Flask-Migrate's functions directly would have to).
 """
 
 import os
