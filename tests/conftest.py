@@ -2,6 +2,7 @@
 
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 
 import flask_babel
@@ -76,8 +77,7 @@ def _wall_clock(pytestconfig):
     if not instant:
         yield None
         return
-    import time_machine
-    from datetime import datetime
+    import time_machine  # a test dependency only this option needs
 
     with time_machine.travel(datetime.fromisoformat(instant), tick=True) as traveller:
         yield traveller
