@@ -5,6 +5,7 @@ array work, kept apart from storage so a benchmark can time it alone.
 It knows documents and arrays only: no SQL, no files (store.py), no backend protocol (backend.py).
 """
 
+import dataclasses
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, replace
@@ -138,6 +139,8 @@ class Segment:
     care_bits: np.ndarray  # int64 bitmask over CARE_LEVELS
     feature_bits: np.ndarray  # int64 bitmask over FEATURES
     postings: dict  # {token field: _Postings}
+    # the positions in the order of each sort that depends on the document alone (_static_order), made on first use
+    orders: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @property
     def size(self):
@@ -578,6 +581,35 @@ def _beyond(keys, after):
     return later
 
 
+# Sorts whose key depends on the document alone: a deep top k under them is read off the segment's own order
+_STATIC_SORTS = ("price", "rating", "grade", "quality")
+_PRESORTED_FROM = 1000  # from this k on (page 40 of 25 by number), reading the order beats partition + lexsort
+
+
+def _static_order(seg, plan):
+    """Return every position of SEG in PLAN's static sort order (computed once per segment, sort and level)."""
+    key = (plan.query.sort, plan.level_col if plan.query.sort == "price" else None)
+    order = seg.orders.get(key)
+    if order is None:
+        keys = _sort_keys(seg, plan, np.arange(seg.size), None, None)
+        order = seg.orders[key] = np.lexsort(keys[::-1]).astype(np.int32)
+    return order
+
+
+def _top_k_presorted(seg, plan, positions):
+    """Return the indices into POSITIONS of its first PLAN.k rows in the segment's static order: the same rows, in
+    the same order, as top_k over their keys (every key ends in the id, so no two rows tie)."""
+    index_of = np.full(seg.size, -1, dtype=np.int32)  # per segment position: its index in POSITIONS, or -1
+    index_of[positions] = np.arange(len(positions), dtype=np.int32)
+    order = _static_order(seg, plan)
+    # the k wanted lie in a prefix of the order about k / (share of rows chosen) long: read that first
+    span = int(plan.k * seg.size / max(len(positions), 1) * 1.1) + 64
+    found = index_of[order[:span]]
+    if np.count_nonzero(found >= 0) < plan.k and span < seg.size:
+        found = index_of[order]
+    return found[found >= 0][: plan.k]
+
+
 def top_k(keys, k):
     """Return the indices of the K smallest rows under lexicographic KEYS, in order."""
     primary = keys[0]
@@ -588,6 +620,16 @@ def top_k(keys, k):
         chosen = np.arange(len(primary))
     order = np.lexsort([key[chosen] for key in reversed(keys)])[:k]
     return chosen[order]
+
+
+def _scores(seg, plan, positions, text):
+    """The relevance score per position: rank boost, text (TEXT: per segment position, or None), place, preferences."""
+    scores = seg.rank_boost[positions] + (text[positions] if text is not None else 0)
+    if plan.places is not None:
+        scores = scores + _place_scores(seg, plan, positions)
+    for preference in plan.preferences:
+        scores = scores + PREFERENCE_WEIGHT * _satisfies(seg, preference)[positions]
+    return scores
 
 
 def execute(seg, plan):
@@ -605,21 +647,20 @@ def execute(seg, plan):
     keep = level_ok & grade_ok
     positions = positions[keep]
     distances = None if distances is None else distances[keep]
-    if text is not None:
-        text = text[positions]
-    scores = seg.rank_boost[positions] + (text if text is not None else 0)
-    if plan.places is not None:
-        scores = scores + _place_scores(seg, plan, positions)
-    for preference in plan.preferences:
-        scores = scores + PREFERENCE_WEIGHT * _satisfies(seg, preference)[positions]
     if plan.facets:
         facets.update(_facet_counts(seg, plan, positions))
-    keys, total = _sort_keys(seg, plan, positions, scores, distances), len(positions)
+    total = len(positions)
+    presorted = plan.query.sort in _STATIC_SORTS and plan.k >= _PRESORTED_FROM and plan.after is None
+    if presorted:  # a deep page under a sort on the document alone: its rows first, then scores and keys of those
+        best = _top_k_presorted(seg, plan, positions)
+        positions, distances = positions[best], None if distances is None else distances[best]
+    scores = _scores(seg, plan, positions, text)
+    keys = _sort_keys(seg, plan, positions, scores, distances)
     if plan.after is not None:  # only what comes after the cursor: no deep top k
         beyond = np.flatnonzero(_beyond(keys, plan.after))
         keys, positions, scores = [key[beyond] for key in keys], positions[beyond], scores[beyond]
         distances = None if distances is None else distances[beyond]
-    best = top_k(keys, plan.k)
+    best = np.arange(len(positions)) if presorted else top_k(keys, plan.k)
     return Partial(total=total, unpriced=unpriced, ids=seg.ids[positions][best], scores=scores[best],
                    distances=None if distances is None else distances[best],
                    keys=[key[best] for key in keys], facets=facets)
@@ -659,8 +700,9 @@ def merge(partials, plan, vocab):
     ids = np.concatenate([p.ids for p in partials])
     scores = np.concatenate([p.scores for p in partials])
     distances = None if plan.query.near is None else np.concatenate([p.distances for p in partials])
-    # one segment's partial is already its top k in order (execute): only several need merging
-    page = (np.arange(len(ids)) if len(partials) == 1 else top_k(keys, plan.k))[plan.offset:]
+    # one segment's partial is already its top k in order (execute): only several non-empty ones need merging
+    several = sum(1 for p in partials if len(p.ids)) > 1
+    page = (top_k(keys, plan.k) if several else np.arange(len(ids)))[plan.offset:]
     rows = [(int(ids[i]), float(scores[i]), _distance(distances, i)) for i in page]
     facets = {}
     if plan.facets:
