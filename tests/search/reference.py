@@ -26,6 +26,7 @@ from search.query import (
 def _matches_filters(doc, q, prices=True):
     """Say whether DOC passes Q's filters (PRICES=False: ignoring the care level, the price range and sort)."""
     price = doc.get(price_field(q.care_level))
+    free = doc.get(free_field(q.care_level)) or 0  # the vacancy filter reads the chosen level's beds either way
     if not prices:
         q = replace(q, care_level=None, min_price_fen=None, max_price_fen=None, sort="relevance")
     checks = [
@@ -37,7 +38,7 @@ def _matches_filters(doc, q, prices=True):
         q.min_price_fen is None or (price is not None and price >= q.min_price_fen),
         q.max_price_fen is None or (price is not None and price <= q.max_price_fen),
         q.min_grade is None or (doc["grade"] is not None and doc["grade"] >= q.min_grade),
-        not q.has_vacancy or (doc.get(free_field(q.care_level)) or 0) > 0,
+        not q.has_vacancy or free > 0,
         q.ownership is None or doc["ownership"] == q.ownership,
         all(f in doc["features"] for f in q.features),
         q.min_quality is None or (doc["quality_stars"] is not None and doc["quality_stars"] >= q.min_quality),

@@ -6,7 +6,7 @@ import random
 import pytest
 
 from search.embedded import EmbeddedBackend
-from search.query import SearchQuery
+from search.query import CARE_LEVELS, SearchQuery, free_field
 from tests.search.reference import reference_search
 from tests.search.test_conformance import QUERIES, assert_same_answer, build_corpus
 
@@ -206,7 +206,7 @@ def test_cached_facets_follow_every_change_of_the_index(index_path, docs):
     _same(reader, docs, broad)
 
 
-def _many(docs, n=2400, seed=11):
+def _many(docs, n=3000, seed=11):
     """N documents of the corpus's shapes under new ids, with prices, ratings, reviews and grades drawn from a
     few values each (or none), so that many tie and only the id settles their order."""
     rnd = random.Random(seed)
@@ -215,6 +215,9 @@ def _many(docs, n=2400, seed=11):
         doc = dict(rnd.choice(docs), id=50_000 + i)
         for level in ("self_care", "partial", "full", "dementia"):
             doc[f"price_{level}"] = rnd.choice([None, 300_000, 450_000, 450_000, 800_000])
+        for level in CARE_LEVELS:
+            doc[free_field(level)] = rnd.choice([None, 0, 3, 3])
+        doc[free_field(None)] = sum(doc[free_field(level)] or 0 for level in CARE_LEVELS)
         fees = [doc[f"price_{level}"] for level in ("self_care", "partial", "full", "dementia")]
         doc["price_min"] = min((fee for fee in fees if fee is not None), default=None)
         doc.update(rating=rnd.choice([None, 3.5, 4.0, 4.0, 5.0]), review_count=rnd.choice([0, 2, 2, 9]),
@@ -227,11 +230,12 @@ def _many(docs, n=2400, seed=11):
     SearchQuery(sort="price", page=41, per_page=25),
     SearchQuery(sort="price", care_level="full", page=30, per_page=40),
     SearchQuery(sort="price", care_level="dementia", ownership="private", page=11, per_page=100),
+    SearchQuery(sort="price", care_level="partial", has_vacancy=True, page=10, per_page=100),
     SearchQuery(sort="rating", page=45, per_page=50),
     SearchQuery(sort="grade", min_grade=3, page=20, per_page=50),
     SearchQuery(sort="quality", province="310000", page=13, per_page=80),
     SearchQuery(sort="price", page=97, per_page=25),  # past the last hit
-], ids=["price", "price_full", "price_private", "rating", "grade", "quality_province", "past_the_end"])
+], ids=["price", "price_full", "price_private", "price_vacancy", "rating", "grade", "quality_province", "past_the_end"])
 def test_deep_pages_by_number_read_off_the_stored_order_answer_like_the_reference(index_path, docs, query):
     """From the 1,000th hit on, a sort on the document alone is cut from the segment's own order, not re-sorted."""
     many = _many(docs)
