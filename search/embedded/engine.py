@@ -596,16 +596,31 @@ def _static_order(seg, plan):
     return order
 
 
+def _first_after(seg, plan, order, after):
+    """Return the index into ORDER of the first row whose sort key comes after AFTER (the cursor): the keys ascend
+    along the order, so a binary search computes the keys of a few rows only."""
+    lo, hi = 0, len(order)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if _beyond(_sort_keys(seg, plan, order[mid : mid + 1], None, None), after)[0]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 def _top_k_presorted(seg, plan, positions):
-    """Return the indices into POSITIONS of its first PLAN.k rows in the segment's static order: the same rows, in
-    the same order, as top_k over their keys (every key ends in the id, so no two rows tie)."""
+    """Return the indices into POSITIONS of its first PLAN.k rows in the segment's static order (after the cursor,
+    if any): the same rows, in the same order, as top_k over their keys (every key ends in the id: no ties)."""
     index_of = np.full(seg.size, -1, dtype=np.int32)  # per segment position: its index in POSITIONS, or -1
     index_of[positions] = np.arange(len(positions), dtype=np.int32)
     order = _static_order(seg, plan)
+    if plan.after is not None:
+        order = order[_first_after(seg, plan, order, plan.after) :]
     # the k wanted lie in a prefix of the order about k / (share of rows chosen) long: read that first
     span = int(plan.k * seg.size / max(len(positions), 1) * 1.1) + 64
     found = index_of[order[:span]]
-    if np.count_nonzero(found >= 0) < plan.k and span < seg.size:
+    if np.count_nonzero(found >= 0) < plan.k and span < len(order):
         found = index_of[order]
     return found[found >= 0][: plan.k]
 
@@ -650,13 +665,16 @@ def execute(seg, plan):
     if plan.facets:
         facets.update(_facet_counts(seg, plan, positions))
     total = len(positions)
-    presorted = plan.query.sort in _STATIC_SORTS and plan.k >= _PRESORTED_FROM and plan.after is None
-    if presorted:  # a deep page under a sort on the document alone: its rows first, then scores and keys of those
+    static = plan.query.sort in _STATIC_SORTS
+    # a deep page (by number or after a cursor) under a sort on the document alone: its rows first, read off the
+    # segment's order, then scores and keys of those rows only
+    presorted = static and (plan.k >= _PRESORTED_FROM or plan.after is not None)
+    if presorted:
         best = _top_k_presorted(seg, plan, positions)
         positions, distances = positions[best], None if distances is None else distances[best]
     scores = _scores(seg, plan, positions, text)
     keys = _sort_keys(seg, plan, positions, scores, distances)
-    if plan.after is not None:  # only what comes after the cursor: no deep top k
+    if plan.after is not None and not static:  # only what comes after the cursor: no deep top k
         beyond = np.flatnonzero(_beyond(keys, plan.after))
         keys, positions, scores = [key[beyond] for key in keys], positions[beyond], scores[beyond]
         distances = None if distances is None else distances[beyond]

@@ -2,6 +2,7 @@
 
 import os
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -243,5 +244,8 @@ def test_deep_pages_by_number_read_off_the_stored_order_answer_like_the_referenc
     backend.upsert(many)
     assert query.offset + query.per_page >= 1000  # deep enough for the stored order
     _same(backend, many, query)
+    before = backend.search(replace(query, page=query.page - 1))  # the same page by cursor, after the one before
+    by_cursor = backend.search(replace(query, after=before.last_key))
+    assert _ids(by_cursor) == _ids(reference_search(many, query)) and by_cursor.total == before.total
     backend.delete([many[0]["id"], many[7]["id"]])  # the order outlives deletions: dead rows are left out
     _same(backend, many[1:7] + many[8:], query)
