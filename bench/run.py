@@ -199,7 +199,8 @@ def http(db_url, index, seconds, clients, workers, per_family=4000):
     threads = os.environ.get("BENCH_THREADS", "1")
     preload = ["--preload"] if os.environ.get("BENCH_PRELOAD", "1") != "0" else []  # as docs/ops/gunicorn.conf.py
     worker_class = ["-k", os.environ["BENCH_WORKER_CLASS"]] if os.environ.get("BENCH_WORKER_CLASS") else []
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", threads, *preload,
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "docs" / "ops" / "gunicorn.conf.py"),
+                               "-w", str(workers), "--threads", threads, *preload,
                                *worker_class,
                                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],
                               cwd=ROOT, env=env)
