@@ -197,11 +197,11 @@ def http(db_url, index, seconds, clients, workers, per_family=4000):
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "SEARCH_INDEX_PATH": str(index), "APP_CONFIG": "development"}
     threads = os.environ.get("BENCH_THREADS", "1")
-    preload = ["--preload"] if os.environ.get("BENCH_PRELOAD", "1") != "0" else []  # as docs/ops/gunicorn.conf.py
     worker_class = ["-k", os.environ["BENCH_WORKER_CLASS"]] if os.environ.get("BENCH_WORKER_CLASS") else []
+    # the production settings (docs/ops/gunicorn.conf.py: preloaded app, GUNICORN_PRELOAD=0 turns it off) with the
+    # bench's workers, threads and worker class
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "docs" / "ops" / "gunicorn.conf.py"),
-                               "-w", str(workers), "--threads", threads, *preload,
-                               *worker_class,
+                               "-w", str(workers), "--threads", threads, *worker_class,
                                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],
                               cwd=ROOT, env=env)
     try:
