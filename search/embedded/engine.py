@@ -620,9 +620,11 @@ def _top_k_presorted(seg, plan, positions):
     # the k wanted lie in a prefix of the order about k / (share of rows chosen) long: read that first
     span = int(plan.k * seg.size / max(len(positions), 1) * 1.1) + 64
     found = index_of[order[:span]]
-    if np.count_nonzero(found >= 0) < plan.k and span < len(order):
+    found = found[found >= 0]
+    if len(found) < plan.k and span < len(order):  # the chosen rows lie later in the order than their share says
         found = index_of[order]
-    return found[found >= 0][: plan.k]
+        found = found[found >= 0]
+    return found[: plan.k]
 
 
 def top_k(keys, k):
