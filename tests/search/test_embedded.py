@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from search.embedded import EmbeddedBackend
-from search.query import CARE_LEVELS, SearchQuery, free_field
+from search.query import CARE_LEVELS, SearchQuery, free_field, price_field
 from tests.search.reference import reference_search
 from tests.search.test_conformance import QUERIES, assert_same_answer, build_corpus
 
@@ -214,13 +214,12 @@ def _many(docs, n=3000, seed=11):
     out = []
     for i in range(n):
         doc = dict(rnd.choice(docs), id=50_000 + i)
-        for level in ("self_care", "partial", "full", "dementia"):
-            doc[f"price_{level}"] = rnd.choice([None, 300_000, 450_000, 450_000, 800_000])
         for level in CARE_LEVELS:
+            doc[price_field(level)] = rnd.choice([None, 300_000, 450_000, 450_000, 800_000])
             doc[free_field(level)] = rnd.choice([None, 0, 3, 3])
+        fees = [doc[price_field(level)] for level in CARE_LEVELS]
+        doc[price_field(None)] = min((fee for fee in fees if fee is not None), default=None)
         doc[free_field(None)] = sum(doc[free_field(level)] or 0 for level in CARE_LEVELS)
-        fees = [doc[f"price_{level}"] for level in ("self_care", "partial", "full", "dementia")]
-        doc["price_min"] = min((fee for fee in fees if fee is not None), default=None)
         doc.update(rating=rnd.choice([None, 3.5, 4.0, 4.0, 5.0]), review_count=rnd.choice([0, 2, 2, 9]),
                    grade=rnd.choice([None, 1, 3, 3, 5]), quality_stars=rnd.choice([None, 2, 4, 4]))
         out.append(doc)
