@@ -3,7 +3,7 @@
     python -m bench.worker build   --db URL --index PATH [--backend embedded|opensearch --url URL]
     python -m bench.worker search  --db URL --index PATH [--backend ...] --runs N
     python -m bench.worker open    --db URL --index PATH --runs N   (a new worker: open + first query, memory)
-    python -m bench.worker answers --db URL --index PATH --out FILE [--against FILE]
+    python -m bench.worker answers --db URL --index PATH --out FILE [--against FILE]  (2,000 answers)
 
 Prints one JSON object on stdout.
 """
@@ -139,20 +139,30 @@ def open_and_mix(args):
 
 
 def _answer(result):
-    return {"total": result.total, "ids": [h.id for h in result.hits],
+    return {"total": result.total, "unpriced": result.unpriced_excluded, "ids": [h.id for h in result.hits],
+            "scores": [round(h.score, 6) for h in result.hits],
+            "distances": [None if h.distance_km is None else round(h.distance_km, 6) for h in result.hits],
             "facets": {name: [list(pair) for pair in pairs] for name, pairs in sorted(result.facets.items())}}
 
 
 def answers(args):
-    """Record (or compare with --against) the ids, order and facets of 1,000 queries of the mix."""
+    """Record (or compare with --against) the ids, order, scores, distances and facets of 1,000 queries of the
+    mix, and of 1,000 of the HTTP mix run as the API runs them (the typed words understood first)."""
+    from bench.mix import wide_params
+    from marketplace.search_terms import lexicon
     from search.backend import current_backend
+    from search.service import understood_search
 
     with _app(args).app_context():
-        backend = current_backend()
+        backend, words = current_backend(), lexicon()
         got = {}
         for family in FAMILIES:
             for i, params in enumerate(params_for(family, 200, seed=11)):
                 got[f"{family}-{i}"] = _answer(backend.search(to_query(params)))
+        for i, params in enumerate(wide_params(200, seed=11)):
+            query = to_query(params)
+            got[f"wide-{i}"] = _answer(understood_search(backend, query, words) if query.text else
+                                       backend.search(query))
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(got, out, ensure_ascii=False)
     if not args.against:

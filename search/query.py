@@ -33,7 +33,8 @@ The semantics, which every backend implements identically (the conformance suite
   relevance: score desc | price: effective price asc (unpriced homes left out) | grade: grade desc (ungraded last) |
   rating: rating desc (unrated last), review_count desc | distance: distance rounded to the metre
   (floor(metres + 0.5)) asc, needs near; rounding makes homes a centimetre apart tie on every backend
-  (OpenSearch stores coordinates to about 1 cm) | quality: quality_stars desc (no quality rating last).
+  (OpenSearch stores coordinates to about 1 cm; a home without coordinates has no distance: never within a
+  radius, last by distance) | quality: quality_stars desc (no quality rating last).
 * Cursor (`after`): the sort key of the last hit a page showed, as the backend gave it (SearchResult.last_key);
   the next page is the hits whose sort key comes after it, in the same order: exactly the hits the next `page`
   would hold (the conformance suite walks both ways). `page` then only names the page; the result window limit

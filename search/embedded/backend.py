@@ -99,8 +99,8 @@ class _Index:
         """Run QUERY on both segments and merge (its facets from the cache when an equal query counted them)."""
         cached = self.facet_cache.get(query) if query.with_facets else None
         plan = make_plan(query, self.vocab, facets=cached is None)
-        total, rows, facets, unpriced, last_key = merge([execute(self.main, plan), execute(self.delta, plan)],
-                                                        plan, self.vocab)
+        segments = (self.main, self.delta) if self.delta.size else (self.main,)  # the delta is mostly empty
+        total, rows, facets, unpriced, last_key = merge([execute(seg, plan) for seg in segments], plan, self.vocab)
         if query.with_facets:
             facets = dict(cached) if cached is not None else self.facet_cache.put(query, facets)
         return total, rows, facets, unpriced, last_key

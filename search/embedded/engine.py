@@ -176,10 +176,16 @@ _COLUMNS = ("ids", "province", "city", "district", "ownership", "prices", "free"
 
 
 class _Postings:
-    """Inverted lists of one token field, stored flat (CSR) under sorted tokens: token -> sorted int32 positions."""
+    """Inverted lists of one token field, stored flat (CSR) under sorted tokens: token -> sorted int32 positions.
+
+    `joins` keeps the intersections of long lists (a common word's bigrams: 养老院 is 养老 and 老院, each in most
+    homes) that the engine made, as Lucene's query cache keeps a segment's frequent clauses: they depend on the
+    segment alone, so they live and die with it.
+    """
 
     def __init__(self, tokens, offsets, positions):
         self.tokens, self.offsets, self.positions = tokens, offsets, positions
+        self.joins = _JoinCache(_JOIN_CACHE_BYTES)
 
     def arrays(self):
         t = self.tokens
@@ -194,6 +200,34 @@ class _Postings:
         """Return the sorted positions of the docs holding TOKEN, or None."""
         i = self.tokens.find(token)
         return None if i < 0 else self.positions[self.offsets[i] : self.offsets[i + 1]]
+
+
+_JOIN_CACHED_FROM = 4096  # an intersection whose shortest list is this long is kept (shorter ones are cheap)
+_JOIN_CACHE_BYTES = 4 << 20  # per token field of a segment
+
+
+class _JoinCache:
+    """The least recently used intersections of one _Postings, up to a number of bytes (read-only arrays)."""
+
+    def __init__(self, budget):
+        self.budget, self.used, self._found = budget, 0, OrderedDict()
+
+    def get(self, key):
+        found = self._found.get(key)
+        if found is not None:
+            self._found.move_to_end(key)
+        return found
+
+    def put(self, key, positions):
+        """Keep POSITIONS under KEY (dropping the least recently used beyond the budget); return them."""
+        positions = positions.view()
+        positions.flags.writeable = False  # shared by every later query: nobody may change it
+        if positions.nbytes <= self.budget:
+            self._found[key] = positions
+            self.used += positions.nbytes
+            while self.used > self.budget:
+                self.used -= self._found.popitem(last=False)[1].nbytes
+        return positions
 
 
 def _bits(values, vocabulary):
@@ -392,17 +426,30 @@ def _filter_mask(seg, plan):
     return mask
 
 
-def _satisfies(seg, requirement):
-    """Say, per document, whether any clause of REQUIREMENT holds."""
-    ok = np.zeros(seg.size, dtype=bool)
+def _satisfies(seg, requirement, positions=None):
+    """Say, per document (or per one of POSITIONS when given), whether any clause of REQUIREMENT holds."""
+    ok = np.zeros(seg.size if positions is None else len(positions), dtype=bool)
     for column, value in requirement:
-        if column in ("care_bits", "feature_bits"):
-            ok |= (getattr(seg, column) & value) != 0
-        elif column == "ownership":
-            ok |= seg.ownership == value
-        else:
+        if column in ("care_bits", "feature_bits", "ownership"):
+            values = getattr(seg, column) if positions is None else getattr(seg, column)[positions]
+            ok |= (values & value) != 0 if column != "ownership" else values == value
+        elif positions is None:
             ok[_intersect(seg.postings[column], value)] = True
+        else:
+            ok |= _member(_intersect(seg.postings[column], value), positions, seg.size)
     return ok
+
+
+def _member(sorted_positions, positions, size):
+    """Say, per one of POSITIONS (of a segment of SIZE), whether SORTED_POSITIONS (ascending) holds it."""
+    if not len(sorted_positions):
+        return np.zeros(len(positions), dtype=bool)
+    if len(positions) * 16 < size:  # a page's rows: a binary search each
+        at = np.minimum(np.searchsorted(sorted_positions, positions), len(sorted_positions) - 1)
+        return sorted_positions[at] == positions
+    present = np.zeros(size, dtype=bool)  # many rows: one pass through a bitmap
+    present[sorted_positions] = True
+    return present[positions]
 
 
 def _place_scores(seg, plan, positions):
@@ -446,10 +493,23 @@ def _grade_at_least(grades, n):
 
 
 def _intersect(postings, tokens):
+    """Return the sorted positions holding every one of TOKENS (a word's bigrams) in POSTINGS."""
     lists = [postings.get(token) for token in tokens]
     if any(p is None for p in lists):
         return np.empty(0, dtype=np.int32)
-    lists.sort(key=len)
+    if len(lists) == 1:
+        return lists[0]
+    if min(len(p) for p in lists) < _JOIN_CACHED_FROM:
+        return _join(lists)
+    key = tuple(tokens)
+    found = postings.joins.get(key)
+    if found is None:
+        found = postings.joins.put(key, _join(lists))
+    return found
+
+
+def _join(lists):
+    lists = sorted(lists, key=len)
     result = lists[0]
     for other in lists[1:]:
         if not len(result) or not len(other):
@@ -490,16 +550,32 @@ def _padded_box(lat, lon, radius_km):
     return bounding_box(lat, lon, radius_km + 0.001)
 
 
-def _geo_filter(seg, plan, positions):
-    """Return (positions within the radius, their distances); distances only when near is given."""
+def _lat_order(seg):
+    """Return (positions by latitude, their latitudes ascending; no coordinates last), made once per segment."""
+    found = seg.orders.get(("lat", None))
+    if found is None:
+        order = np.argsort(seg.lat, kind="stable").astype(np.int32)
+        found = seg.orders[("lat", None)] = (order, seg.lat[order])
+    return found
+
+
+def _geo_filter(seg, plan, mask):
+    """Return (the positions MASK keeps within the radius, ascending; their distances, only when near is given).
+
+    Within a radius, the candidates are the band of the segment's latitude order the bounding box spans, not
+    every position the mask keeps."""
     q = plan.query
-    if q.near is None:
-        return positions, None
+    if q.near is None or q.radius_km is None:
+        positions = np.flatnonzero(mask)
+        if q.near is None:
+            return positions, None
+    else:
+        lo_lat, lo_lon, hi_lat, hi_lon = _padded_box(*q.near, q.radius_km)
+        by_lat, lats = _lat_order(seg)
+        band = by_lat[np.searchsorted(lats, lo_lat, side="left") : np.searchsorted(lats, hi_lat, side="right")]
+        lo = seg.lon[band]
+        positions = np.sort(band[mask[band] & (lo >= lo_lon) & (lo <= hi_lon)])
     lat, lon = q.near
-    if q.radius_km is not None:
-        lo_lat, lo_lon, hi_lat, hi_lon = _padded_box(lat, lon, q.radius_km)
-        la, lo = seg.lat[positions], seg.lon[positions]
-        positions = positions[(la >= lo_lat) & (la <= hi_lat) & (lo >= lo_lon) & (lo <= hi_lon)]
     distances = haversine_array(lat, lon, seg.lat[positions], seg.lon[positions])
     if q.radius_km is not None:
         inside = distances <= q.radius_km
@@ -645,7 +721,7 @@ def _scores(seg, plan, positions, text):
     if plan.places is not None:
         scores = scores + _place_scores(seg, plan, positions)
     for preference in plan.preferences:
-        scores = scores + PREFERENCE_WEIGHT * _satisfies(seg, preference)[positions]
+        scores = scores + PREFERENCE_WEIGHT * _satisfies(seg, preference, positions)
     return scores
 
 
@@ -656,7 +732,7 @@ def execute(seg, plan):
     if plan.groups:
         matched, text = _text_scores(seg, plan.groups)
         mask &= matched
-    positions, distances = _geo_filter(seg, plan, np.flatnonzero(mask))
+    positions, distances = _geo_filter(seg, plan, mask)
     level_ok = _level_ok(seg, plan, positions, plan.level_col, plan.care_bit)
     grade_ok = _grade_at_least(seg.grade[positions], plan.query.min_grade)
     facets = _choice_counts(seg, plan, positions, level_ok, grade_ok) if plan.facets else {}

@@ -69,8 +69,8 @@ def _place_score(doc, q):
 
 
 def _distance(doc, q):
-    if q.near is None:
-        return None
+    if q.near is None or not doc.get("location"):
+        return None  # a home without coordinates has no distance: never within a radius, last by distance
     return haversine_km(q.near[0], q.near[1], doc["location"]["lat"], doc["location"]["lon"])
 
 
@@ -87,7 +87,7 @@ def _sort_key(q, doc, score, distance):
     if q.sort == "rating":
         rating = doc["rating"]
         return (rating is None, -(rating or 0), -doc["review_count"], doc["id"])
-    return (distance_metres(distance), doc["id"])
+    return (distance is None, distance_metres(distance) if distance is not None else 0, doc["id"])
 
 
 def _facet_keys(name, doc, q):
@@ -136,7 +136,7 @@ def reference_search(docs, q):
         if groups and text == 0:
             continue
         distance = _distance(doc, q)
-        if q.radius_km is not None and distance > q.radius_km:
+        if q.radius_km is not None and (distance is None or distance > q.radius_km):
             continue
         if q.prices_only and doc["price_min"] is None and _matches_filters(doc, q, prices=False):
             unpriced += 1  # left out only because it publishes no fee

@@ -248,3 +248,76 @@ def test_deep_pages_by_number_read_off_the_stored_order_answer_like_the_referenc
     assert _ids(by_cursor) == _ids(reference_search(many, query)) and by_cursor.total == before.total
     backend.delete([many[0]["id"], many[7]["id"]])  # the order outlives deletions: dead rows are left out
     _same(backend, many[1:7] + many[8:], query)
+
+
+def _spread(docs, seed=5):
+    """_many's documents moved up to ~60 km around their place, a few without coordinates (they are never near)."""
+    rnd = random.Random(seed)
+    out = []
+    for doc in _many(docs, n=2000, seed=seed):
+        lat, lon = doc["location"]["lat"], doc["location"]["lon"]
+        location = None if rnd.random() < 0.03 else {"lat": lat + rnd.uniform(-0.5, 0.5),
+                                                    "lon": lon + rnd.uniform(-0.5, 0.5)}
+        out.append(dict(doc, location=location))
+    return out
+
+
+@pytest.mark.parametrize("query", [
+    SearchQuery(near=(31.23, 121.47), radius_km=30, sort="distance", per_page=100),
+    SearchQuery(near=(31.23, 121.47), radius_km=5, sort="distance", per_page=100),
+    SearchQuery(near=(32.06, 118.80), radius_km=50, care_level="full", has_vacancy=True, per_page=100),
+    SearchQuery(near=(30.27, 120.16), radius_km=20, sort="price", max_price_fen=500_000, per_page=50),
+    SearchQuery(near=(30.27, 120.16), sort="distance", per_page=100),  # no radius: every home, by distance
+    SearchQuery(near=(10.0, 10.0), radius_km=50),  # nobody there
+], ids=["shanghai_30", "shanghai_5", "nanjing_full_free", "hangzhou_price", "no_radius", "nowhere"])
+def test_radius_queries_read_the_latitude_band_answer_like_the_reference(index_path, docs, query):
+    """Within a radius the candidates come from the segment's latitude order: the same homes, distances and facets
+    as measuring every home, on the main segment and on the delta beside it."""
+    spread = _spread(docs)
+    backend = EmbeddedBackend(index_path)
+    backend.reindex(spread[:1500])
+    backend.upsert(spread[1500:])
+    _same(backend, spread, query)
+    backend.delete([d["id"] for d in spread[:40]])  # dead rows of the band are left out
+    _same(backend, spread[40:], query)
+
+
+def test_intersections_kept_for_later_queries_answer_like_the_reference(index_path, docs, monkeypatch):
+    """The intersections of long posting lists are kept per segment (here every one of them): a query that uses a kept
+    one, as requirement, preference or text, answers as the first did, and as the reference, also after changes."""
+    from search.embedded import engine
+
+    monkeypatch.setattr(engine, "_JOIN_CACHED_FROM", 1)
+    many = _many(docs, n=250)
+    backend = EmbeddedBackend(index_path)
+    backend.reindex(many)
+    named = (("tokens_name", ("养老", "老院")),)
+    queries = [SearchQuery(preferences=(named,), per_page=100), SearchQuery(requirements=(named,), per_page=100),
+               SearchQuery(text="养老院", per_page=100),
+               SearchQuery(text="护理", preferences=(named,), care_level="full", per_page=100)]
+    pages = [replace(query, page=page) for query in queries for page in (1, 2, 3)]  # every hit, every score
+    for query in pages + pages:  # the second round reads what the first kept
+        _same(backend, many, query)
+    joins = backend._index.main.postings["tokens_name"].joins
+    assert joins.get(("养老", "老院")) is not None and not joins.get(("养老", "老院")).flags.writeable
+    backend.upsert([dict(many[0], name="无名之家", tokens_name=["无名", "名之", "之家"], version=9)])
+    changed = [dict(many[0], name="无名之家", tokens_name=["无名", "名之", "之家"], version=9)] + many[1:]
+    for query in pages:
+        _same(backend, changed, query)
+
+
+def test_the_kept_intersections_stay_within_their_budget():
+    """The cache of intersections drops the least recently used beyond its bytes, and keeps nothing larger."""
+    import numpy as np
+
+    from search.embedded.engine import _JoinCache
+
+    cache = _JoinCache(budget=1000)
+    a, b, c = (np.arange(100, dtype=np.int32) for _ in range(3))  # 400 bytes each
+    cache.put("a", a), cache.put("b", b)
+    cache.get("a")  # now b is the least recently used
+    cache.put("c", c)
+    assert cache.get("b") is None and cache.get("a") is not None and cache.get("c") is not None
+    assert cache.used == 800
+    big = cache.put("big", np.arange(1000, dtype=np.int32))
+    assert cache.get("big") is None and len(big) == 1000 and cache.used == 800
