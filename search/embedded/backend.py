@@ -30,9 +30,8 @@ from search.embedded.engine import (
     merge,
 )
 from search.embedded.store import (
-    ROW_COLUMNS,
-    UPSERT,
     IndexFile,
+    all_rows,
     build_generation,
     chunks,
     connect,
@@ -41,9 +40,11 @@ from search.embedded.store import (
     read_segment,
     remove_files,
     remove_orphan_segments,
+    rows_since,
     segment_lock,
     segment_seq,
     stored_doc,
+    upsert_rows,
     write_docs,
     write_segment,
 )
@@ -81,9 +82,9 @@ class _Index:
 
     def catch_up(self, conn, seq):
         """Apply the changes after self.seq up to SEQ (read in the caller's transaction)."""
-        rows = conn.execute(f"SELECT id, {ROW_COLUMNS} FROM docs WHERE seq > ?", (self.seq,)).fetchall()
+        rows = rows_since(conn, self.seq)
         gone = [i for (i,) in conn.execute("SELECT id FROM tombstones WHERE seq > ?", (self.seq,))]
-        changed = {row[0]: stored_doc(*row[1:]) for row in rows}
+        changed = {row[0]: stored_doc(*row[2:]) for row in rows}
         for doc_id in gone:
             if doc_id not in changed:
                 self.delta_docs.pop(doc_id, None)
@@ -131,8 +132,8 @@ def _mapped_index(conn, real, inode, seq):
 def _build_main(conn):
     vocab = Vocab()
     builder = SegmentBuilder(vocab)
-    for row in conn.execute(f"SELECT {ROW_COLUMNS} FROM docs ORDER BY id"):
-        builder.add(stored_doc(*row))
+    for row in all_rows(conn):
+        builder.add(stored_doc(*row[2:]))
     return builder.build(), vocab
 
 
@@ -299,13 +300,13 @@ class EmbeddedBackend:
     def _swap(self, conn, new_real, start_inode, start_seq):
         """Copy what was written during the build into NEW_REAL, then point the link at it (write lock held)."""
         since = start_seq if self._file.inode == start_inode else 0
-        rows = conn.execute(f"SELECT id, version, {ROW_COLUMNS} FROM docs WHERE seq > ?", (since,)).fetchall()
+        rows = rows_since(conn, since)
         gone = [i for (i,) in conn.execute("SELECT id FROM tombstones WHERE seq > ?", (since,))]
         new = connect(new_real)
         try:
             new.execute("BEGIN IMMEDIATE")
             seq = next_seq(new)
-            new.executemany(UPSERT, [(i, v, seq, *rest) for i, v, *rest in rows])
+            upsert_rows(new, [(i, v, seq, *rest) for i, v, *rest in rows])
             rewritten = {row[0] for row in rows}
             delete_docs(new, [i for i in gone if i not in rewritten], seq)
             new.execute("COMMIT")

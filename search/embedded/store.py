@@ -39,27 +39,34 @@ from search.query import TOKEN_FIELDS, display_document
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, version INTEGER NOT NULL, seq INTEGER NOT NULL,
-                                 body TEXT NOT NULL, tokens_name TEXT NOT NULL, tokens_place TEXT NOT NULL,
-                                 tokens_body TEXT NOT NULL);
+                                 body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS doc_tokens (id INTEGER PRIMARY KEY, tokens_name TEXT NOT NULL,
+                                       tokens_place TEXT NOT NULL, tokens_body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS docs_seq ON docs (seq);
 CREATE TABLE IF NOT EXISTS tombstones (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tombstones_seq ON tombstones (seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('format', 5);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('format', 6);
 """
-_FORMAT = 5  # bump when the file layout changes: an older file must be rebuilt with `flask search reindex`
-# 4: names carry `ip:` initials prefixes instead of `i:` initial bigrams everywhere (analysis.py)
+_FORMAT = 6  # bump when the file layout changes: an older file must be rebuilt with `flask search reindex`
+# 6: the token columns live in doc_tokens: a docs row (the display document, ~1 KB) fits its page, so a page of hits
+#    reads one page per hit instead of a row spilling into overflow pages behind 4 KB of tokens
 # 5: names carry `t:` typo keys (their words and positioned one-letter deletions, analysis.py)
+# 4: names carry `ip:` initials prefixes instead of `i:` initial bigrams everywhere (analysis.py)
 # 3: documents carry quality_stars / quality_warning (format-2 documents lack them: rebuild, not guess)
-UPSERT = """INSERT INTO docs (id, version, seq, body, tokens_name, tokens_place, tokens_body)
-VALUES (?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET version = excluded.version, seq = excluded.seq, body = excluded.body,
-    tokens_name = excluded.tokens_name, tokens_place = excluded.tokens_place, tokens_body = excluded.tokens_body
+_UPSERT_DOC = """INSERT INTO docs (id, version, seq, body) VALUES (?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET version = excluded.version, seq = excluded.seq, body = excluded.body
 WHERE excluded.version > docs.version"""
+# a document's tokens are written only where its docs row was (a newer version stored elsewhere stays whole)
+_UPSERT_TOKENS = """INSERT INTO doc_tokens (id, tokens_name, tokens_place, tokens_body)
+SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM docs WHERE id = ? AND version = ? AND seq = ?)
+ON CONFLICT (id) DO UPDATE SET tokens_name = excluded.tokens_name, tokens_place = excluded.tokens_place,
+    tokens_body = excluded.tokens_body"""
 # the display document as JSON, then each token field space-joined (tokens hold no white space): hits decode
 # only the small display part, and loading splits strings instead of parsing JSON lists
-ROW_COLUMNS = "body, tokens_name, tokens_place, tokens_body"
+_ROWS = """SELECT d.id, d.version, d.body, t.tokens_name, t.tokens_place, t.tokens_body
+FROM docs d JOIN doc_tokens t ON t.id = d.id"""
 _SQL_CHUNK = 500  # stays well under SQLite's bound-parameter limit
 
 
@@ -92,6 +99,23 @@ def _row(doc, seq):
     return (int(doc["id"]), int(doc["version"]), seq, body, *(" ".join(doc.get(f) or ()) for f in TOKEN_FIELDS))
 
 
+def upsert_rows(conn, rows):
+    """Store ROWS (id, version, seq, body, token columns...); a row whose version is not newer is ignored."""
+    rows = list(rows)
+    conn.executemany(_UPSERT_DOC, [row[:4] for row in rows])
+    conn.executemany(_UPSERT_TOKENS, [(row[0], *row[4:], row[0], row[1], row[2]) for row in rows])
+
+
+def rows_since(conn, seq):
+    """Return the stored rows (id, version, body, token columns...) written after SEQ."""
+    return conn.execute(f"{_ROWS} WHERE d.seq > ?", (seq,)).fetchall()
+
+
+def all_rows(conn):
+    """Iterate over every stored row (id, version, body, token columns...) by id."""
+    return conn.execute(f"{_ROWS} ORDER BY d.id")
+
+
 def stored_doc(body, *token_columns):
     """Rebuild a stored document from its row's body and token columns."""
     doc = json.loads(body)
@@ -101,14 +125,15 @@ def stored_doc(body, *token_columns):
 
 def write_docs(conn, docs, seq):
     rows = [_row(d, seq) for d in docs]
-    conn.executemany(UPSERT, rows)
+    upsert_rows(conn, rows)
     return len(rows)
 
 
 def delete_docs(conn, ids, seq):
     ids = [int(i) for i in ids]
     for chunk in chunks(ids):
-        conn.execute(f"DELETE FROM docs WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        for table in ("docs", "doc_tokens"):
+            conn.execute(f"DELETE FROM {table} WHERE id IN ({','.join('?' * len(chunk))})", chunk)
     conn.executemany("INSERT OR REPLACE INTO tombstones (id, seq) VALUES (?, ?)", [(i, seq) for i in ids])
 
 

@@ -321,3 +321,22 @@ def test_the_kept_intersections_stay_within_their_budget():
     assert cache.used == 800
     big = cache.put("big", np.arange(1000, dtype=np.int32))
     assert cache.get("big") is None and len(big) == 1000 and cache.used == 800
+
+
+def test_an_older_version_leaves_the_newer_documents_tokens_alone(index_path, docs, tmp_path):
+    """A document's display row and its tokens are stored apart (format 6): an older version sent late changes
+    neither, in this process or in another one."""
+    from search.query import SearchQuery
+
+    newer = dict(docs[0], version=5, name="新名之家", tokens_name=["新名", "名之", "之家"])
+    older = dict(docs[0], version=4, name="旧名之家", tokens_name=["旧名", "名之", "之家"])
+    backend = EmbeddedBackend(index_path)
+    backend.reindex(docs[1:])
+    backend.upsert([newer])
+    backend.upsert([older])
+    for reader in (backend, EmbeddedBackend(index_path)):
+        assert _ids(reader.search(SearchQuery(text="新名"))) == [newer["id"]]
+        assert reader.search(SearchQuery(text="旧名")).total == 0
+        assert reader.search(SearchQuery(text="新名")).hits[0].doc["name"] == "新名之家"
+    backend.delete([newer["id"]])
+    assert backend.search(SearchQuery(text="新名")).total == 0
