@@ -92,10 +92,11 @@ def _confirmed_for(doc, care_level):
     return stamp or doc.get("vacancy_confirmed_at")
 
 
-def search_item(hit, query, english=None):
-    """Return the public search item of HIT for QUERY (prices and free beds for the chosen care level)."""
+def search_item(hit, query, english=None, now=None):
+    """Return the public search item of HIT for QUERY (prices and free beds for the chosen care level); ENGLISH
+    and NOW are the page's, when it has them."""
     english = is_english() if english is None else english
-    doc = hit.doc
+    doc, confirmed = hit.doc, _confirmed_for(hit.doc, query.care_level)
     item = {
         "id": doc["id"],
         "name": doc["name"],
@@ -123,8 +124,8 @@ def search_item(hit, query, english=None):
         "review_count": doc.get("review_count", 0),
         "quality_stars": doc.get("quality_stars"),
         "quality_warning": bool(doc.get("quality_warning")),
-        "vacancy_confirmed_at": _confirmed_for(doc, query.care_level),
-        "vacancy_stale": is_stale(_confirmed_for(doc, query.care_level)),
+        "vacancy_confirmed_at": confirmed,
+        "vacancy_stale": is_stale(confirmed, now),
         "is_demo": doc.get("is_demo", False),
     }
     if hit.distance_km is not None:
@@ -147,13 +148,13 @@ def _facet_label(facet, key, english):
 _FACET_LABELS = {}  # {locale: {(facet, key): label}}: the labels are fixed per locale, translating costs
 
 
-def facets_payload(facets, query=None):
+def facets_payload(facets, query=None, english=None):
     """Return facets as {name: [{key, label, count}]}, labels in the current locale.
 
     The district facet is given once a city is chosen: over the whole region it would list 305 districts.
     """
-    english = is_english()
-    labels = _FACET_LABELS.setdefault(str(get_locale() or "zh_CN"), {})
+    english = is_english() if english is None else english
+    labels = _FACET_LABELS.setdefault("en" if english else "zh_CN", {})
     shown = {name: values for name, values in facets.items()
              if name != "district" or query is None or query.city or query.district}
     payload = {}
@@ -169,7 +170,7 @@ def facets_payload(facets, query=None):
 
 def search_payload(result, query):
     """Return the public search response: total, page, items, facets."""
-    english = is_english()
+    english, now = is_english(), time.utcnow()
     return {
         "total": result.total,
         "unpriced_excluded": result.unpriced_excluded,  # homes without fees a price filter or sort left out
@@ -177,8 +178,8 @@ def search_payload(result, query):
         "per_page": query.per_page,
         "pages": max(1, -(-result.total // query.per_page)),
         "next_cursor": next_cursor(result, query),  # the next page without counting the ones before it
-        "items": [search_item(hit, query, english) for hit in result.hits],
-        "facets": facets_payload(result.facets, query),
+        "items": [search_item(hit, query, english, now) for hit in result.hits],
+        "facets": facets_payload(result.facets, query, english),
         "understanding": understanding_payload(result),
     }
 

@@ -6,12 +6,18 @@ the cursor, and the backend's name). It is signed with the app's secret: a clien
 gave it, and a cursor of another search (another sort, other filters) is refused rather than misread.
 """
 
+import functools
 import hashlib
 from dataclasses import replace
 
 from itsdangerous import BadData, URLSafeSerializer
 
 _SALT = "search-cursor-v1"
+
+
+@functools.lru_cache(maxsize=4)
+def _serializer(secret):
+    return URLSafeSerializer(secret, salt=_SALT)  # stateless once made: one per secret, not one per page
 
 
 class CursorError(ValueError):
@@ -27,13 +33,13 @@ def fingerprint(query, backend):
 def encode_cursor(query, last_key, secret, backend):
     """Return the cursor of the page after QUERY's page, whose last hit had the sort key LAST_KEY."""
     payload = {"f": fingerprint(query, backend), "p": query.page + 1, "k": list(last_key)}
-    return URLSafeSerializer(secret, salt=_SALT).dumps(payload)
+    return _serializer(secret).dumps(payload)
 
 
 def decode_cursor(token, query, secret, backend):
     """Return (sort key to start after, page number) of TOKEN for QUERY; raise CursorError if it is not ours."""
     try:
-        payload = URLSafeSerializer(secret, salt=_SALT).loads(token)
+        payload = _serializer(secret).loads(token)
     except BadData as exc:
         raise CursorError("cursor") from exc
     if not isinstance(payload, dict) or payload.get("f") != fingerprint(query, backend):
