@@ -127,8 +127,9 @@ class Segment:
     city: np.ndarray
     district: np.ndarray
     ownership: np.ndarray  # int32 codes into the index's Vocab
-    prices: np.ndarray  # float64 (n, 5): price_min then CARE_LEVELS, NaN for none (fen are exact in float64)
-    free: np.ndarray  # int64 (n, 5): beds_free then CARE_LEVELS
+    # per level, then position (a level's column is contiguous: gathering it for many positions is one take)
+    prices: np.ndarray  # float64 (5, n): price_min then CARE_LEVELS, NaN for none (fen are exact in float64)
+    free: np.ndarray  # int64 (5, n): beds_free then CARE_LEVELS
     grade: np.ndarray  # int64, 0 = ungraded
     quality: np.ndarray  # int64 quality stars, 0 = no quality rating
     rating: np.ndarray  # float64, NaN = unrated
@@ -287,8 +288,8 @@ class SegmentBuilder:
         return Segment(
             ids=ids[order], live=np.ones(n, dtype=bool),
             **{name: np.array(c[name], dtype=np.int32)[order] for name in int_cols},
-            prices=np.array(c["prices"], dtype=np.float64).reshape(n, len(_PRICE_LEVELS))[order],
-            free=np.array(c["free"], dtype=np.int64).reshape(n, len(_PRICE_LEVELS))[order],
+            prices=_by_level(np.array(c["prices"], dtype=np.float64), n, order),
+            free=_by_level(np.array(c["free"], dtype=np.int64), n, order),
             grade=np.array(c["grade"], dtype=np.int64)[order], quality=np.array(c["quality"], dtype=np.int64)[order],
             rating=np.array(c["rating"], dtype=np.float64)[order],
             review_count=np.array(c["review_count"], dtype=np.int64)[order],
@@ -315,6 +316,11 @@ class SegmentBuilder:
         key.sort()  # by token, then position: each token's positions ascending
         key &= 0xFFFFFFFF
         return _Postings(tokens, offsets, key.astype(np.int32))
+
+
+def _by_level(values, n, order):
+    """Per-document rows of a value per level (flat) -> a (level, position) array, positions in ORDER."""
+    return np.ascontiguousarray(values.reshape(n, len(_PRICE_LEVELS))[order].T)
 
 
 def _price_name(level):
@@ -455,25 +461,29 @@ def _member(sorted_positions, positions, size):
 def _place_scores(seg, plan, positions):
     """The place score per position (query.py): a named district, else a named city, else 0."""
     places = plan.places
-    in_district = np.isin(seg.district[positions], places["districts"])
-    in_city = np.isin(seg.city[positions], places["named_cities"])
+    in_district = np.isin(seg.district.take(positions), places["districts"])
+    in_city = np.isin(seg.city.take(positions), places["named_cities"])
     return np.where(in_district, PLACE_WEIGHTS["district"], np.where(in_city, PLACE_WEIGHTS["city"], 0))
 
 
-def _level_ok(seg, plan, positions, level_col, care_bit):
-    """Say, per position, whether care level LEVEL_COL/CARE_BIT passes the level, price and vacancy filters."""
+def _level_ok(seg, plan, positions, level_col, care_bit, care_bits=None):
+    """Say, per position, whether care level LEVEL_COL/CARE_BIT passes the level, price and vacancy filters
+    (CARE_BITS: the positions' care bits, when the caller has them)."""
     q = plan.query
-    ok = (seg.care_bits[positions] & care_bit) != 0 if care_bit else np.ones(len(positions), dtype=bool)
-    if q.min_price_fen is not None or q.max_price_fen is not None:
-        price = seg.prices[positions, level_col]
+    if care_bit:
+        ok = ((seg.care_bits.take(positions) if care_bits is None else care_bits) & care_bit) != 0
+    else:
+        ok = np.ones(len(positions), dtype=bool)
+    if q.min_price_fen is not None or q.max_price_fen is not None or q.sort == "price":
+        price = seg.prices[level_col].take(positions)
         if q.min_price_fen is not None:
             ok &= price >= q.min_price_fen  # NaN (no price) compares False: excluded
         if q.max_price_fen is not None:
             ok &= price <= q.max_price_fen
+        if q.sort == "price":
+            ok &= ~np.isnan(price)  # no price: left out of a price sort
     if q.has_vacancy:
-        ok &= seg.free[positions, level_col] > 0
-    if q.sort == "price":
-        ok &= ~np.isnan(seg.prices[positions, level_col])  # no price: left out of a price sort
+        ok &= seg.free[level_col].take(positions) > 0
     return ok
 
 
@@ -482,9 +492,9 @@ def _unpriced(seg, plan, positions, grade_ok):
     q = plan.query
     if not q.prices_only:
         return 0
-    left_out = np.isnan(seg.prices[positions, 0]) & grade_ok
+    left_out = np.isnan(seg.prices[0].take(positions)) & grade_ok
     if q.has_vacancy:
-        left_out &= seg.free[positions, plan.level_col] > 0
+        left_out &= seg.free[plan.level_col].take(positions) > 0
     return int(np.count_nonzero(left_out))
 
 
@@ -573,10 +583,10 @@ def _geo_filter(seg, plan, mask):
         lo_lat, lo_lon, hi_lat, hi_lon = _padded_box(*q.near, q.radius_km)
         by_lat, lats = _lat_order(seg)
         band = by_lat[np.searchsorted(lats, lo_lat, side="left") : np.searchsorted(lats, hi_lat, side="right")]
-        lo = seg.lon[band]
+        lo = seg.lon.take(band)
         positions = np.sort(band[mask[band] & (lo >= lo_lon) & (lo <= hi_lon)])
     lat, lon = q.near
-    distances = haversine_array(lat, lon, seg.lat[positions], seg.lon[positions])
+    distances = haversine_array(lat, lon, seg.lat.take(positions), seg.lon.take(positions))
     if q.radius_km is not None:
         inside = distances <= q.radius_km
         positions, distances = positions[inside], distances[inside]
@@ -585,40 +595,41 @@ def _geo_filter(seg, plan, mask):
 
 def _choice_counts(seg, plan, positions, level_ok, grade_ok):
     """care_level and grade facets: for each value, how many homes choosing it would give (query.py)."""
+    care_bits = seg.care_bits.take(positions)
     levels = np.array([np.count_nonzero(grade_ok & _level_ok(seg, plan, positions, _PRICE_LEVELS.index(level),
-                                                             _bits([level], CARE_LEVELS)))
+                                                             _bits([level], CARE_LEVELS), care_bits))
                        for level in CARE_LEVELS], dtype=np.int64)
-    at_least = np.cumsum(np.bincount(seg.grade[positions[level_ok]], minlength=6)[::-1])[::-1]
+    at_least = np.cumsum(np.bincount(seg.grade.take(positions[level_ok]), minlength=6)[::-1])[::-1]
     at_least[0] = 0  # "0" means ungraded: not a min_grade choice
     return {"care_level": levels, "grade": at_least}
 
 
 def _facet_counts(seg, plan, positions):
-    price = seg.prices[positions, plan.level_col]
+    price = seg.prices[plan.level_col].take(positions)
     priced = price[~np.isnan(price)]
     bands = np.searchsorted(_BAND_LOWS, priced, side="right") - 1
-    counts = {col: np.bincount(getattr(seg, col)[positions], minlength=plan.vocab_size)
+    counts = {col: np.bincount(getattr(seg, col).take(positions), minlength=plan.vocab_size)
               for col in ("province", "city", "district", "ownership")}
-    counts["features"] = np.bincount(seg.feature_bits[positions], minlength=1 << len(FEATURES))
+    counts["features"] = np.bincount(seg.feature_bits.take(positions), minlength=1 << len(FEATURES))
     counts["price_band"] = np.bincount(bands[bands >= 0], minlength=len(PRICE_BANDS))
     return counts
 
 
 def _sort_keys(seg, plan, positions, scores, distances):
     """Return the sort keys (primary first, id last or folded into one unique int64 key)."""
-    sort, ids = plan.query.sort, seg.ids[positions]
+    sort, ids = plan.query.sort, seg.ids.take(positions)
     if sort == "relevance":
         return [np.rint(-scores * 64).astype(np.int64) * _ID_BITS + ids]
     if sort == "grade":
-        return [-seg.grade[positions] * _ID_BITS + ids]
+        return [-seg.grade.take(positions) * _ID_BITS + ids]
     if sort == "quality":
-        return [-seg.quality[positions] * _ID_BITS + ids]  # no rating (0) sorts last
+        return [-seg.quality.take(positions) * _ID_BITS + ids]  # no rating (0) sorts last
     if sort == "price":
-        price = seg.prices[positions, plan.level_col]
+        price = seg.prices[plan.level_col].take(positions)
         return [np.where(np.isnan(price), np.inf, price), ids]  # no price sorts last
     if sort == "rating":
-        rating = seg.rating[positions]
-        return [np.where(np.isnan(rating), np.inf, -rating), -seg.review_count[positions], ids]
+        rating = seg.rating.take(positions)
+        return [np.where(np.isnan(rating), np.inf, -rating), -seg.review_count.take(positions), ids]
     return [np.floor(distances * 1000 + 0.5), ids]  # metres rounded half up, as query.distance_metres
 
 
@@ -717,7 +728,7 @@ def top_k(keys, k):
 
 def _scores(seg, plan, positions, text):
     """The relevance score per position: rank boost, text (TEXT: per segment position, or None), place, preferences."""
-    scores = seg.rank_boost[positions] + (text[positions] if text is not None else 0)
+    scores = seg.rank_boost.take(positions) + (text.take(positions) if text is not None else 0)
     if plan.places is not None:
         scores = scores + _place_scores(seg, plan, positions)
     for preference in plan.preferences:
@@ -734,7 +745,7 @@ def execute(seg, plan):
         mask &= matched
     positions, distances = _geo_filter(seg, plan, mask)
     level_ok = _level_ok(seg, plan, positions, plan.level_col, plan.care_bit)
-    grade_ok = _grade_at_least(seg.grade[positions], plan.query.min_grade)
+    grade_ok = _grade_at_least(seg.grade.take(positions), plan.query.min_grade)
     facets = _choice_counts(seg, plan, positions, level_ok, grade_ok) if plan.facets else {}
     unpriced = _unpriced(seg, plan, positions, grade_ok)
     keep = level_ok & grade_ok

@@ -246,7 +246,8 @@ def build_generation(real_path, docs):
 # ---------------------------------------------------------------------------------------------------------
 # The main segment's array files
 
-SEGMENT_FORMAT = 1  # bump when the arrays change: an older directory is rebuilt from the generation file
+SEGMENT_FORMAT = 2  # bump when the arrays change: an older directory is rebuilt from the generation file
+# 2: prices and free beds per level, then position (a level's column contiguous)
 _MANIFEST = "manifest.json"
 _CRC_CHUNK = 1 << 20
 
