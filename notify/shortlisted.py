@@ -1,6 +1,10 @@
 """A shortlisted home changed: its price, free beds, national grade or quality rating. Watched on the app's session
 before each flush (like search's outbox), so every writer is seen (the portal, the provider API, an import, a
-regulator's grade, a recomputed rating) and the notification commits or rolls back with the change itself."""
+regulator's grade, a recomputed rating) and the notification commits or rolls back with the change itself.
+
+What each flush changes is noted on the session; the notifications are recorded once, just before the commit, so
+one write that flushes several times (a fee, then free beds; a grade, then the rating recomputed from it) is one
+message naming every change, not one per flush."""
 
 import hashlib
 
@@ -70,34 +74,79 @@ def _shortlisters(home_ids):
     return by_home
 
 
-def _dedupe_key(home, user_id, aspects):
+_PENDING = "shortlist_changes"  # session.info: {home id: {"version": .., "aspects": {aspect: [signature, ...]}}}
+_RECORDED = "shortlist_recorded"  # session.info: this commit's notifications are recorded; later flushes record now
+
+
+def _dedupe_key(home_id, version, user_id, aspects):
     # the home's version before this write tells one change from a later identical one; the signature tells the
     # changes of one write apart; recording the same write again (a retried flush) finds the key taken
     signature = hashlib.sha256(repr(sorted(aspects.items())).encode()).hexdigest()[:16]
-    return f"shortlist:{home.id}:v{home.version}:{signature}:{user_id}"
+    return f"shortlist:{home_id}:v{version}:{signature}:{user_id}"
 
 
-def notify_shortlisters(session, _flush_context=None, _instances=None):
-    """Before a flush on the app's session: tell the people who shortlisted a changed home what changed."""
+def note_changes(session, _flush_context=None, _instances=None):
+    """Before a flush on the app's session: note what it changes of shortlisted homes' prices, beds and ratings."""
     if session is not db.session():
         return
     changed = changes_in(session)
     if not changed:
         return
     from marketplace.models import Home
+
+    pending = session.info.setdefault(_PENDING, {})
+    for home_id, aspects in changed.items():
+        if home_id not in pending:
+            home = session.get(Home, home_id)  # its version before this write: the first flush that changes it
+            pending[home_id] = {"version": getattr(home, "version", None), "aspects": {}}
+        for aspect, signatures in aspects.items():
+            pending[home_id]["aspects"].setdefault(aspect, []).extend(signatures)
+    if session.info.get(_RECORDED):  # a change made after the commit's recording (another hook): record it too
+        _record(session)
+
+
+def record_before_commit(session):
+    """Before the app's session commits: tell the people who shortlisted a changed home what changed, once."""
+    if session is not db.session():
+        return
+    session.flush()  # what is still pending in the session is part of this write
+    session.info[_RECORDED] = True
+    _record(session)
+
+
+def _record(session):
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    from marketplace.models import Home
     from notify.services import record
 
-    for home_id, users in _shortlisters(sorted(changed)).items():
+    for home_id, users in _shortlisters(sorted(pending)).items():
         home = session.get(Home, home_id)
         if home is None or home in session.deleted:
             continue
-        aspects = changed[home_id]
+        aspects, version = pending[home_id]["aspects"], pending[home_id]["version"]
         params = {"home": home.name, "changes": [a for a in ASPECTS if a in aspects]}
         for user in users:
-            record(user, "shortlist_home_changed", params, f"/homes/{home_id}", _dedupe_key(home, user.id, aspects))
+            record(user, "shortlist_home_changed", params, f"/homes/{home_id}",
+                   _dedupe_key(home_id, version, user.id, aspects))
+
+
+def _forget(session):
+    """After the commit: nothing is pending any more."""
+    session.info.pop(_PENDING, None)
+    session.info.pop(_RECORDED, None)
+
+
+def _forget_rolled_back(session, previous_transaction):
+    """After a rollback of the whole transaction (not of a savepoint inside it): its changes never happened."""
+    if not previous_transaction.nested:
+        _forget(session)
 
 
 def listen():
     """Watch the app's session for changes to shortlisted homes (once per process)."""
-    if not sa.event.contains(db.session, "before_flush", notify_shortlisters):
-        sa.event.listen(db.session, "before_flush", notify_shortlisters)
+    for name, fn in (("before_flush", note_changes), ("before_commit", record_before_commit),
+                     ("after_commit", _forget), ("after_soft_rollback", _forget_rolled_back)):
+        if not sa.event.contains(db.session, name, fn):
+            sa.event.listen(db.session, name, fn)

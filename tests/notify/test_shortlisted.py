@@ -93,3 +93,32 @@ def test_a_quality_rating_change_is_news(app):
     home.quality_stars = 4
     db.session.commit()
     assert [n.params["changes"] for n in _notes(fans[0])] == [["quality_rating"]]
+
+
+def test_one_write_is_one_notification_however_often_it_flushes(app):
+    """A regulator's grade certificate changes the grade, then the recomputed quality rating, in flushes of their
+    own; a provider's write may flush between its fee and its free beds: each is one message naming every change."""
+    home, _staff, fans, _bystander = _world()
+    regulator = make_user("regulator", jurisdiction="320000")
+    quality.record_grade(home, regulator, 5, "苏州市民政局", clock.today() - timedelta(days=3),
+                         clock.today() + timedelta(days=700))
+    [note] = _notes(fans[0])
+    assert "grade" in note.params["changes"]
+    home.vacancy_for("full").beds_free = 7
+    db.session.flush()  # the first half of one write reaches the database
+    home.quality_stars = (home.quality_stars or 0) % 5 + 1
+    db.session.commit()
+    assert [n.params["changes"] for n in _notes(fans[0])[1:]] == [["free_beds", "quality_rating"]]
+    assert len(_notes(fans[1])) == 2
+
+
+def test_a_savepoint_rolled_back_inside_a_write_keeps_the_writes_news(app):
+    """A savepoint that fails inside a write (two first views of a day racing) does not take the write's noted
+    change with it; a whole rollback does."""
+    home, _staff, fans, _bystander = _world()
+    home.vacancy_for("full").beds_free = 5
+    db.session.flush()
+    savepoint = db.session.begin_nested()
+    savepoint.rollback()
+    db.session.commit()
+    assert [n.params["changes"] for n in _notes(fans[0])] == [["free_beds"]]
