@@ -140,7 +140,8 @@ class Segment:
     care_bits: np.ndarray  # int64 bitmask over CARE_LEVELS
     feature_bits: np.ndarray  # int64 bitmask over FEATURES
     postings: dict  # {token field: _Postings}
-    # the positions in the order of each sort that depends on the document alone (_static_order), made on first use
+    # made on first use: the positions in the order of each sort that depends on the document alone (_static_order),
+    # and by latitude with the latitudes (_lat_order)
     orders: dict = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -437,23 +438,23 @@ def _satisfies(seg, requirement, positions=None):
     ok = np.zeros(seg.size if positions is None else len(positions), dtype=bool)
     for column, value in requirement:
         if column in ("care_bits", "feature_bits", "ownership"):
-            values = getattr(seg, column) if positions is None else getattr(seg, column)[positions]
+            values = getattr(seg, column) if positions is None else getattr(seg, column).take(positions)
             ok |= (values & value) != 0 if column != "ownership" else values == value
         elif positions is None:
             ok[_intersect(seg.postings[column], value)] = True
         else:
-            ok |= _member(_intersect(seg.postings[column], value), positions, seg.size)
+            ok |= _member(_intersect(seg.postings[column], value), positions)
     return ok
 
 
-def _member(sorted_positions, positions, size):
-    """Say, per one of POSITIONS (of a segment of SIZE), whether SORTED_POSITIONS (ascending) holds it."""
-    if not len(sorted_positions):
+def _member(sorted_positions, positions):
+    """Say, per one of POSITIONS (any order), whether SORTED_POSITIONS (ascending) holds it."""
+    if not len(sorted_positions) or not len(positions):
         return np.zeros(len(positions), dtype=bool)
-    if len(positions) * 16 < size:  # a page's rows: a binary search each
+    if len(positions) * 8 < len(sorted_positions):  # a few against many: a binary search each
         at = np.minimum(np.searchsorted(sorted_positions, positions), len(sorted_positions) - 1)
         return sorted_positions[at] == positions
-    present = np.zeros(size, dtype=bool)  # many rows: one pass through a bitmap
+    present = np.zeros(int(max(sorted_positions[-1], positions.max())) + 1, dtype=bool)  # one pass, a bitmap
     present[sorted_positions] = True
     return present[positions]
 
@@ -524,13 +525,7 @@ def _join(lists):
     for other in lists[1:]:
         if not len(result) or not len(other):
             return result[:0]
-        if len(result) * 8 < len(other):  # a short list against a long one: binary search per position
-            at = np.minimum(np.searchsorted(other, result), len(other) - 1)
-            result = result[other[at] == result]
-        else:  # lists of like size (a common word's bigrams): one linear pass through a bitmap
-            present = np.zeros(int(max(result[-1], other[-1])) + 1, dtype=bool)
-            present[other] = True
-            result = result[present[result]]
+        result = result[_member(other, result)]
     return result
 
 
