@@ -6,6 +6,7 @@ What each flush changes is noted on the session; the notifications are recorded 
 one write that flushes several times (a fee, then free beds; a grade, then the rating recomputed from it) is one
 message naming every change, not one per flush."""
 
+import copy
 import hashlib
 
 import sqlalchemy as sa
@@ -76,6 +77,7 @@ def _shortlisters(home_ids):
 
 _PENDING = "shortlist_changes"  # session.info: {home id: {"version": .., "aspects": {aspect: [signature, ...]}}}
 _RECORDED = "shortlist_recorded"  # session.info: this commit's notifications are recorded; later flushes record now
+_SAVEPOINTS = "shortlist_savepoints"  # session.info: what was pending as each open savepoint began (a stack)
 
 
 def _dedupe_key(home_id, version, user_id, aspects):
@@ -107,8 +109,8 @@ def note_changes(session, _flush_context=None, _instances=None):
 
 def record_before_commit(session):
     """Before the app's session commits: tell the people who shortlisted a changed home what changed, once."""
-    if session is not db.session():
-        return
+    if session is not db.session() or session.in_nested_transaction():
+        return  # a savepoint released: what it changed is part of the write around it
     session.flush()  # what is still pending in the session is part of this write
     session.info[_RECORDED] = True
     _record(session)
@@ -133,20 +135,35 @@ def _record(session):
 
 
 def _forget(session):
-    """After the commit: nothing is pending any more."""
-    session.info.pop(_PENDING, None)
-    session.info.pop(_RECORDED, None)
+    for key in (_PENDING, _RECORDED, _SAVEPOINTS):
+        session.info.pop(key, None)
 
 
-def _forget_rolled_back(session, previous_transaction):
-    """After a rollback of the whole transaction (not of a savepoint inside it): its changes never happened."""
+def _savepoint_began(session, transaction):
+    if transaction.nested:  # the savepoint's flush has run: what is pending now is the write's before it
+        session.info.setdefault(_SAVEPOINTS, []).append(copy.deepcopy(session.info.get(_PENDING, {})))
+
+
+def _committed(session):
+    """After a commit: nothing is pending any more; after a savepoint's release, what it changed stays pending."""
+    if not session.in_nested_transaction():
+        _forget(session)
+    elif session.info.get(_SAVEPOINTS):
+        session.info[_SAVEPOINTS].pop()
+
+
+def _rolled_back(session, previous_transaction):
+    """After a rollback: of the whole transaction, nothing happened; of a savepoint, only what it changed."""
     if not previous_transaction.nested:
         _forget(session)
+    elif session.info.get(_SAVEPOINTS):
+        session.info[_PENDING] = session.info[_SAVEPOINTS].pop()
 
 
 def listen():
     """Watch the app's session for changes to shortlisted homes (once per process)."""
     for name, fn in (("before_flush", note_changes), ("before_commit", record_before_commit),
-                     ("after_commit", _forget), ("after_soft_rollback", _forget_rolled_back)):
+                     ("after_transaction_create", _savepoint_began), ("after_commit", _committed),
+                     ("after_soft_rollback", _rolled_back)):
         if not sa.event.contains(db.session, name, fn):
             sa.event.listen(db.session, name, fn)

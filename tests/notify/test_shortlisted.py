@@ -122,3 +122,26 @@ def test_a_savepoint_rolled_back_inside_a_write_keeps_the_writes_news(app):
     savepoint.rollback()
     db.session.commit()
     assert [n.params["changes"] for n in _notes(fans[0])] == [["free_beds"]]
+
+
+def test_a_change_inside_a_rolled_back_savepoint_is_no_news(app):
+    """What a savepoint changed and then rolled back never happened; the write's other changes are still news."""
+    home, staff, fans, _bystander = _world()
+    home.quality_stars = (home.quality_stars or 0) % 5 + 1
+    savepoint = db.session.begin_nested()
+    home.vacancy_for("full").beds_free = 5
+    db.session.flush()
+    savepoint.rollback()
+    db.session.commit()
+    assert [n.params["changes"] for n in _notes(fans[0])] == [["quality_rating"]]
+
+
+def test_a_released_savepoint_is_part_of_the_write_around_it(app):
+    """A savepoint released inside a write (a review's insert) records nothing of its own: one message at the
+    commit names what changed inside it and around it."""
+    home, staff, fans, _bystander = _world()
+    with db.session.begin_nested():
+        home.vacancy_for("full").beds_free = 5
+    home.quality_stars = (home.quality_stars or 0) % 5 + 1
+    db.session.commit()
+    assert [n.params["changes"] for n in _notes(fans[0])] == [["free_beds", "quality_rating"]]
