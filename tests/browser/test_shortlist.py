@@ -74,7 +74,8 @@ def test_the_browser_tray_merges_into_the_account_shortlist_at_sign_in(tab, site
     # a private note, kept on the account
     tab.goto(base + "/account/shortlist")
     tab.fill(f"#note-{ids[0]}", "有失智专区，周末可参观")
-    tab.locator(f"#home-{ids[0]} .shortlist-note-form button").click()
+    with tab.expect_navigation():  # the form's answer, not the page it was typed into
+        tab.locator(f"#home-{ids[0]} .shortlist-note-form button").click()
     expect(tab.locator(f"#note-{ids[0]}")).to_have_value("有失智专区，周末可参观")
 
     # signed out, nothing of the shortlist stays in this browser
